@@ -1,0 +1,44 @@
+"""The database handle, the declarative base and the domain error."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Named constraints make migrations reproducible and let views turn an
+# IntegrityError into a message that says which rule was broken.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+class DomainError(Exception):
+    """A business rule refused the operation; the message is shown to the user."""
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time in UTC, without tzinfo, as stored in the database."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def today() -> dt.date:
+    """Return today's date (a single place for tests to freeze)."""
+    return dt.date.today()
+
+
+def label(text, **extra) -> dict:
+    """Return column ``info`` carrying a translatable label (and extras like help)."""
+    return {"label": text, **extra}

@@ -1,0 +1,96 @@
+"""Choice values and their labels, declared once for forms, lists, Excel and reports."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ROLES = {
+    "admin": _l("System administrator"),
+    "staff": _l("Assistance officer"),
+    "clerk": _l("Warehouse clerk"),
+    "manager": _l("Centre manager"),
+}
+
+GENDERS = {"M": _l("Male"), "F": _l("Female")}
+
+WORKER_CATEGORIES = {
+    "deep": _l("Deep hardship"),
+    "relative": _l("Relative hardship"),
+    "accident": _l("Hardship by accident"),
+    "migrant": _l("Migrant worker in hardship"),
+}
+
+HARDSHIP_CAUSES = {
+    "no_capacity": _l("Unable to work"),
+    "unemployed": _l("Able to work but unemployed"),
+    "laid_off": _l("Laid off"),
+    "no_insurance": _l("No social insurance"),
+    "insurance_gap": _l("Social insurance benefits not delivered"),
+    "illness": _l("Major or serious illness"),
+    "disaster": _l("Natural disaster"),
+    "accident": _l("Accident"),
+    "schooling": _l("Children in school"),
+    "other": _l("Other"),
+}
+
+WORKER_STATUSES = {
+    "pending": _l("Pending review"),
+    "active": _l("On file"),
+    "exited": _l("Out of hardship"),
+    "removed": _l("File withdrawn"),
+}
+
+EMPLOYER_NATURES = {
+    "state": _l("State-owned enterprise"),
+    "collective": _l("Collective enterprise"),
+    "private": _l("Private enterprise"),
+    "foreign": _l("Foreign-invested enterprise"),
+    "public": _l("Government or public institution"),
+    "individual": _l("Self-employed"),
+    "other": _l("Other"),
+}
+
+HEALTH = {
+    "healthy": _l("Healthy"),
+    "chronic": _l("Chronic illness"),
+    "serious": _l("Serious illness"),
+    "disabled": _l("Disabled"),
+}
+
+HOUSING_TYPES = {
+    "owned": _l("Own home"),
+    "rented": _l("Rented"),
+    "public_rental": _l("Public rental housing"),
+    "dormitory": _l("Employer dormitory"),
+    "other": _l("Other"),
+}
+
+MEDICAL_INSURANCE = {
+    "employee": _l("Employee medical insurance"),
+    "resident": _l("Resident medical insurance"),
+    "none": _l("None"),
+}
+
+RELATIONS = {
+    "spouse": _l("Spouse"),
+    "child": _l("Child"),
+    "parent": _l("Parent"),
+    "sibling": _l("Sibling"),
+    "grandchild": _l("Grandchild"),
+    "other": _l("Other"),
+}
+
+AUDIT_ACTIONS = {
+    "create": _l("Create"),
+    "update": _l("Update"),
+    "delete": _l("Delete"),
+    "login": _l("Login"),
+    "login_failed": _l("Failed login"),
+    "login_locked": _l("Login while locked"),
+    "logout": _l("Logout"),
+    "export": _l("Export"),
+}
+
+
+def pairs(mapping: dict) -> list[tuple[str, object]]:
+    """Return ``(value, label)`` pairs for a WTForms select."""
+    return list(mapping.items())

@@ -1,0 +1,54 @@
+"""Centre-wide settings an administrator may change, with typed defaults."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import DomainError, db, label
+
+# key -> (type, default, label)
+SETTINGS = {
+    "dibao_line": (Decimal, Decimal("800.00"),
+                   _l("Local minimum living allowance line (yuan per person per month)")),
+    "review_interval_days": (int, 365, _l("Days between annual reviews of a file")),
+    "notice_days": (int, 7, _l("Default notice period (days)")),
+}
+
+
+class Setting(db.Model):
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True,
+                                     info=label(_l("Setting")))
+    value: Mapped[str] = mapped_column(String(256), info=label(_l("Value")))
+
+    @property
+    def description(self):
+        return SETTINGS[self.key][2] if self.key in SETTINGS else self.key
+
+    def __str__(self) -> str:
+        return str(self.description)
+
+
+def parse_setting(key: str, raw: str):
+    """Return ``raw`` converted to the setting's type, or raise DomainError in Chinese."""
+    if key not in SETTINGS:
+        raise DomainError(_("Unknown setting: %(key)s", key=key))
+    kind = SETTINGS[key][0]
+    try:
+        value = kind(str(raw).strip())
+    except (ValueError, InvalidOperation):
+        raise DomainError(_("The value must be a number.")) from None
+    if value < 0:
+        raise DomainError(_("The value cannot be negative."))
+    return value
+
+
+def get_setting(key: str):
+    """Return the stored value of ``key`` or its default."""
+    row = db.session.get(Setting, key)
+    return parse_setting(key, row.value) if row else SETTINGS[key][1]

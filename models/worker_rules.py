@@ -1,0 +1,179 @@
+"""Rules of hardship-worker files: derived fields, uniqueness of people, lifecycle, review."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, event, func, insert, literal, or_, select
+from sqlalchemy.orm import Session
+
+from models.base import DomainError, db, today
+from models.idnumber import birth_date_of, gender_of, mask_id_number, normalize_id_number
+from models.settings import get_setting
+from models.worker import LIVE_STATUSES, FamilyMember, PersonInFile, Worker
+
+CENT = Decimal("0.01")
+
+# from-status -> statuses it may move to
+TRANSITIONS = {
+    "pending": {"active", "removed"},
+    "active": {"exited", "removed"},
+    "exited": {"pending"},    # 返困: falls back into hardship, the file is re-opened
+    "removed": {"pending"},
+}
+
+CONSTRAINT_MESSAGES = {
+    "uq_person_in_file_live": lambda: _(
+        "This ID number already stands in another live file (as worker or household member)."),
+    "uq_worker_id_number": lambda: _("A file with this ID number already exists."),
+}
+
+
+def per_capita_monthly_income(income, spending, size) -> Decimal | None:
+    """Return (annual income − essential spending) / 12 / household size, to the fen."""
+    if not size:
+        return None
+    net = Decimal(income or 0) - Decimal(spending or 0)
+    return (net / 12 / int(size)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def suggested_category(per_capita: Decimal | None, dibao_line: Decimal) -> str | None:
+    """Suggest ``deep`` below the 低保 line, ``relative`` below twice it, else nothing."""
+    if per_capita is None:
+        return None
+    if per_capita < dibao_line:
+        return "deep"
+    if per_capita < 2 * dibao_line:
+        return "relative"
+    return None
+
+
+def derive(worker: Worker) -> None:
+    """Fill what follows from the entered data: ID number form, birth date, gender, income."""
+    worker.id_number = normalize_id_number(worker.id_number)
+    worker.birth_date = birth_date_of(worker.id_number)
+    worker.gender = gender_of(worker.id_number)
+    if not worker.household_size:
+        worker.household_size = 1 + len(worker.members)
+    worker.per_capita_income = per_capita_monthly_income(
+        worker.household_income, worker.essential_spending, worker.household_size)
+    for member in worker.members:
+        member.id_number = normalize_id_number(member.id_number) if member.id_number else None
+
+
+def check_status_change(old: str | None, new: str, exit_date, exit_reason: str) -> None:
+    """Raise DomainError unless ``old`` may move to ``new`` with what that move needs."""
+    if old is None or old == new:
+        if old is None and new != "pending":
+            raise DomainError(_("A new file starts as pending review."))
+    elif new not in TRANSITIONS.get(old, ()):
+        raise DomainError(_("A file cannot move from this status to the chosen one."))
+    if new in ("exited", "removed") and old != new:
+        if not exit_date or not (exit_reason or "").strip():
+            raise DomainError(_("Give the exit date and the reason to close a file."))
+        if exit_date > today():
+            raise DomainError(_("The exit date cannot be in the future."))
+
+
+def holder_of(id_number: str, exclude_worker_id: int | None = None) -> Worker | None:
+    """Return the live file in which ``id_number`` stands, other than ``exclude_worker_id``."""
+    query = (select(Worker).join(PersonInFile, PersonInFile.worker_id == Worker.id)
+             .where(PersonInFile.id_number == id_number, PersonInFile.live.is_(True)))
+    if exclude_worker_id:
+        query = query.where(Worker.id != exclude_worker_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def check_people_unique(worker_id: int | None, numbers: list[str]) -> list[str]:
+    """Return a Chinese message for each ID number repeated in the form or held elsewhere."""
+    errors, seen = [], set()
+    for number in numbers:
+        if number in seen:
+            errors.append(_("ID number %(n)s appears twice in this file.",
+                            n=mask_id_number(number)))
+            continue
+        seen.add(number)
+        other = holder_of(number, worker_id)
+        if other is not None:
+            errors.append(_("ID number %(n)s already stands in the live file of %(name)s "
+                            "(file no. %(id)d).", n=mask_id_number(number), name=other.name,
+                            id=other.id))
+    return errors
+
+
+def likely_duplicates(name: str, phone: str, employer: str,
+                      exclude_id: int | None = None) -> list[Worker]:
+    """Return other files with the same phone, or the same name and employer."""
+    conditions = []
+    if phone:
+        conditions.append(Worker.phone == phone)
+    if name and employer:
+        conditions.append(and_(Worker.name == name, Worker.employer == employer))
+    if not conditions:
+        return []
+    query = select(Worker).where(or_(*conditions))
+    if exclude_id:
+        query = query.where(Worker.id != exclude_id)
+    return list(db.session.scalars(query.limit(5)))
+
+
+def review_due_before() -> dt.date:
+    """Return the date before which a last review counts as overdue."""
+    return today() - dt.timedelta(days=int(get_setting("review_interval_days")))
+
+
+def review_overdue_clause():
+    """Return a SQL condition selecting live files whose annual review is overdue."""
+    last = func.coalesce(Worker.last_reviewed_on, Worker.filed_on)
+    return and_(Worker.status == "active", last < review_due_before())
+
+
+def activate(worker: Worker, user) -> None:
+    """Approve a pending file after review."""
+    if worker.status != "pending":
+        raise DomainError(_("Only a pending file can be approved."))
+    worker.status = "active"
+    mark_reviewed(worker, user)
+
+
+def mark_reviewed(worker: Worker, user) -> None:
+    """Record this year's review of a live file."""
+    if worker.status not in LIVE_STATUSES:
+        raise DomainError(_("Only a live file can be reviewed."))
+    worker.last_reviewed_on = today()
+    worker.reviewed_by = user
+
+
+def _touched_worker_ids(session: Session) -> set[int]:
+    ids = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Worker) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, FamilyMember) and obj.worker_id is not None:
+            ids.add(obj.worker_id)
+    return ids
+
+
+@event.listens_for(Session, "before_flush")
+def _derive_before_flush(session, flush_context, instances):
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Worker):
+            derive(obj)
+
+
+@event.listens_for(Session, "after_flush")
+def _sync_person_index(session, flush_context):
+    """Rewrite the ID-number index rows of every file touched by this flush."""
+    ids = _touched_worker_ids(session)
+    if not ids:
+        return
+    live = Worker.status.in_(LIVE_STATUSES)
+    workers = select(Worker.id_number, Worker.id, literal(None), live).where(Worker.id.in_(ids))
+    members = (select(FamilyMember.id_number, FamilyMember.worker_id, FamilyMember.id, live)
+               .join(Worker, Worker.id == FamilyMember.worker_id)
+               .where(FamilyMember.worker_id.in_(ids), FamilyMember.id_number.is_not(None)))
+    conn = session.connection()
+    conn.execute(delete(PersonInFile).where(PersonInFile.worker_id.in_(ids)))
+    conn.execute(insert(PersonInFile).from_select(
+        ["id_number", "worker_id", "member_id", "live"], workers.union_all(members)))

@@ -1,0 +1,44 @@
+"""The 帮扶中心 portal: the app factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+
+from models.choices import ROLES
+from portal import config as portal_config
+from portal.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure an instance of the portal."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(portal_config.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+
+    from portal import auth, database, i18n  # noqa: F401  (database registers pragmas)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale,
+                   default_translation_directories=str(i18n.TRANSLATIONS))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.user_loader(auth.load_user)
+    app.register_blueprint(auth.bp)
+
+    from portal import admin, cli, errors
+    import portal.audit  # noqa: F401  (registers the audit listener)
+
+    admin.init_admin(app)
+    cli.init_app(app)
+    errors.init_app(app)
+    app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    app.jinja_env.globals["role_label"] = lambda role: ROLES.get(role, role)
+    return app

@@ -1,0 +1,40 @@
+"""Build the Flask-Admin interface from the registry, inside the app factory."""
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from models import db
+from models.choices import WORKER_CATEGORIES, WORKER_STATUSES
+from portal.registry import record_types
+from views.dashboard import dashboard_figures
+
+
+class HomeView(AdminIndexView):
+    """The start page: the figures a user's role may read."""
+
+    def _handle_view(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return None
+
+    @expose("/")
+    def index(self):
+        return self.render("admin/index.html", figures=dashboard_figures(current_user.role),
+                           status_labels=WORKER_STATUSES, category_labels=WORKER_CATEGORIES)
+
+
+def init_admin(app: Flask) -> Admin:
+    """Create the ``Admin`` for ``app`` with one view per registered record type."""
+    admin = Admin(
+        app, name=app.config.get("PORTAL_NAME") or _l("Assistance Centre"),
+        theme=Bootstrap4Theme(base_template="portal_master.html", fluid=True),
+        index_view=HomeView(name=_l("Home"), url="/admin"),
+        category_icon_classes={},
+    )
+    for record_type in record_types():
+        admin.add_view(record_type.make_view(db.session))
+    return admin

@@ -1,0 +1,82 @@
+"""The ``portal`` command: database, demo data, users and the server."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from models import User, Worker, db
+from models.choices import ROLES
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command():
+    """Create or upgrade the database schema to the newest migration."""
+    from portal.database import upgrade
+
+    upgrade(current_app)
+    click.echo(_("Database is up to date."))
+
+
+@click.command("seed")
+@click.option("--workers", default=2000, show_default=True, help="Number of worker files.")
+@click.option("--seed", "seed_value", default=20261129, show_default=True,
+              help="Random seed, for reproducible data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when files already exist.")
+@with_appcontext
+def seed_command(workers, seed_value, if_empty):
+    """Fill the database with realistic, reproducible demo data."""
+    from seed import demo
+
+    if if_empty and db.session.scalar(select(func.count()).select_from(Worker)):
+        click.echo(_("The database already has data; demo data not loaded."))
+    else:
+        counts = demo.load(workers=workers, seed=seed_value)
+        click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
+    click.echo(_("Demo logins (username / password):"))
+    for username, password, role in demo.DEMO_USERS:
+        click.echo(f"  {username} / {password}  ({ROLES[role]})")
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--password", required=True)
+@with_appcontext
+def create_user_command(name, role, password):
+    """Create a user, or reset the role and password of an existing one."""
+    user = db.session.scalar(select(User).where(User.username == name))
+    if user is None:
+        user = User(username=name, full_name=name)
+        db.session.add(user)
+    if len(password) < 8:
+        raise click.BadParameter(_("At least 8 characters."), param_hint="--password")
+    user.role, user.active = role, True
+    user.set_password(password)
+    db.session.commit()
+    click.echo(_("User %(name)s saved with role %(role)s.", name=name, role=ROLES[role]))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host, port):
+    """Serve the portal."""
+    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def init_app(app: Flask) -> None:
+    """Register the portal's commands on ``app``."""
+    for command in (init_db_command, seed_command, create_user_command, serve_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Run the ``portal`` console script."""
+    from portal import create_app
+
+    FlaskGroup(create_app=create_app, add_default_commands=False)(prog_name="portal")

@@ -1,0 +1,37 @@
+"""Database set-up: SQLite pragmas, schema upgrade and default rows."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from models import Setting, db
+from models.settings import SETTINGS
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys and WAL for every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def ensure_settings() -> None:
+    """Create a row for every known setting that has none, holding its default."""
+    for key, (_kind, default, _label) in SETTINGS.items():
+        if db.session.get(Setting, key) is None:
+            db.session.add(Setting(key=key, value=str(default)))
+    db.session.commit()
+
+
+def upgrade(app: Flask) -> None:
+    """Bring the schema to the newest migration and add default rows."""
+    from flask_migrate import upgrade as alembic_upgrade
+
+    with app.app_context():
+        alembic_upgrade(directory=app.extensions["migrate"].directory)
+        ensure_settings()

@@ -1,0 +1,26 @@
+"""Error pages in the user's language."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+
+def init_app(app: Flask) -> None:
+    """Register the error pages."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_template("error.html", code=400, message=_(
+            "The form has expired or did not come from this site. Go back, reload the "
+            "page and try again.")), 400
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return render_template("error.html", code=403, message=_(
+            "Your role may not open this page or do this.")), 403
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_template("error.html", code=404, message=_(
+            "The page or record does not exist.")), 404

@@ -1,0 +1,149 @@
+"""The one base view: access from the registry, Chinese labels from the models, safe errors."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import JSON, inspect
+from sqlalchemy.exc import IntegrityError
+
+from models import DomainError
+from models.base import db
+
+# Flask-Admin's exposed methods and the verb each one needs.
+VIEW_VERBS = {
+    "index_view": "R", "details_view": "R", "ajax_lookup": "R",
+    "create_view": "C", "edit_view": "U", "ajax_update": "U",
+    "delete_view": "D", "export": "X",
+}
+
+
+def requires(verb: str):
+    """Mark a custom ``@expose``d method with the verb (C/R/U/D/A/X) it needs."""
+    def mark(func):
+        func.required_verb = verb
+        return func
+    return mark
+
+
+def money(value) -> str:
+    """Format an amount of yuan with two decimals and thousands separators."""
+    return f"{Decimal(value):,.2f}"
+
+
+def _date_formatter(view, value, name):
+    return value.strftime("%Y-%m-%d")
+
+
+def _datetime_formatter(view, value, name):
+    local = value.replace(tzinfo=dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+FORMATTERS.update({
+    type(None): typefmt.empty_formatter,
+    dt.date: _date_formatter,
+    dt.datetime: _datetime_formatter,
+    Decimal: lambda view, value, name: money(value),
+    list: lambda view, value, name: "、".join(str(v) for v in value),
+})
+
+
+class SecuredModelView(ModelView):
+    """A model view whose every URL asks the registry whether the user's role may do it."""
+
+    record_type = None          # set by the registry when the view is made
+    action_verbs: dict[str, str] = {"delete": "D"}
+    column_type_formatters = FORMATTERS
+    column_type_formatters_detail = FORMATTERS
+    column_display_pk = False
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 50
+    export_types = ["xlsx"]
+    # Constraint name -> callable giving the message shown when it is violated.
+    constraint_messages: dict = {}
+
+    def __init__(self, model, session, **kwargs):
+        labels, choices = {}, {}
+        for column in inspect(model).columns:
+            if "label" in column.info:
+                labels[column.key] = column.info["label"]
+            if "choices" in column.info and not isinstance(column.type, JSON):
+                choices[column.key] = list(column.info["choices"].items())
+        self.column_labels = {**labels, **(self.column_labels or {})}
+        self.column_choices = {**choices, **(self.column_choices or {})}
+        self.form_choices = {**{k: v for k, v in choices.items() if k not in
+                                (self.form_overrides or {})}, **(self.form_choices or {})}
+        super().__init__(model, session, **kwargs)
+
+    # --- access -------------------------------------------------------------------
+    @property
+    def role(self) -> str | None:
+        return current_user.role if current_user.is_authenticated else None
+
+    def allows(self, verb: str) -> bool:
+        """Tell whether the current user's role may do ``verb`` here."""
+        return self.record_type is not None and self.record_type.allows(self.role, verb)
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and self.allows("R")
+
+    can_create = property(lambda self: self.allows("C"))
+    can_edit = property(lambda self: self.allows("U"))
+    can_delete = property(lambda self: self.allows("D"))
+    can_export = property(lambda self: self.allows("X"))
+
+    def _required_verb(self, name: str) -> str | None:
+        if name == "action_view":
+            return self.action_verbs.get(request.form.get("action", ""), "U")
+        marked = getattr(getattr(self, name, None), "required_verb", None)
+        return marked or VIEW_VERBS.get(name)
+
+    def _handle_view(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        verb = self._required_verb(name)
+        if verb is None or not self.allows(verb):
+            abort(403)
+        return None
+
+    def is_action_allowed(self, name: str) -> bool:
+        return self.allows(self.action_verbs.get(name, "U")) and super().is_action_allowed(name)
+
+    # --- errors -------------------------------------------------------------------
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, DomainError):
+            flash(str(exc), "error")
+            return True
+        if isinstance(exc, IntegrityError):
+            flash(self.integrity_message(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    def integrity_message(self, exc: IntegrityError) -> str:
+        """Return the Chinese message for the database rule ``exc`` broke."""
+        text = str(exc.orig)
+        for name, message in self.constraint_messages.items():
+            if name in text:
+                return message()
+        if "FOREIGN KEY" in text.upper() or "foreign key" in text:
+            return _("This record is still used by other records and cannot be removed.")
+        return _("The record breaks a data rule and was not saved.")
+
+    def save_in_domain(self, func, *args) -> bool:
+        """Run a domain function and commit, or flash its error and roll back."""
+        try:
+            func(*args)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+        return True

@@ -1,0 +1,37 @@
+"""Form fields and validators shared by views."""
+from __future__ import annotations
+
+from wtforms import SelectMultipleField
+from wtforms.validators import ValidationError
+
+from models.idnumber import InvalidIdNumber, normalize_id_number
+
+
+class IdNumber:
+    """Validate an 18-digit resident ID number and store it compact and upper case."""
+
+    def __init__(self, optional: bool = False):
+        self.optional = optional
+
+    def __call__(self, form, field):
+        if self.optional and not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = normalize_id_number(field.data or "")
+        except InvalidIdNumber as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class MultiChoiceField(SelectMultipleField):
+    """A multiple select kept as a JSON list, with at most ``limit`` choices."""
+
+    def __init__(self, *args, limit: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit = limit
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if self.limit is not None and len(self.data or []) > self.limit:
+            from flask_babel import gettext as _
+            raise ValidationError(_("Choose at most %(n)d.", n=self.limit))

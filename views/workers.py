@@ -1,0 +1,207 @@
+"""Hardship-worker files and their household members."""
+from __future__ import annotations
+
+from flask import flash, request
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import inspect, select
+from wtforms import BooleanField
+
+from models import FamilyMember, Worker, db
+from models.base import DomainError
+from models.choices import HARDSHIP_CAUSES, WORKER_CATEGORIES
+from models.idnumber import mask_id_number
+from models.settings import get_setting
+from models.worker_rules import (CONSTRAINT_MESSAGES, activate, check_people_unique,
+                                 check_status_change, likely_duplicates, mark_reviewed,
+                                 review_overdue_clause, suggested_category)
+from views.base import SecuredModelView
+from views.forms import IdNumber, MultiChoiceField
+
+
+def _masked_for_clerk(view, context, model, name):
+    value = getattr(model, name)
+    return mask_id_number(value) if view.role == "clerk" else value
+
+
+def _causes(view, context, model, name):
+    return "、".join(str(HARDSHIP_CAUSES.get(c, c)) for c in (getattr(model, name) or []))
+
+
+def _suggestion(worker):
+    code = suggested_category(worker.per_capita_income, get_setting("dibao_line"))
+    return WORKER_CATEGORIES[code] if code else _("None")
+
+
+class ReviewOverdueFilter(BaseSQLAFilter):
+    """Live files whose annual review is overdue."""
+
+    def apply(self, query, value, alias=None):
+        overdue = review_overdue_clause()
+        return query.filter(overdue if value == "1" else ~overdue)
+
+    def operation(self):
+        return _l("is")
+
+    def get_options(self, view):
+        return [("1", _("Yes")), ("0", _("No"))]
+
+
+class MemberInline(InlineFormAdmin):
+    form_columns = ("id", "name", "relation", "id_number", "health", "monthly_income",
+                    "school_or_work")
+    form_args = {"id_number": {"validators": [IdNumber(optional=True)]}}
+
+
+class WorkerView(SecuredModelView):
+    column_list = ("name", "id_number", "gender", "base_union", "employer", "category",
+                   "main_cause", "per_capita_income", "status", "last_reviewed_on")
+    column_searchable_list = ("name", "id_number", "phone", "employer")
+    column_filters = ("category", "main_cause", "status", "base_union", "filed_on",
+                      ReviewOverdueFilter(Worker.id, _l("Annual review overdue")))
+    column_sortable_list = ("name", "base_union", "employer", "category", "per_capita_income",
+                            "status", "last_reviewed_on", "filed_on")
+    column_default_sort = ("id", True)
+    column_details_list = (
+        "name", "id_number", "gender", "birth_date", "ethnicity", "phone", "base_union",
+        "employer", "employer_nature", "address", "category", "suggested", "main_cause",
+        "secondary_causes", "health", "disability", "single_parent", "household_size",
+        "household_income", "essential_spending", "per_capita_income", "on_dibao",
+        "housing_type", "housing_area", "medical_insurance", "bank_name", "bank_card_no",
+        "certificate_no", "status", "filed_on", "filed_by", "reviewed_by",
+        "last_reviewed_on", "exit_date", "exit_reason", "notes", "members")
+    column_formatters = {"id_number": _masked_for_clerk, "bank_card_no": _masked_for_clerk,
+                         "secondary_causes": _causes}
+    column_labels = {"members": _l("Household members"), "filed_by": _l("Filed by"),
+                     "reviewed_by": _l("Reviewed by"),
+                     "suggested": _l("Suggested category"),
+                     "confirm_duplicates": _l("I have checked the possible duplicates")}
+    form_columns = ("name", "id_number", "ethnicity", "phone", "base_union", "employer",
+                    "employer_nature", "address", "category", "main_cause",
+                    "secondary_causes", "health", "disability", "single_parent",
+                    "household_size", "household_income", "essential_spending", "on_dibao",
+                    "housing_type", "housing_area", "medical_insurance", "bank_name",
+                    "bank_card_no", "certificate_no", "status", "exit_date", "exit_reason",
+                    "notes", "members")
+    form_overrides = {"secondary_causes": MultiChoiceField}
+    form_args = {
+        "id_number": {"validators": [IdNumber()]},
+        "secondary_causes": {"choices": list(HARDSHIP_CAUSES.items()), "limit": 3},
+        "household_size": {"description": _l("Including the worker; left empty it is "
+                                              "counted from the household members.")},
+        "category": {"description": _l("Suggested from monthly income per person against "
+                                       "the minimum living allowance line.")},
+    }
+    form_extra_fields = {"confirm_duplicates": BooleanField(
+        _l("I have checked the possible duplicates"),
+        description=_l("Tick only when the portal warns of possible duplicate files."))}
+    inline_models = (MemberInline(FamilyMember),)
+    constraint_messages = CONSTRAINT_MESSAGES
+    action_verbs = {"delete": "D", "approve": "U", "review": "U"}
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        del form.status, form.exit_date, form.exit_reason  # a new file starts pending
+        return form
+
+    def validate_form(self, form):
+        if not super().validate_form(form):
+            return False
+        if not hasattr(form, "id_number"):  # the delete and action forms
+            return True
+        worker_id = request.args.get("id", type=int)
+        numbers = [form.id_number.data] + [
+            entry.form.id_number.data for entry in form.members.entries
+            if entry.form.id_number.data and not getattr(entry, "should_delete", False)
+            and "del-" + entry.name not in request.form]
+        errors = check_people_unique(worker_id, numbers)
+        if errors:
+            form.id_number.errors = list(form.id_number.errors) + errors
+            return False
+        dups = likely_duplicates(form.name.data, form.phone.data, form.employer.data, worker_id)
+        if dups and not form.confirm_duplicates.data:
+            listed = "；".join(f"{w.name}（{mask_id_number(w.id_number)}，{w.employer}）"
+                              for w in dups)
+            form.confirm_duplicates.errors = [
+                _("Possible duplicate files: %(list)s. Check them, then tick this box to "
+                  "save anyway.", list=listed)]
+            return False
+        return True
+
+    def on_model_change(self, form, model, is_created):
+        old = inspect(model).attrs.status.history.deleted
+        check_status_change(None if is_created else (old[0] if old else model.status),
+                            model.status, model.exit_date, model.exit_reason)
+        if is_created:
+            model.filed_by_id = current_user.id
+
+    column_formatters_detail = {
+        "suggested": lambda v, c, m, n: _suggestion(m),
+        "id_number": _masked_for_clerk, "bank_card_no": _masked_for_clerk,
+        "secondary_causes": _causes,
+        "members": lambda v, c, m, n: Markup("<br>").join(
+            f"{x.name}（{x.relation}）" for x in m.members),
+    }
+
+    def _run_on_selected(self, ids, func, done_message):
+        workers = db.session.scalars(select(Worker).where(Worker.id.in_(ids))).all()
+        try:
+            for worker in workers:
+                func(worker, current_user._get_current_object())
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(_("Nothing was changed: %(name)s — %(error)s", name=worker.name,
+                    error=str(exc)), "error")
+            return
+        flash(done_message(len(workers)), "success")
+
+    @action("approve", _l("Approve file"), _l("Approve the selected pending files?"))
+    def action_approve(self, ids):
+        self._run_on_selected(ids, activate,
+                              lambda n: _("%(n)d file(s) approved and now on file.", n=n))
+
+    @action("review", _l("Record annual review"),
+            _l("Record this year's review for the selected files?"))
+    def action_review(self, ids):
+        self._run_on_selected(ids, mark_reviewed,
+                              lambda n: _("Annual review recorded for %(n)d file(s).", n=n))
+
+
+class FamilyMemberView(SecuredModelView):
+    column_list = ("worker", "name", "relation", "id_number", "health", "monthly_income",
+                   "school_or_work")
+    column_searchable_list = ("name", "id_number", "worker.name")
+    column_filters = ("relation", "health")
+    column_formatters = {"id_number": _masked_for_clerk}
+    column_labels = {"worker": _l("Worker file"), "worker.name": _l("Worker name")}
+    form_columns = ("worker", "name", "relation", "id_number", "health", "monthly_income",
+                    "school_or_work")
+    form_args = {"id_number": {"validators": [IdNumber(optional=True)]}}
+    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
+                                 "placeholder": _l("Type a name or ID number")}}
+    constraint_messages = CONSTRAINT_MESSAGES
+
+    def validate_form(self, form):
+        if not super().validate_form(form):
+            return False
+        if not hasattr(form, "id_number") or not form.id_number.data:
+            return True
+        worker = form.worker.data
+        member_id = request.args.get("id", type=int)
+        other = None if worker is None else check_people_unique(worker.id, [form.id_number.data])
+        if other:
+            form.id_number.errors = list(form.id_number.errors) + other
+            return False
+        if worker is not None and (worker.id_number == form.id_number.data or any(
+                m.id_number == form.id_number.data and m.id != member_id
+                for m in worker.members)):
+            form.id_number.errors = list(form.id_number.errors) + [
+                _("This ID number is already in this file.")]
+            return False
+        return True
