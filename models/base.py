@@ -34,9 +34,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+_frozen_today: dt.date | None = None
+
+
 def today() -> dt.date:
-    """Return today's date (a single place for tests to freeze)."""
-    return dt.date.today()
+    """Return today's date, or the date frozen by ``freeze_today``."""
+    return _frozen_today or dt.date.today()
+
+
+def freeze_today(day: dt.date | None) -> None:
+    """Make ``today()`` answer ``day`` (None thaws it); for tests and reports as of a date."""
+    global _frozen_today
+    _frozen_today = day
 
 
 def label(text, **extra) -> dict:

@@ -19,6 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(portal_config.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = portal_config.instance_secret(app.instance_path)
 
     from portal import auth, database, i18n  # noqa: F401  (database registers pragmas)
 

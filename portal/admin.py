@@ -36,5 +36,5 @@ def init_admin(app: Flask) -> Admin:
         category_icon_classes={},
     )
     for record_type in record_types():
-        admin.add_view(record_type.make_view(db.session))
+        admin.add_view(record_type.make_view(db))
     return admin

@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 
-def _instance_secret(instance_path: str) -> str:
+def instance_secret(instance_path: str) -> str:
     """Return the secret key stored in ``instance/``, making one the first time."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
@@ -21,7 +21,7 @@ def from_environment(instance_path: str) -> dict:
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path}/portal.db"
     return {
         "SQLALCHEMY_DATABASE_URI": database,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "PORTAL_LOCALE": os.environ.get("PORTAL_LOCALE", "zh_CN"),
         "PORTAL_NAME": os.environ.get("PORTAL_NAME", ""),
         "SESSION_COOKIE_HTTPONLY": True,

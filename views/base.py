@@ -5,7 +5,9 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.tools import rec_getattr
 from flask_admin.model import typefmt
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import DomainError
 from models.base import db
+from portal.excel.export import export_response
 
 # Flask-Admin's exposed methods and the verb each one needs.
 VIEW_VERBS = {
@@ -116,6 +119,18 @@ class SecuredModelView(ModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         return self.allows(self.action_verbs.get(name, "U")) and super().is_action_allowed(name)
+
+    # --- export -------------------------------------------------------------------
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if export_type not in self.export_types:
+            abort(404)
+        return export_response(self)
+
+    def export_value(self, model, name):
+        """Return the raw value of column ``name`` for a typed spreadsheet cell."""
+        value = rec_getattr(model, name)
+        return str(value) if hasattr(value, "__table__") else value
 
     # --- errors -------------------------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
