@@ -22,7 +22,7 @@ class AuditLog(db.Model):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True, info=label(_l("Time")))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     username: Mapped[str] = mapped_column(String(64), default="", info=label(_l("User")))
-    ip: Mapped[str] = mapped_column(String(64), default="", info=label(_l("Address")))
+    ip: Mapped[str] = mapped_column(String(64), default="", info=label(_l("IP address")))
     action: Mapped[str] = mapped_column(String(32), info=label(_l("Action"),
                                                                  choices=AUDIT_ACTIONS))
     record_type: Mapped[str] = mapped_column(String(64), default="",

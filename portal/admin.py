@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from models import db
 from models.choices import WORKER_CATEGORIES, WORKER_STATUSES
+from portal.i18n import TRANSLATIONS
 from portal.registry import record_types
 from views.dashboard import dashboard_figures
 
@@ -34,6 +35,8 @@ def init_admin(app: Flask) -> Admin:
         theme=Bootstrap4Theme(base_template="portal_master.html", fluid=True),
         index_view=HomeView(name=_l("Home"), url="/admin"),
         category_icon_classes={},
+        # Our catalogue also carries Flask-Admin strings its shipped zh catalogue lacks.
+        translations_path=str(TRANSLATIONS),
     )
     for record_type in record_types():
         admin.add_view(record_type.make_view(db))

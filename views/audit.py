@@ -1,27 +1,45 @@
-"""The audit log, read-only."""
+"""The audit log, read-only, with field names and codes shown as users know them."""
 from __future__ import annotations
 
 import json
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from views.base import SecuredModelView
+from views.base import SecuredModelView, labels_and_choices
+
+
+def _describe(record_type: str) -> tuple[object, dict, dict]:
+    """Return the display name, field labels and choices of an audited record type."""
+    from portal.registry import by_endpoint
+
+    found = by_endpoint().get(record_type)
+    if found is None:
+        return record_type, {}, {}
+    labels, choices = labels_and_choices(found.model)
+    return found.name, labels, {k: dict(v) for k, v in choices.items()}
+
+
+def _show(value, choices: dict | None):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if choices and not isinstance(value, list):
+        return str(choices.get(value, value))
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
 def _changes(view, context, model, name):
     if not model.changes:
         return ""
-    rows = (f"<tr><td>{escape(field)}</td><td>{escape(_show(before))}</td>"
-            f"<td>{escape(_show(after))}</td></tr>"
+    _name, labels, choices = _describe(model.record_type)
+    rows = (f"<tr><td>{escape(labels.get(field, field))}</td>"
+            f"<td>{escape(_show(before, choices.get(field)))}</td>"
+            f"<td>{escape(_show(after, choices.get(field)))}</td></tr>"
             for field, (before, after) in model.changes.items())
     return Markup('<table class="table table-sm mb-0">' + "".join(rows) + "</table>")
-
-
-def _show(value):
-    if value is None:
-        return "—"
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
 class AuditLogView(SecuredModelView):
@@ -30,7 +48,11 @@ class AuditLogView(SecuredModelView):
     column_searchable_list = ("username", "record_type", "record_id", "note")
     column_filters = ("at", "username", "action", "record_type")
     column_default_sort = ("id", True)
-    column_formatters = {"changes": _changes}
-    column_formatters_detail = {"changes": _changes}
+    column_formatters = {
+        "changes": _changes,
+        "record_type": lambda v, c, m, n: _describe(m.record_type)[0] if m.record_type else "",
+        "username": lambda v, c, m, n: _("system") if m.username == "system" else m.username,
+    }
+    column_formatters_detail = column_formatters
     column_labels = {"user": _l("User")}
     column_details_exclude_list = ("user",)

@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.tools import rec_getattr
 from flask_admin.model import typefmt
+from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import JSON, inspect
@@ -39,6 +40,10 @@ def money(value) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+def _bool_formatter(view, value, name):
+    return _("Yes") if value else _("No")
+
+
 def _date_formatter(view, value, name):
     return value.strftime("%Y-%m-%d")
 
@@ -55,7 +60,29 @@ FORMATTERS.update({
     dt.datetime: _datetime_formatter,
     Decimal: lambda view, value, name: money(value),
     list: lambda view, value, name: "、".join(str(v) for v in value),
+    bool: _bool_formatter,
 })
+
+
+def labels_and_choices(model) -> tuple[dict, dict]:
+    """Return the labels and choices declared in the ``info`` of ``model``'s columns."""
+    labels, choices = {}, {}
+    for column in inspect(model).columns:
+        if "label" in column.info:
+            labels[column.key] = column.info["label"]
+        if "choices" in column.info and not isinstance(column.type, JSON):
+            choices[column.key] = list(column.info["choices"].items())
+    return labels, choices
+
+
+class InlineModel(InlineFormAdmin):
+    """An inline form whose labels and choices come from the model, like the views'."""
+
+    def __init__(self, model, **kwargs):
+        labels, choices = labels_and_choices(model)
+        self.column_labels = {**labels, **getattr(self, "column_labels", {})}
+        self.form_choices = {**choices, **getattr(self, "form_choices", {})}
+        super().__init__(model, **kwargs)
 
 
 class SecuredModelView(ModelView):
@@ -74,12 +101,7 @@ class SecuredModelView(ModelView):
     constraint_messages: dict = {}
 
     def __init__(self, model, session, **kwargs):
-        labels, choices = {}, {}
-        for column in inspect(model).columns:
-            if "label" in column.info:
-                labels[column.key] = column.info["label"]
-            if "choices" in column.info and not isinstance(column.type, JSON):
-                choices[column.key] = list(column.info["choices"].items())
+        labels, choices = labels_and_choices(model)
         self.column_labels = {**labels, **(self.column_labels or {})}
         self.column_choices = {**choices, **(self.column_choices or {})}
         self.form_choices = {**{k: v for k, v in choices.items() if k not in

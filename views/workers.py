@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,13 +13,13 @@ from wtforms import BooleanField
 
 from models import FamilyMember, Worker, db
 from models.base import DomainError
-from models.choices import HARDSHIP_CAUSES, WORKER_CATEGORIES
+from models.choices import HARDSHIP_CAUSES, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.settings import get_setting
 from models.worker_rules import (CONSTRAINT_MESSAGES, activate, check_people_unique,
                                  check_status_change, likely_duplicates, mark_reviewed,
                                  review_overdue_clause, suggested_category)
-from views.base import SecuredModelView
+from views.base import InlineModel, SecuredModelView
 from views.forms import IdNumber, MultiChoiceField
 
 
@@ -49,10 +48,10 @@ class ReviewOverdueFilter(BaseSQLAFilter):
         return _l("is")
 
     def get_options(self, view):
-        return [("1", _("Yes")), ("0", _("No"))]
+        return [("1", _l("Yes")), ("0", _l("No"))]
 
 
-class MemberInline(InlineFormAdmin):
+class MemberInline(InlineModel):
     form_columns = ("id", "name", "relation", "id_number", "health", "monthly_income",
                     "school_or_work")
     form_args = {"id_number": {"validators": [IdNumber(optional=True)]}}
@@ -87,7 +86,7 @@ class WorkerView(SecuredModelView):
                     "household_size", "household_income", "essential_spending", "on_dibao",
                     "housing_type", "housing_area", "medical_insurance", "bank_name",
                     "bank_card_no", "certificate_no", "status", "exit_date", "exit_reason",
-                    "notes", "members")
+                    "notes", "members", "confirm_duplicates")
     form_overrides = {"secondary_causes": MultiChoiceField}
     form_args = {
         "id_number": {"validators": [IdNumber()]},
@@ -134,6 +133,8 @@ class WorkerView(SecuredModelView):
         return True
 
     def on_model_change(self, form, model, is_created):
+        if is_created:
+            model.status = "pending"
         old = inspect(model).attrs.status.history.deleted
         check_status_change(None if is_created else (old[0] if old else model.status),
                             model.status, model.exit_date, model.exit_reason)
@@ -145,7 +146,7 @@ class WorkerView(SecuredModelView):
         "id_number": _masked_for_clerk, "bank_card_no": _masked_for_clerk,
         "secondary_causes": _causes,
         "members": lambda v, c, m, n: Markup("<br>").join(
-            f"{x.name}（{x.relation}）" for x in m.members),
+            f"{x.name}（{RELATIONS.get(x.relation, x.relation)}）" for x in m.members),
     }
 
     def _run_on_selected(self, ids, func, done_message):

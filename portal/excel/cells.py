@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
@@ -25,7 +26,7 @@ def cell(sheet, value, choices: dict | None = None) -> WriteOnlyCell:
     if isinstance(value, list):
         value = "、".join(str((choices or {}).get(v, v)) for v in value)
     if isinstance(value, bool):
-        value = "是" if value else "否"
+        value = _("Yes") if value else _("No")
     if isinstance(value, (Decimal, float)):
         out = WriteOnlyCell(sheet, value=Decimal(value))
         out.number_format = MONEY_FORMAT
