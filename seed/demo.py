@@ -6,6 +6,7 @@ import random
 from decimal import Decimal
 
 from faker import Faker
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import FamilyMember, User, Worker, db
@@ -175,4 +176,5 @@ def load(workers: int = 2000, seed: int = 20261129) -> dict[str, int]:
         db.session.commit()
     finally:
         db.session.info.pop("audit", None)
-    return {"users": len(users), "workers": made, "household members": members}
+    return {_("Users"): len(users), _("Hardship workers"): made,
+            _("Household members"): members}
