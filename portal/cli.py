@@ -66,7 +66,11 @@ def create_user_command(name, role, password):
 @with_appcontext
 def serve_command(host, port):
     """Serve the portal."""
-    current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    # app.run() refuses to start inside a Flask CLI command, so start the server directly.
+    click.echo(_("Serving on http://%(host)s:%(port)d/ (Ctrl+C stops)", host=host, port=port))
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def init_app(app: Flask) -> None:

@@ -26,12 +26,25 @@ DEMO_NAMES = {"admin": "系统管理员", "staff": "王帮扶", "clerk": "李库
 # Districts of one prefecture-level city (Jinan), as a real centre would see.
 AREAS = ("370102", "370103", "370104", "370105", "370112", "370113", "370114", "370124",
          "370126", "370181")
+DISTRICTS = ("历下区", "市中区", "槐荫区", "天桥区", "历城区", "长清区", "章丘区", "济阳区")
 # The day the data is "as of": fixed so that the same seed always gives the same data.
 AS_OF = dt.date(2026, 11, 1)
+# Faker's zh_CN given names mix the genders (朱冬梅 as a male name), so given names
+# come from these lists and surnames from Faker.
+GIVEN_NAMES = {
+    "M": ("建国", "志强", "伟", "磊", "军", "勇", "杰", "涛", "明", "超", "刚", "平", "辉", "鹏",
+          "海涛", "建华", "国强", "立新", "文斌", "永刚", "振华", "宏伟", "德明", "长青"),
+    "F": ("秀英", "桂英", "丽", "静", "敏", "燕", "艳", "娟", "霞", "玲", "芳", "红梅", "丽娟",
+          "淑珍", "玉兰", "春梅", "海燕", "雪梅", "慧", "婷", "晓红", "凤英", "桂兰", "美玲"),
+}
 CATEGORY_WEIGHTS = {"deep": 25, "relative": 45, "accident": 15, "migrant": 15}
 STATUS_WEIGHTS = {"active": 78, "pending": 8, "exited": 11, "removed": 3}
 NATURE_WEIGHTS = {"state": 30, "collective": 10, "private": 35, "foreign": 5, "public": 8,
                   "individual": 7, "other": 5}
+
+
+def _name(fake: Faker, rnd: random.Random, gender: str) -> str:
+    return fake.last_name() + rnd.choice(GIVEN_NAMES[gender])
 
 
 class _People:
@@ -86,7 +99,7 @@ def _members(fake: Faker, rnd: random.Random, people: _People, worker_born: dt.d
         members.append(("parent", rnd.choice("MF"), people.born(70, 90)))
     rows = []
     for relation, gender, born in members:
-        name = fake.name_male() if gender == "M" else fake.name_female()
+        name = _name(fake, rnd, gender)
         age = (AS_OF - born).days // 365
         rows.append(FamilyMember(
             name=name, relation=relation, id_number=people.id_number(born, gender),
@@ -109,17 +122,19 @@ def _worker(fake, rnd, people, employers, staff) -> Worker:
     status = _weighted(rnd, STATUS_WEIGHTS)
     filed = AS_OF - dt.timedelta(days=rnd.randint(20, 5 * 365))
     reviewed = None
-    if status == "active":
-        reviewed = min(AS_OF, filed + dt.timedelta(days=rnd.randint(0, 700)))
+    if status == "active":  # most reviewed within the year, about one in six overdue
+        reviewed = max(filed, AS_OF - dt.timedelta(days=rnd.randint(0, 430)))
     causes = list(HARDSHIP_CAUSES)
     main = rnd.choice(causes)
     secondary = rnd.sample([c for c in causes if c != main], rnd.choice((0, 1, 1, 2, 3)))
     worker = Worker(
-        name=fake.name_male() if gender == "M" else fake.name_female(),
+        name=_name(fake, rnd, gender),
         id_number=people.id_number(born, gender), ethnicity=rnd.choice(("汉族",) * 9 + ("回族",)),
         phone=fake.phone_number(), base_union=union, employer=employer,
         employer_nature=nature if nature in EMPLOYER_NATURES else "other",
-        address=fake.address().rsplit(" ", 1)[0], category=_weighted(rnd, CATEGORY_WEIGHTS),
+        address=(f"山东省济南市{rnd.choice(DISTRICTS)}{fake.street_name()}{rnd.randint(1, 300)}号"
+                 f"{rnd.randint(1, 6)}单元{rnd.randint(1, 18)}0{rnd.randint(1, 4)}室"),
+        category=_weighted(rnd, CATEGORY_WEIGHTS),
         main_cause=main, secondary_causes=secondary, health=rnd.choice(list(HEALTH)),
         single_parent=rnd.random() < 0.08, household_size=size, household_income=income,
         essential_spending=spending, on_dibao=rnd.random() < 0.2,
