@@ -5,13 +5,32 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Numeric,
-                        String, Text, text)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, today, utcnow
-from models.choices import (EMPLOYER_NATURES, GENDERS, HARDSHIP_CAUSES, HEALTH, HOUSING_TYPES,
-                            MEDICAL_INSURANCE, RELATIONS, WORKER_CATEGORIES, WORKER_STATUSES)
+from models.choices import (
+    EMPLOYER_NATURES,
+    GENDERS,
+    HARDSHIP_CAUSES,
+    HEALTH,
+    HOUSING_TYPES,
+    MEDICAL_INSURANCE,
+    RELATIONS,
+    WORKER_CATEGORIES,
+    WORKER_STATUSES,
+)
 
 LIVE_STATUSES = ("pending", "active")
 MONEY = Numeric(12, 2)

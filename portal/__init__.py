@@ -35,8 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.user_loader(auth.load_user)
     app.register_blueprint(auth.bp)
 
-    from portal import admin, cli, errors
     import portal.audit  # noqa: F401  (registers the audit listener)
+    from portal import admin, cli, errors
 
     admin.init_admin(app)
     cli.init_app(app)

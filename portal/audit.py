@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from models import AuditLog, PersonInFile, db

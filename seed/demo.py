@@ -10,8 +10,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from models import FamilyMember, User, Worker, db
-from models.choices import (EMPLOYER_NATURES, HARDSHIP_CAUSES, HEALTH, HOUSING_TYPES,
-                            MEDICAL_INSURANCE)
+from models.choices import (
+    EMPLOYER_NATURES,
+    HARDSHIP_CAUSES,
+    HEALTH,
+    HOUSING_TYPES,
+    MEDICAL_INSURANCE,
+)
 from models.idnumber import make_id_number
 from portal.database import ensure_settings
 
@@ -93,7 +98,7 @@ def _members(fake: Faker, rnd: random.Random, people: _People, worker_born: dt.d
         born = people.born(max(20, (AS_OF - worker_born).days // 365 - 6),
                            (AS_OF - worker_born).days // 365 + 4)
         members.append(("spouse", gender, born))
-    for _ in range(rnd.choice((0, 1, 1, 1, 2, 2, 3))):
+    for _child in range(rnd.choice((0, 1, 1, 1, 2, 2, 3))):
         members.append(("child", rnd.choice("MF"), people.born(1, 24)))
     if rnd.random() < 0.2:
         members.append(("parent", rnd.choice("MF"), people.born(70, 90)))
@@ -149,7 +154,8 @@ def _worker(fake, rnd, people, employers, staff) -> Worker:
         members=members)
     if status in ("exited", "removed"):
         worker.exit_date = min(AS_OF, filed + dt.timedelta(days=rnd.randint(180, 900)))
-        worker.exit_reason = "家庭收入提高，已稳定脱困" if status == "exited" else "核查不符合建档条件"
+        worker.exit_reason = ("家庭收入提高，已稳定脱困" if status == "exited"
+                              else "核查不符合建档条件")
     return worker
 
 

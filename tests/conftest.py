@@ -58,7 +58,7 @@ def app(database_config):
     with app.app_context():
         db.create_all()
         ensure_settings()
-        for role, password in PASSWORDS.items():
+        for role in PASSWORDS:
             user = User(username=role, full_name=f"测试{role}", role=role)
             user.password_hash = HASHES[role]
             db.session.add(user)

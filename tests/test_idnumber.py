@@ -6,8 +6,14 @@ import datetime as dt
 import pytest
 
 from models.base import freeze_today
-from models.idnumber import (InvalidIdNumber, birth_date_of, gender_of, make_id_number,
-                             mask_id_number, normalize_id_number)
+from models.idnumber import (
+    InvalidIdNumber,
+    birth_date_of,
+    gender_of,
+    make_id_number,
+    mask_id_number,
+    normalize_id_number,
+)
 
 VALID = "11010519491231002X"  # GB 11643 example number
 

@@ -27,8 +27,8 @@ def test_upgrade_to_head_matches_models(database_config):
 
 def test_init_db_command_is_idempotent(database_config):
     """Running init-db twice is harmless and creates the default settings."""
-    from portal import create_app
     from models import Setting
+    from portal import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "x", **database_config})
     runner = app.test_cli_runner()

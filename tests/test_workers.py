@@ -10,8 +10,8 @@ from models import FamilyMember, PersonInFile, Worker, db
 from models.base import freeze_today
 from models.worker_rules import per_capita_monthly_income, suggested_category
 from tests.conftest import flashes
-from views.workers import ReviewOverdueFilter
 from tests.factories import id_number, make_worker
+from views.workers import ReviewOverdueFilter
 
 
 def form(token, **overrides):

@@ -7,9 +7,9 @@ from decimal import Decimal
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.tools import rec_getattr
 from flask_admin.model import typefmt
 from flask_admin.model.form import InlineFormAdmin
+from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import JSON, inspect

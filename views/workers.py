@@ -16,9 +16,16 @@ from models.base import DomainError
 from models.choices import HARDSHIP_CAUSES, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.settings import get_setting
-from models.worker_rules import (CONSTRAINT_MESSAGES, activate, check_people_unique,
-                                 check_status_change, likely_duplicates, mark_reviewed,
-                                 review_overdue_clause, suggested_category)
+from models.worker_rules import (
+    CONSTRAINT_MESSAGES,
+    activate,
+    check_people_unique,
+    check_status_change,
+    likely_duplicates,
+    mark_reviewed,
+    review_overdue_clause,
+    suggested_category,
+)
 from views.base import InlineModel, SecuredModelView
 from views.forms import IdNumber, MultiChoiceField
 
