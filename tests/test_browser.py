@@ -40,6 +40,7 @@ def log_in(page: Page, role: str) -> None:
     page.locator("form:has(#password) [type=submit]").click()
     expect(page).to_have_url(re.compile(r"/admin/?$"))
     expect(page.locator("#logout")).to_be_visible()
+    page.wait_for_load_state("load")  # Bootstrap's menu script runs at the end of the page
 
 
 def choose(page: Page, select_id: str, value: str) -> None:
@@ -67,6 +68,7 @@ def set_field(page: Page, field_id: str, value: str) -> None:
 
 def open_menu_item(page: Page, href: str) -> None:
     """Open the navbar dropdown holding the link ``href`` and click it."""
+    page.wait_for_load_state("load")  # the dropdown needs Bootstrap's script
     toggle = page.locator(f"li.dropdown:has(a[href='{href}']) > a.dropdown-toggle")
     toggle.click()
     item = page.locator(f"a.dropdown-item[href='{href}']")
@@ -88,6 +90,7 @@ def test_staff_files_a_worker_with_a_household_member(app, page: Page):
     expect(page).to_have_url(re.compile(r"/admin/worker/$"))
     page.locator("a[href^='/admin/worker/new/']").first.click()
     expect(page).to_have_url(re.compile(r"/admin/worker/new/"))
+    page.wait_for_load_state("load")  # select2 and the inline-form script
 
     page.locator("#name").fill("李卫东")
     page.locator("#id_number").fill(worker_id.lower())  # stored upper case
@@ -106,10 +109,15 @@ def test_staff_files_a_worker_with_a_household_member(app, page: Page):
     set_field(page, "members-0-relation", "spouse")
     page.locator("#members-0-id_number").fill(member_id.lower())
 
+    outcome = page.locator(".alert, .invalid-feedback")
+    expect(outcome).to_have_count(0)
     page.locator("form.admin-form input[type=submit]:not([name])").click()
+    expect(outcome.first).to_be_attached()  # the next page: a flash, or the form with errors
+    problems = [" ".join(text.replace("×", "").split()) for text in
+                page.locator(".alert-danger, .invalid-feedback").all_text_contents()]
+    assert not problems, f"the portal refused the worker form: {problems}"
     expect(page).to_have_url(re.compile(r"/admin/worker/(\?.*)?$"))
     expect(page.locator(".alert-success")).to_contain_text(CREATED)
-    expect(page.locator(".alert-danger")).to_have_count(0)
 
     # The list, searched by ID number, shows exactly this worker.
     page.goto(f"/admin/worker/?search={worker_id}")
