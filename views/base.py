@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own catalogue
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_admin.model.form import InlineFormAdmin
@@ -141,6 +143,20 @@ class SecuredModelView(ModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         return self.allows(self.action_verbs.get(name, "U")) and super().is_action_allowed(name)
+
+    # --- actions ------------------------------------------------------------------
+    def coerce_ids(self, ids) -> list:
+        """Return the posted row ids as the primary key's type (PostgreSQL won't compare)."""
+        kind = inspect(self.model).primary_key[0].type.python_type
+        try:
+            return [kind(i) for i in ids]
+        except (TypeError, ValueError):
+            abort(400)
+
+    @action("delete", admin_text("Delete"),
+            admin_text("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        return super().action_delete(self.coerce_ids(ids))
 
     # --- export -------------------------------------------------------------------
     @expose("/export/<export_type>/")

@@ -157,7 +157,8 @@ class WorkerView(SecuredModelView):
     }
 
     def _run_on_selected(self, ids, func, done_message):
-        workers = db.session.scalars(select(Worker).where(Worker.id.in_(ids))).all()
+        workers = db.session.scalars(
+            select(Worker).where(Worker.id.in_(self.coerce_ids(ids)))).all()
         try:
             for worker in workers:
                 func(worker, current_user._get_current_object())
