@@ -79,6 +79,50 @@ RELATIONS = {
     "other": _l("Other"),
 }
 
+FUND_SOURCES = {
+    "government": _l("Government allocation"),
+    "union": _l("Union funds"),
+    "donation": _l("Public donations"),
+}
+
+FUND_ENTRY_KINDS = {
+    "allocation_in": _l("Allocation in"),
+    "donation_in": _l("Donation in"),
+    "assistance_out": _l("Assistance paid out"),
+    "loan_out": _l("Loan disbursed"),
+    "repayment_in": _l("Loan repayment in"),
+    "reversal": _l("Reversal"),
+}
+
+ASSISTANCE_KINDS = {
+    "living": _l("Living aid"),
+    "medical": _l("Medical aid"),
+    "education": _l("School aid"),
+    "festival": _l("Festival visit (warmth)"),
+    "emergency": _l("Emergency aid"),
+    "employment": _l("Employment help"),
+    "legal": _l("Legal aid"),
+}
+
+ASSISTANCE_STATES = {
+    "applied": _l("Applied"),
+    "verified": _l("Verified"),
+    "approved": _l("Approved"),
+    "paid": _l("Paid"),
+    "rejected": _l("Rejected"),
+    "reversed": _l("Reversed"),
+}
+
+SCHOOL_LEVELS = {
+    "primary": _l("Primary school"),
+    "junior": _l("Junior secondary"),
+    "senior": _l("Senior secondary"),
+    "vocational": _l("Vocational school"),
+    "college": _l("College"),
+    "university": _l("University"),
+    "postgraduate": _l("Postgraduate"),
+}
+
 AUDIT_ACTIONS = {
     "create": _l("Create"),
     "update": _l("Update"),
@@ -88,6 +132,11 @@ AUDIT_ACTIONS = {
     "login_locked": _l("Login while locked"),
     "logout": _l("Logout"),
     "export": _l("Export"),
+    "verify": _l("Verify"),
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "pay": _l("Pay"),
+    "reverse": _l("Reverse"),
 }
 
 

@@ -16,6 +16,9 @@ SETTINGS = {
                    _l("Local minimum living allowance line (yuan per person per month)")),
     "review_interval_days": (int, 365, _l("Days between annual reviews of a file")),
     "notice_days": (int, 7, _l("Default notice period (days)")),
+    "notice_required_kinds": (str, "education", _l(
+        "Kinds of aid paid only after a public notice without objection (codes, comma "
+        "separated: living, medical, education, festival, emergency, employment, legal)")),
 }
 
 
@@ -43,7 +46,7 @@ def parse_setting(key: str, raw: str):
         value = kind(str(raw).strip())
     except (ValueError, InvalidOperation):
         raise DomainError(_("The value must be a number.")) from None
-    if value < 0:
+    if kind is not str and value < 0:
         raise DomainError(_("The value cannot be negative."))
     return value
 

@@ -37,10 +37,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     import portal.audit  # noqa: F401  (registers the audit listener)
     from portal import admin, cli, errors
+    from views.base import local_time
 
     admin.init_admin(app)
     cli.init_app(app)
     errors.init_app(app)
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
     app.jinja_env.globals["role_label"] = lambda role: ROLES.get(role, role)
+    app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["localdate"] = lambda value: local_time(value)[:10]
     return app

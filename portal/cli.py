@@ -60,6 +60,21 @@ def create_user_command(name, role, password):
     click.echo(_("User %(name)s saved with role %(role)s.", name=name, role=ROLES[role]))
 
 
+@click.command("verify")
+@with_appcontext
+def verify_command():
+    """Recompute every balance from its ledger and report any difference."""
+    from models.ledger import ledger_differences
+
+    differences = ledger_differences()
+    for fund, shown, ledger in differences:
+        click.echo(_("Fund %(name)s: shown %(shown)s, ledger %(ledger)s", name=fund.name,
+                     shown=f"{shown:,.2f}", ledger=f"{ledger:,.2f}"), err=True)
+    if differences:
+        raise SystemExit(1)
+    click.echo(_("All balances agree with their ledgers."))
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -75,7 +90,8 @@ def serve_command(host, port):
 
 def init_app(app: Flask) -> None:
     """Register the portal's commands on ``app``."""
-    for command in (init_db_command, seed_command, create_user_command, serve_command):
+    for command in (init_db_command, seed_command, create_user_command, verify_command,
+                    serve_command):
         app.cli.add_command(command)
 
 

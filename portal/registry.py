@@ -36,18 +36,28 @@ class RecordType:
 
 def record_types() -> list[RecordType]:
     """Return every record type, in menu order."""
-    from models import AuditLog, FamilyMember, Setting, User, Worker
+    from models import Assistance, AuditLog, FamilyMember, Fund, FundEntry, Setting, User, Worker
+    from views.assistance import AssistanceView
     from views.audit import AuditLogView
+    from views.funds import FundEntryView, FundView
     from views.settings import SettingView
     from views.users import UserView
     from views.workers import FamilyMemberView, WorkerView
 
-    files, system = _l("Worker files"), _l("System")
+    files, aid, money, system = (_l("Worker files"), _l("Assistance"), _l("Funds"),
+                                 _l("System"))
     return [
         RecordType("worker", Worker, WorkerView, _l("Hardship workers"), files,
                    {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"}),
         RecordType("familymember", FamilyMember, FamilyMemberView, _l("Household members"),
                    files, {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"}),
+        RecordType("assistance", Assistance, AssistanceView, _l("Assistance records"), aid,
+                   {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"}),
+        RecordType("fund", Fund, FundView, _l("Funds"), money,
+                   {"admin": "CRUDX", "staff": "R", "clerk": "R", "manager": "RX"}),
+        # Ledger rows are only ever added: nobody edits or deletes them.
+        RecordType("fundentry", FundEntry, FundEntryView, _l("Fund ledger"), money,
+                   {"admin": "CRX", "staff": "R", "clerk": "R", "manager": "RX"}),
         RecordType("user", User, UserView, _l("Users"), system, {"admin": "CRUD"}),
         RecordType("auditlog", AuditLog, AuditLogView, _l("Audit log"), system,
                    {"admin": "R", "manager": "R"}),

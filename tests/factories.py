@@ -5,7 +5,8 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from models import FamilyMember, User, Worker, db
+from models import Assistance, FamilyMember, Fund, User, Worker, db
+from models.ledger import post_entry
 from models.idnumber import make_id_number
 
 _sequence = itertools.count(1)
@@ -39,3 +40,31 @@ def make_worker(commit: bool = True, members: list[dict] | None = None, **overri
     if commit:
         db.session.commit()
     return worker
+
+
+def make_fund(name: str = "市总工会帮扶专项资金", source: str = "union",
+              balance: str = "10000.00") -> Fund:
+    """Create a fund holding ``balance`` yuan, put in by an allocation entry."""
+    fund = Fund(name=name, source=source)
+    db.session.add(fund)
+    db.session.flush()
+    if Decimal(balance):
+        post_entry(fund.id, "allocation_in", Decimal(balance), user("admin"),
+                   document="BK-1", reason="年度拨款")
+    db.session.commit()
+    return fund
+
+
+def make_assistance(commit: bool = True, **overrides) -> Assistance:
+    """Create an assistance application by staff, for a new worker unless one is given."""
+    values = dict(kind="living", year=2026, campaign="2026年春节送温暖",
+                  cash_amount=Decimal("500.00"), reason="家庭困难", state="applied",
+                  applied_by_id=user("staff").id)
+    values.update(overrides)
+    if "worker" not in values and "worker_id" not in values:
+        values["worker"] = make_worker()
+    record = Assistance(**values)
+    db.session.add(record)
+    if commit:
+        db.session.commit()
+    return record

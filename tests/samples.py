@@ -1,8 +1,8 @@
 """One sample record per registered endpoint, for tests that walk the registry."""
 from __future__ import annotations
 
-from models import AuditLog, FamilyMember, Setting, User, db
-from tests.factories import id_number, make_worker
+from models import AuditLog, Setting, User, db
+from tests.factories import id_number, make_assistance, make_fund, make_worker
 
 
 def _worker():
@@ -33,9 +33,21 @@ def _setting():
     return db.session.get(Setting, "dibao_line").key
 
 
+def _assistance():
+    return make_assistance().id
+
+
+def _fund():
+    return make_fund(balance="0").id
+
+
+def _fundentry():
+    return make_fund(name="样例资金", balance="100").entries[0].id
+
+
 MAKERS = {"worker": _worker, "familymember": _familymember, "user": _user,
-          "auditlog": _auditlog, "setting": _setting}
-MODELS = {"worker": None, "familymember": FamilyMember}
+          "auditlog": _auditlog, "setting": _setting, "assistance": _assistance,
+          "fund": _fund, "fundentry": _fundentry}
 
 
 def make_sample(endpoint: str):

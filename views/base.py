@@ -14,8 +14,9 @@ from flask_admin.model.form import InlineFormAdmin
 from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import JSON, inspect
+from sqlalchemy import JSON, inspect, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import DomainError
 from models.base import db
@@ -50,9 +51,14 @@ def _date_formatter(view, value, name):
     return value.strftime("%Y-%m-%d")
 
 
-def _datetime_formatter(view, value, name):
+def local_time(value: dt.datetime) -> str:
+    """Format a stored UTC time in China Standard Time, YYYY-MM-DD HH:MM."""
     local = value.replace(tzinfo=dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
     return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _datetime_formatter(view, value, name):
+    return local_time(value)
 
 
 FORMATTERS = dict(typefmt.BASE_FORMATTERS)
@@ -153,6 +159,34 @@ class SecuredModelView(ModelView):
         except (TypeError, ValueError):
             abort(400)
 
+    def apply_to_selected(self, ids, func, done_message) -> None:
+        """Run ``func(record, user)`` on each selected record, each in its own savepoint.
+
+        Records the rule refuses are left unchanged and named in the message; the
+        others are committed together.
+        """
+        user = current_user._get_current_object()
+        pk = inspect(self.model).primary_key[0]
+        records = db.session.scalars(
+            select(self.model).where(pk.in_(self.coerce_ids(ids))).order_by(pk)).all()
+        done, refused = 0, []
+        for record in records:
+            try:
+                with db.session.begin_nested():
+                    func(record, user)
+                done += 1
+            except (DomainError, StaleDataError, IntegrityError) as exc:
+                message = str(exc) if isinstance(exc, DomainError) else (
+                    self.integrity_message(exc) if isinstance(exc, IntegrityError)
+                    else _("Someone else changed it just now; reload and try again."))
+                refused.append(f"{record}：{message}")
+        db.session.commit()
+        if done:
+            flash(done_message(done), "success")
+        if refused:
+            flash(_("%(n)d record(s) not changed: %(list)s", n=len(refused),
+                    list="；".join(refused)), "error")
+
     @action("delete", admin_text("Delete"),
             admin_text("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):
@@ -178,6 +212,9 @@ class SecuredModelView(ModelView):
         if isinstance(exc, IntegrityError):
             flash(self.integrity_message(exc), "error")
             return True
+        if isinstance(exc, StaleDataError):
+            flash(_("Someone else changed it just now; reload and try again."), "error")
+            return True
         return super().handle_view_exception(exc)
 
     def integrity_message(self, exc: IntegrityError) -> str:
@@ -190,13 +227,3 @@ class SecuredModelView(ModelView):
             return _("This record is still used by other records and cannot be removed.")
         return _("The record breaks a data rule and was not saved.")
 
-    def save_in_domain(self, func, *args) -> bool:
-        """Run a domain function and commit, or flash its error and roll back."""
-        try:
-            func(*args)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        return True

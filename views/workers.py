@@ -1,18 +1,17 @@
 """Hardship-worker files and their household members."""
 from __future__ import annotations
 
-from flask import flash, request
+from flask import request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 from wtforms import BooleanField
 
-from models import FamilyMember, Worker, db
-from models.base import DomainError
+from models import FamilyMember, Worker
 from models.choices import HARDSHIP_CAUSES, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.settings import get_setting
@@ -156,29 +155,16 @@ class WorkerView(SecuredModelView):
             f"{x.name}（{RELATIONS.get(x.relation, x.relation)}）" for x in m.members),
     }
 
-    def _run_on_selected(self, ids, func, done_message):
-        workers = db.session.scalars(
-            select(Worker).where(Worker.id.in_(self.coerce_ids(ids)))).all()
-        try:
-            for worker in workers:
-                func(worker, current_user._get_current_object())
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(_("Nothing was changed: %(name)s — %(error)s", name=worker.name,
-                    error=str(exc)), "error")
-            return
-        flash(done_message(len(workers)), "success")
 
     @action("approve", _l("Approve file"), _l("Approve the selected pending files?"))
     def action_approve(self, ids):
-        self._run_on_selected(ids, activate,
+        self.apply_to_selected(ids, activate,
                               lambda n: _("%(n)d file(s) approved and now on file.", n=n))
 
     @action("review", _l("Record annual review"),
             _l("Record this year's review for the selected files?"))
     def action_review(self, ids):
-        self._run_on_selected(ids, mark_reviewed,
+        self.apply_to_selected(ids, mark_reviewed,
                               lambda n: _("Annual review recorded for %(n)d file(s).", n=n))
 
 

@@ -1,0 +1,141 @@
+"""The assistance workflow: applied → verified → approved → paid, or rejected; reversal."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from models.assistance import Assistance
+from models.base import DomainError, db, utcnow
+from models.ledger import post_entry, reverse_entry
+from models.settings import get_setting
+
+OPEN_STATES = ("applied", "verified")
+GRANTED_STATES = ("approved", "paid")
+AMOUNT_FIELDS = ("cash_amount", "goods", "goods_value", "out_of_pocket", "kind", "worker_id",
+                 "year", "campaign")
+APPROVERS = ("manager", "admin")
+
+CONSTRAINT_MESSAGES = {
+    "uq_assistance_one_grant": lambda: _(
+        "This worker already has a grant of this kind in this campaign."),
+    "balance_not_negative": lambda: _("The fund does not have enough money."),
+}
+
+
+def _require_state(record: Assistance, *states: str) -> None:
+    if record.state not in states:
+        raise DomainError(_("Record #%(id)d is not in a state that allows this step.",
+                            id=record.id))
+
+
+def check_application(record: Assistance) -> None:
+    """Refuse an application that breaks the rules of its kind or its worker's file."""
+    if record.worker is None or record.worker.status != "active":
+        raise DomainError(_("Aid goes only to workers whose file is on record (先建档后帮扶)."))
+    if record.kind == "education" and not (record.student_name and record.school
+                                           and record.school_level):
+        raise DomainError(_("School aid needs the student, the school and the level."))
+    if record.kind == "medical" and not record.out_of_pocket:
+        raise DomainError(_("Medical aid needs the out-of-pocket cost."))
+    if not record.cash_amount and not record.goods_value and record.kind not in (
+            "employment", "legal"):
+        raise DomainError(_("Give a cash amount or the value of the goods."))
+
+
+def other_grants(record: Assistance) -> list[Assistance]:
+    """Return the worker's other live records of the same kind and campaign."""
+    return list(db.session.scalars(select(Assistance).where(
+        Assistance.worker_id == record.worker_id, Assistance.kind == record.kind,
+        Assistance.year == record.year, Assistance.campaign == record.campaign,
+        Assistance.id != record.id,
+        Assistance.state.in_(OPEN_STATES + GRANTED_STATES))))
+
+
+def apply(record: Assistance, user) -> None:
+    """File a new application by ``user``."""
+    check_application(record)
+    record.state, record.applied_by_id, record.applied_at = "applied", user.id, utcnow()
+
+
+def check_edit(record: Assistance, changed: set[str]) -> None:
+    """Refuse edits the record's state no longer allows."""
+    if record.state not in OPEN_STATES + ("approved",):
+        raise DomainError(_("A paid, rejected or reversed record cannot be edited."))
+    if record.state == "approved" and changed & set(AMOUNT_FIELDS):
+        raise DomainError(_("Amounts are read-only once approved."))
+    check_application(record)
+
+
+def verify(record: Assistance, user) -> None:
+    """Record the home visit that confirmed the application (入户核实)."""
+    _require_state(record, "applied")
+    record.state, record.verified_by_id, record.verified_at = "verified", user.id, utcnow()
+
+
+def approve(record: Assistance, user, override_reason: str = "") -> None:
+    """Approve a verified record; a second grant in a campaign needs a manager's reason."""
+    _require_state(record, "verified")
+    if user.role not in APPROVERS:
+        raise DomainError(_("Only a centre manager can approve."))
+    if record.applied_by_id == user.id:
+        raise DomainError(_("Whoever applied cannot approve the same record."))
+    granted = [g for g in other_grants(record) if g.state in GRANTED_STATES]
+    override_reason = (override_reason or "").strip()
+    if granted and not override_reason:
+        raise DomainError(_("%(name)s already has this kind of aid in this campaign (record "
+                            "#%(id)d). A second grant needs a manager's written reason.",
+                            name=record.worker.name, id=granted[0].id))
+    if granted:
+        record.override_reason = override_reason
+    record.state, record.approved_by_id, record.approved_at = "approved", user.id, utcnow()
+
+
+def reject(record: Assistance, user, reason: str) -> None:
+    """Turn an open application down, with the reason."""
+    _require_state(record, *OPEN_STATES)
+    if user.role not in APPROVERS:
+        raise DomainError(_("Only a centre manager can reject."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the rejection."))
+    record.state, record.rejected_by_id, record.rejected_at = "rejected", user.id, utcnow()
+    record.reject_reason = reason.strip()
+
+
+def needs_notice(record: Assistance) -> bool:
+    """Tell whether this kind of aid is paid only after a public notice."""
+    kinds = {k.strip() for k in str(get_setting("notice_required_kinds")).split(",")}
+    return record.kind in kinds
+
+
+def pay(record: Assistance, user) -> None:
+    """Pay an approved record: the fund entry is written in the same transaction."""
+    _require_state(record, "approved")
+    if user.role not in APPROVERS:
+        raise DomainError(_("Only a centre manager can pay."))
+    if needs_notice(record) and not record.notice_passed:
+        raise DomainError(_("This kind of aid is paid only after a public notice without "
+                            "objection."))
+    if record.cash_amount:
+        if record.fund_id is None:
+            raise DomainError(_("Choose the fund the cash is paid from."))
+        record.payment_entry = post_entry(
+            record.fund_id, "assistance_out", -record.cash_amount, user,
+            document=f"BF-{record.id}", reason=f"{record.worker.name} {record.kind}")
+    record.state, record.paid_by_id, record.paid_at = "paid", user.id, utcnow()
+
+
+def reverse(record: Assistance, user, reason: str) -> None:
+    """Undo a mistaken payment with a reversing fund entry."""
+    _require_state(record, "paid")
+    if user.role not in APPROVERS:
+        raise DomainError(_("Only a centre manager can reverse a payment."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the reversal."))
+    if record.payment_entry is not None:
+        reverse_entry(record.payment_entry, user, reason.strip())
+    record.state, record.reversed_by_id, record.reversed_at = "reversed", user.id, utcnow()
+    record.reverse_reason = reason.strip()
+
+
+TRANSITIONS = {"verify": verify, "approve": approve, "reject": reject, "pay": pay,
+               "reverse": reverse}
