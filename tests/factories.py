@@ -6,8 +6,8 @@ import itertools
 from decimal import Decimal
 
 from models import Assistance, FamilyMember, Fund, User, Worker, db
-from models.ledger import post_entry
 from models.idnumber import make_id_number
+from models.ledger import post_entry
 
 _sequence = itertools.count(1)
 
