@@ -19,6 +19,7 @@ from models.choices import (
 )
 from models.idnumber import make_id_number
 from portal.database import ensure_settings
+from seed import aid as aid_seed
 
 DEMO_USERS = (
     ("admin", "admin12345", "admin"),
@@ -194,8 +195,9 @@ def load(workers: int = 2000, seed: int = 20261129) -> dict[str, int]:
             db.session.flush()
             made += len(batch)
             members += sum(len(w.members) for w in batch)
+        aid = aid_seed.load(rnd, users, count=max(1, workers * 3 // 10))
         db.session.commit()
     finally:
         db.session.info.pop("audit", None)
     return {_("Users"): len(users), _("Hardship workers"): made,
-            _("Household members"): members}
+            _("Household members"): members, _("Assistance records"): aid}

@@ -1,6 +1,7 @@
 """Fixtures: a fresh database per test (SQLite file or PostgreSQL schema), clients, helpers."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -33,8 +34,15 @@ def pytest_sessionstart(session):
 @pytest.fixture
 def database_config(tmp_path):
     """Yield the config of a database no other test uses."""
+    with fresh_database(tmp_path) as config:
+        yield config
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path):
+    """Give the config of a new empty database: a SQLite file or a PostgreSQL schema."""
     if not ON_POSTGRES:
-        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.db'}"}
+        yield {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / uuid.uuid4().hex}.db"}
         return
     schema = "t_" + uuid.uuid4().hex[:16]
     admin = create_engine(DATABASE_URL)

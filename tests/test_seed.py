@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from models import FamilyMember, User, Worker, db
+from models import Assistance, FamilyMember, User, Worker, db
 from models.idnumber import normalize_id_number
+from models.ledger import ledger_differences
 from seed import demo
 
 
@@ -28,21 +29,30 @@ def test_seed_is_valid_and_varied(app, runner):
         assert {w.status for w in workers} == {"pending", "active", "exited", "removed"}
         assert {w.category for w in workers} == {"deep", "relative", "accident", "migrant"}
         assert len({w.employer for w in workers}) >= 10
+        states = set(db.session.scalars(select(Assistance.state)))
+        assert states == {"applied", "verified", "approved", "paid", "rejected", "reversed"}
+        assert ledger_differences() == []
         assert db.session.scalar(select(func.count()).select_from(FamilyMember)) > 120
         roles = set(db.session.scalars(select(User.role)))
         assert roles == {"admin", "staff", "clerk", "manager"}
 
 
-def test_seed_is_reproducible(app, database_config):
-    """The same seed gives the same people."""
-    with app.app_context():
-        demo.load(workers=30, seed=11)
-        first = snapshot()
-        db.session.execute(FamilyMember.__table__.delete())
-        db.session.execute(Worker.__table__.delete())
-        db.session.commit()
-        demo.load(workers=30, seed=11)
-        assert snapshot() == first
+def test_seed_is_reproducible(tmp_path):
+    """The same seed gives the same people in two fresh databases."""
+    from portal import create_app
+    from tests.conftest import fresh_database
+
+    snapshots = []
+    for _ in range(2):
+        with fresh_database(tmp_path) as config:
+            app = create_app({"TESTING": True, "SECRET_KEY": "x", **config})
+            with app.app_context():
+                db.create_all()
+                demo.load(workers=30, seed=11)
+                snapshots.append(snapshot())
+                db.session.remove()
+                db.engine.dispose()
+    assert snapshots[0] == snapshots[1] and len(snapshots[0]) == 30
 
 
 def test_seed_if_empty_does_nothing_twice(app, runner):
