@@ -162,18 +162,26 @@ def _derive_before_flush(session, flush_context, instances):
             derive(obj)
 
 
+def rebuild_person_index(conn, worker_ids) -> None:
+    """Rewrite the ID-number index rows of the given files from their current rows."""
+    ids = list(worker_ids)
+    live = Worker.status.in_(LIVE_STATUSES)
+    for start in range(0, len(ids), 5000):  # stay under the databases' parameter limits
+        chunk = ids[start:start + 5000]
+        workers = select(Worker.id_number, Worker.id, literal(None), live).where(
+            Worker.id.in_(chunk))
+        members = (select(FamilyMember.id_number, FamilyMember.worker_id, FamilyMember.id, live)
+                   .join(Worker, Worker.id == FamilyMember.worker_id)
+                   .where(FamilyMember.worker_id.in_(chunk),
+                          FamilyMember.id_number.is_not(None)))
+        conn.execute(delete(PersonInFile).where(PersonInFile.worker_id.in_(chunk)))
+        conn.execute(insert(PersonInFile).from_select(
+            ["id_number", "worker_id", "member_id", "live"], workers.union_all(members)))
+
+
 @event.listens_for(Session, "after_flush")
 def _sync_person_index(session, flush_context):
     """Rewrite the ID-number index rows of every file touched by this flush."""
     ids = _touched_worker_ids(session)
-    if not ids:
-        return
-    live = Worker.status.in_(LIVE_STATUSES)
-    workers = select(Worker.id_number, Worker.id, literal(None), live).where(Worker.id.in_(ids))
-    members = (select(FamilyMember.id_number, FamilyMember.worker_id, FamilyMember.id, live)
-               .join(Worker, Worker.id == FamilyMember.worker_id)
-               .where(FamilyMember.worker_id.in_(ids), FamilyMember.id_number.is_not(None)))
-    conn = session.connection()
-    conn.execute(delete(PersonInFile).where(PersonInFile.worker_id.in_(ids)))
-    conn.execute(insert(PersonInFile).from_select(
-        ["id_number", "worker_id", "member_id", "live"], workers.union_all(members)))
+    if ids:
+        rebuild_person_index(session.connection(), ids)

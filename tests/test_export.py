@@ -65,3 +65,44 @@ def test_export_is_audited(app, client, auth):
         row = db.session.scalar(select(AuditLog).where(AuditLog.action == "export"))
         assert (row.username, row.record_type) == ("manager", "worker")
         assert row.changes["rows"] == [None, 2] and "search" in row.note
+
+
+def test_csv_has_bom_and_neutralised_formulas(app, client, auth):
+    """CSV opens in Excel as UTF-8 and a formula-like cell is quoted as text."""
+    with app.app_context():
+        make_worker(name="=cmd|' /C calc'!A0")
+    auth.login("manager")
+    response = client.get("/admin/worker/export/csv/")
+    assert response.data.startswith("\ufeff".encode())
+    text = response.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("姓名,身份证号")
+    assert "'=cmd" in text
+
+
+def test_selected_rows_and_chosen_columns(app, client, auth):
+    """The selected-rows scope and the columns parameter are honoured."""
+    with app.app_context():
+        keep = make_worker(name="选中的").id
+        make_worker(name="没选的")
+    auth.login("manager")
+    sheet = workbook(client.get(f"/admin/worker/export/xlsx/?id_list={keep}"
+                                "&columns=name,phone"))
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("姓名", "联系电话") and len(rows) == 2 and rows[1][0] == "选中的"
+    response = client.post("/admin/worker/action/", data={
+        "action": "export_selected", "rowid": [keep], "csrf_token": auth.token()})
+    assert response.status_code == 302 and f"id_list={keep}" in response.headers["Location"]
+
+
+def test_household_members_on_a_second_sheet(app, client, auth):
+    """Worker exports carry the members of the exported files on a second sheet."""
+    from tests.factories import id_number
+    with app.app_context():
+        make_worker(name="有家属", members=[{"name": "配偶甲", "id_number": id_number()}])
+        make_worker(name="被筛掉", members=[{"name": "配偶乙", "id_number": id_number()}])
+    auth.login("manager")
+    data = client.get("/admin/worker/export/xlsx/?search=有家属").data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    members = list(book.worksheets[1].iter_rows(values_only=True))
+    assert book.sheetnames[1] == "家庭成员" and len(members) == 2
+    assert members[1][1] == "配偶甲" and members[1][2] == "配偶"

@@ -11,8 +11,8 @@ from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own ca
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_admin.model.form import InlineFormAdmin
-from flask_admin.tools import rec_getattr
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import JSON, inspect, select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +21,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import DomainError
 from models.base import db
 from portal.excel.export import export_response
+from views.access import requires  # noqa: F401  (re-exported for the views)
+from views.imports import ExcelImportMixin
 
 # Flask-Admin's exposed methods and the verb each one needs.
 VIEW_VERBS = {
@@ -28,14 +30,6 @@ VIEW_VERBS = {
     "create_view": "C", "edit_view": "U", "ajax_update": "U",
     "delete_view": "D", "export": "X",
 }
-
-
-def requires(verb: str):
-    """Mark a custom ``@expose``d method with the verb (C/R/U/D/A/X) it needs."""
-    def mark(func):
-        func.required_verb = verb
-        return func
-    return mark
 
 
 def money(value) -> str:
@@ -93,18 +87,18 @@ class InlineModel(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class SecuredModelView(ModelView):
+class SecuredModelView(ExcelImportMixin, ModelView):
     """A model view whose every URL asks the registry whether the user's role may do it."""
 
     record_type = None          # set by the registry when the view is made
-    action_verbs: dict[str, str] = {"delete": "D"}
+    action_verbs: dict[str, str] = {"delete": "D", "export_selected": "X"}
     column_type_formatters = FORMATTERS
     column_type_formatters_detail = FORMATTERS
     column_display_pk = False
     can_view_details = True
     can_set_page_size = True
     page_size = 50
-    export_types = ["xlsx"]
+    export_types = ["xlsx", "csv"]
     # Constraint name -> callable giving the message shown when it is violated.
     constraint_messages: dict = {}
 
@@ -132,10 +126,19 @@ class SecuredModelView(ModelView):
     can_edit = property(lambda self: self.allows("U"))
     can_delete = property(lambda self: self.allows("D"))
     can_export = property(lambda self: self.allows("X"))
+    list_template = "admin/portal_list.html"
+
+    @property
+    def can_import(self) -> bool:
+        return self.allows("C") and self.has_importer()
+
+    def action_verb(self, name: str) -> str:
+        """Return the verb a list action needs (the base actions keep theirs in subclasses)."""
+        return self.action_verbs.get(name) or SecuredModelView.action_verbs.get(name, "U")
 
     def _required_verb(self, name: str) -> str | None:
         if name == "action_view":
-            return self.action_verbs.get(request.form.get("action", ""), "U")
+            return self.action_verb(request.form.get("action", ""))
         marked = getattr(getattr(self, name, None), "required_verb", None)
         return marked or VIEW_VERBS.get(name)
 
@@ -148,7 +151,7 @@ class SecuredModelView(ModelView):
         return None
 
     def is_action_allowed(self, name: str) -> bool:
-        return self.allows(self.action_verbs.get(name, "U")) and super().is_action_allowed(name)
+        return self.allows(self.action_verb(name)) and super().is_action_allowed(name)
 
     # --- actions ------------------------------------------------------------------
     def coerce_ids(self, ids) -> list:
@@ -192,17 +195,17 @@ class SecuredModelView(ModelView):
     def action_delete(self, ids):
         return super().action_delete(self.coerce_ids(ids))
 
+    @action("export_selected", _l("Export selected to Excel"))
+    def action_export_selected(self, ids):
+        return redirect(url_for(".export", export_type="xlsx",
+                                id_list=",".join(str(i) for i in self.coerce_ids(ids))))
+
     # --- export -------------------------------------------------------------------
-    @expose("/export/<export_type>/")
+    @expose("/export/<export_type>/", methods=("GET", "POST"))
     def export(self, export_type):
         if export_type not in self.export_types:
             abort(404)
-        return export_response(self)
-
-    def export_value(self, model, name):
-        """Return the raw value of column ``name`` for a typed spreadsheet cell."""
-        value = rec_getattr(model, name)
-        return str(value) if hasattr(value, "__table__") else value
+        return export_response(self, export_type)
 
     # --- errors -------------------------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:

@@ -1,0 +1,78 @@
+"""Run an import: validate the whole file, then write it in one transaction, or nothing."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+
+from models import db
+from portal.audit import log_event
+from portal.excel.reader import open_workbook, read_sheet
+from portal.excel.spec import CellError, Spec
+
+MAX_SHOWN_ERRORS = 500
+
+
+@dataclass
+class Report:
+    """What an import would do (dry run) or did, and every error by row and column."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    errors: list[tuple[str, int, str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    written: bool = False
+
+    def error(self, sheet, row: int, column, message) -> None:
+        self.errors.append((str(sheet), row, str(column), str(message)))
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def parse_rows(book, spec: Spec, report: Report, first: bool = True):
+    """Return the sheet's rows parsed into dicts (with ``_row``), errors noted in ``report``."""
+    found = read_sheet(book, spec, first)
+    if found is None:
+        return None
+    positions, rows = found
+    parsed = []
+    for number, row in rows:
+        values = {"_row": number}
+        for index, column in positions.items():
+            if column.export_only:
+                continue
+            try:
+                values[column.key] = column.parse(row[index] if index < len(row) else None)
+            except CellError as exc:
+                report.error(spec.title, number, column.label, exc)
+        for column in spec.columns:
+            if column.required and not column.export_only and column.key not in values \
+                    and column not in positions.values():
+                report.error(spec.title, number, column.label, _("Required."))
+        parsed.append(values)
+    return parsed
+
+
+def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
+               filename: str = "") -> Report:
+    """Validate ``data`` against ``spec`` and, unless ``dry_run`` or on any error, write it."""
+    report = Report()
+    book = open_workbook(data)
+    plan = spec.importer.validate(book, spec, report)
+    if dry_run or not report.ok:
+        return report
+    try:
+        spec.importer.write(plan, user)
+        log_event("import", record_type=spec.endpoint, note=filename[:200], changes={
+            "created": [None, report.created], "updated": [None, report.updated],
+            "rows": [None, report.rows]})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    report.written = True
+    return report

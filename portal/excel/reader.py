@@ -1,0 +1,121 @@
+"""Open an uploaded workbook safely and read a sheet's rows against a spec."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from flask import current_app
+from flask_babel import gettext as _
+from python_calamine import CalamineWorkbook
+
+from models.base import DomainError
+from portal.excel.spec import Spec
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+MAX_RATIO = 200          # compressed → uncompressed; real sheets stay far below
+FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+MERGED = re.compile(rb"<(?:\w+:)?mergeCell ")
+
+
+class FileRefused(DomainError):
+    """The file as a whole cannot be imported; nothing was read from it."""
+
+
+def limits() -> tuple[int, int]:
+    """Return the configured (bytes, rows) limits of an import."""
+    cfg = current_app.config
+    return (cfg.get("IMPORT_MAX_BYTES", 20 * 1024 * 1024),
+            cfg.get("IMPORT_MAX_ROWS", 200_000))
+
+
+def open_workbook(data: bytes) -> CalamineWorkbook:
+    """Check ``data`` is a plain, sane .xlsx and return it opened, or raise FileRefused."""
+    max_bytes, _rows = limits()
+    if len(data) > max_bytes:
+        raise FileRefused(_("The file is larger than %(mb)d MB.", mb=max_bytes // 2**20))
+    if data[:4] == OLE_MAGIC:
+        raise FileRefused(_("The file is encrypted or in the old .xls format; save it as an "
+                            "unencrypted .xlsx workbook and try again."))
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise FileRefused(_("This is not an Excel .xlsx file."))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        if "xl/workbook.xml" not in names:
+            raise FileRefused(_("This is not an Excel .xlsx file."))
+        budget = max_bytes * MAX_RATIO // 4
+        for info in archive.infolist():
+            if info.file_size > budget or (
+                    info.compress_size and info.file_size / info.compress_size > MAX_RATIO):
+                raise FileRefused(_("The file unpacks to an implausible size and was refused."))
+        for name in names:
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                _scan_sheet(archive, name)
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 — calamine raises its own error types
+        raise FileRefused(_("The workbook could not be read; save it again in Excel.")) from None
+
+
+def _scan_sheet(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse sheets holding formulas or merged cells, reading the XML in pieces."""
+    tail = b""
+    with archive.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk
+            if FORMULA.search(window):
+                raise FileRefused(_("The file contains formulas. Copy the cells and paste them "
+                                    "as values, then import again."))
+            if MERGED.search(window):
+                raise FileRefused(_("The file contains merged cells. Unmerge them and fill "
+                                    "every cell, then import again."))
+            tail = window[-32:]
+
+
+def clean_header(text) -> str:
+    """Return a header without the required-column marker and spaces."""
+    return str(text or "").replace("*", "").replace("＊", "").strip()
+
+
+def read_sheet(book: CalamineWorkbook, spec: Spec, first: bool):
+    """Return (columns by position, rows with their Excel row numbers) of the spec's sheet.
+
+    The first spec of a file may sit on the first sheet whatever its name; a child spec
+    is looked up by its title and is optional (None when absent).
+    """
+    title = str(spec.title)
+    if title in book.sheet_names:
+        sheet = book.get_sheet_by_name(title)
+    elif first:
+        sheet = book.get_sheet_by_index(0)
+    else:
+        return None
+    if sheet.merged_cell_ranges:
+        raise FileRefused(_("The file contains merged cells. Unmerge them and fill every "
+                            "cell, then import again."))
+    rows = iter(sheet.iter_rows())
+    header = next(rows, None)
+    if not header or not any(str(h).strip() for h in header):
+        raise FileRefused(_("Sheet %(name)s is empty.", name=title))
+    by_label = {clean_header(c.label): c for c in spec.columns}
+    positions, unknown = {}, []
+    for index, text in enumerate(header):
+        label = clean_header(text)
+        if not label:
+            continue
+        if label in by_label:
+            positions[index] = by_label[label]
+        else:
+            unknown.append(label)
+    missing = [clean_header(c.label) for c in spec.columns
+               if c.required and not c.export_only and c not in positions.values()]
+    if unknown or missing:
+        raise FileRefused(_("Sheet %(name)s: columns not recognised: %(unknown)s; required "
+                            "columns missing: %(missing)s. Download the template for the "
+                            "expected headers.", name=title, unknown="、".join(unknown) or "—",
+                            missing="、".join(missing) or "—"))
+    _bytes, max_rows = limits()
+    if sheet.height - 1 > max_rows:
+        raise FileRefused(_("The sheet has more than %(n)d rows.", n=max_rows))
+    return positions, ((number, row) for number, row in enumerate(rows, start=2)
+                       if any(cell not in ("", None) for cell in row))

@@ -1,0 +1,75 @@
+"""The spec of each record type: explicit ones for imported types, derived for the rest."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
+from sqlalchemy.orm import RelationshipProperty, aliased
+
+from models import FamilyMember, Worker
+from portal.excel.spec import Column, Spec, columns_of
+
+WORKER_KEYS = [
+    "name", "id_number", "gender", "birth_date", "ethnicity", "phone", "base_union",
+    "employer", "employer_nature", "address", "category", "main_cause", "secondary_causes",
+    "health", "disability", "single_parent", "household_size", "household_income",
+    "essential_spending", "per_capita_income", "on_dibao", "housing_type", "housing_area",
+    "medical_insurance", "bank_name", "bank_card_no", "status", "filed_on",
+    "last_reviewed_on", "exit_date", "exit_reason", "certificate_no", "notes"]
+DERIVED = {"export_only": True, "required": False}
+
+
+def worker_spec() -> Spec:
+    """Return the spec of worker files, with household members on a second sheet."""
+    from portal.excel import worker_import
+
+    columns = columns_of(Worker, WORKER_KEYS, gender=DERIVED, birth_date=DERIVED,
+                         per_capita_income=DERIVED, id_number={"width": 21},
+                         secondary_causes={"limit": 3}, household_size={"required": False},
+                         status={"required": False}, filed_on={"required": False},
+                         address={"width": 30})
+    members = columns_of(FamilyMember, ["name", "relation", "id_number", "health",
+                                        "monthly_income", "school_or_work"],
+                         id_number={"width": 21})
+    parent = Column("worker_id_number", _l("Worker ID number"), required=True,
+                    expr=Worker.id_number, width=21)
+    children = Spec("familymember", FamilyMember, _l("Household members"),
+                    [parent] + members, parent_key="worker_id_number")
+    return Spec("worker", Worker, _l("Hardship workers"), columns, key="id_number",
+                children=children, importer=worker_import)
+
+
+EXPLICIT = {"worker": worker_spec}
+
+
+def _relation_column(view, model, key):
+    """Return a column showing a many-to-one relation by the target's name, or None."""
+    prop = inspect(model).attrs.get(key)
+    if not isinstance(prop, RelationshipProperty) or prop.uselist:
+        return None
+    target = prop.mapper.class_
+    shown = next((c for c in ("name", "username", "title") if c in target.__table__.c), None)
+    if shown is None:
+        return None
+    alias = aliased(target)
+    label = (view.column_labels or {}).get(key, key)
+    return Column(key, label, expr=getattr(alias, shown), width=16), (alias, prop)
+
+
+def spec_for(view) -> tuple[Spec, list]:
+    """Return the spec for ``view``'s record type and the joins its columns need."""
+    if view.endpoint in EXPLICIT:
+        return EXPLICIT[view.endpoint](), []
+    model, joins, columns = view.model, [], []
+    names = [c if isinstance(c, str) else c[0]
+             for c in (view.column_export_list or view.column_list or [])]
+    table_columns = inspect(model).columns
+    for name in names:
+        if name in table_columns:
+            columns.extend(columns_of(model, [name], **{name: {"label": (
+                view.column_labels or {}).get(name, name)}}))
+            continue
+        found = _relation_column(view, model, name)
+        if found:
+            columns.append(found[0])
+            joins.append(found[1])
+    return Spec(view.endpoint, model, view.name, columns), joins

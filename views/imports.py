@@ -1,0 +1,96 @@
+"""Excel import pages of a model view: template, upload → dry-run preview → confirm."""
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.excel.importer import MAX_SHOWN_ERRORS, run_import
+from portal.excel.reader import FileRefused
+from portal.excel.specs import spec_for
+from portal.excel.template import build_template
+from views.access import requires
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExcelImportMixin:
+    """Add /import/ pages to a SecuredModelView whose record type has an import spec."""
+
+    def has_importer(self) -> bool:
+        """Tell whether this record type can be imported from Excel."""
+        return spec_for(self)[0].importer is not None
+
+    def _import_spec(self):
+        spec, _joins = spec_for(self)
+        if spec.importer is None:
+            abort(404)
+        return spec
+
+    def _upload_dir(self) -> Path:
+        path = Path(current_app.instance_path) / "imports"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @expose("/import/", methods=("GET", "POST"))
+    @requires("C")
+    def import_view(self):
+        spec = self._import_spec()
+        if request.method == "GET":
+            return self.render("admin/import.html", spec=spec, report=None)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose a file to import."), "error")
+            return redirect(url_for(".import_view"))
+        data = upload.read(current_app.config.get("IMPORT_MAX_BYTES", 20 * 2**20) + 1)
+        try:
+            report = run_import(spec, data, current_user, dry_run=True)
+        except FileRefused as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".import_view"))
+        token = secrets.token_hex(16) if report.ok else None
+        if token:
+            (self._upload_dir() / f"{token}.xlsx").write_bytes(data)
+            session["import_token"], session["import_name"] = token, upload.filename
+        return self.render("admin/import.html", spec=spec, report=report, token=token,
+                           shown=report.errors[:MAX_SHOWN_ERRORS])
+
+    @expose("/import/confirm/", methods=("POST",))
+    @requires("C")
+    def import_confirm_view(self):
+        spec = self._import_spec()
+        token = request.form.get("token", "")
+        if not token or token != session.pop("import_token", None):
+            flash(_("The preview has expired; upload the file again."), "error")
+            return redirect(url_for(".import_view"))
+        path = self._upload_dir() / f"{token}.xlsx"
+        try:
+            report = run_import(spec, path.read_bytes(), current_user, dry_run=False,
+                                filename=session.pop("import_name", ""))
+        except FileRefused as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".import_view"))
+        finally:
+            path.unlink(missing_ok=True)
+        if not report.ok:  # the database changed since the preview
+            return self.render("admin/import.html", spec=spec, report=report, token=None,
+                               shown=report.errors[:MAX_SHOWN_ERRORS])
+        flash(_("Imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+                created=report.created, updated=report.updated, unchanged=report.unchanged),
+              "success")
+        return redirect(url_for(".index_view"))
+
+    @expose("/import/template/")
+    @requires("C")
+    def import_template_view(self):
+        spec = self._import_spec()
+        target = tempfile.SpooledTemporaryFile(max_size=4 * 2**20)  # noqa: SIM115
+        build_template(spec, target, spec.extra.get("examples"))
+        target.seek(0)
+        return send_file(target, as_attachment=True, mimetype=XLSX,
+                         download_name=_("%(name)s-import-template.xlsx", name=self.name))
