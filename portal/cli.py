@@ -90,6 +90,10 @@ def serve_command(host, port):
 
 def init_app(app: Flask) -> None:
     """Register the portal's commands on ``app``."""
+    from portal.excel.cli import export_command, import_command
+
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
     for command in (init_db_command, seed_command, create_user_command, verify_command,
                     serve_command):
         app.cli.add_command(command)

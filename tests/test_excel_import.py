@@ -182,3 +182,21 @@ def test_roles_without_create_cannot_import(client, auth, role):
     """Import needs the create right."""
     auth.login(role)
     assert client.get("/admin/worker/import/").status_code == 403
+
+
+def test_cli_export_then_import_round_trip(app, runner, tmp_path):
+    """`portal export` writes the list; `portal import --dry-run` finds nothing to change."""
+    with app.app_context():
+        make_worker(name="命令行甲")
+        make_worker(name="命令行乙", category="deep")
+    target = tmp_path / "workers.xlsx"
+    result = runner.invoke(args=["export", "worker", str(target), "--search", "命令行"])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(target).worksheets[0]
+    assert sheet.max_row == 3
+    result = runner.invoke(args=["import", "worker", str(target), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "不变：2" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(AuditLog.changes).where(
+            AuditLog.action == "export"))["rows"] == [None, 2]

@@ -24,6 +24,7 @@ class Report:
     errors: list[tuple[str, int, str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     written: bool = False
+    progress: object = None  # called with the number of rows read since the last call
 
     def error(self, sheet, row: int, column, message) -> None:
         self.errors.append((str(sheet), row, str(column), str(message)))
@@ -54,13 +55,17 @@ def parse_rows(book, spec: Spec, report: Report, first: bool = True):
                     and column not in positions.values():
                 report.error(spec.title, number, column.label, _("Required."))
         parsed.append(values)
+        if report.progress and len(parsed) % 1000 == 0:
+            report.progress(1000)
+    if report.progress:
+        report.progress(len(parsed) % 1000)
     return parsed
 
 
 def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
-               filename: str = "") -> Report:
+               filename: str = "", progress=None) -> Report:
     """Validate ``data`` against ``spec`` and, unless ``dry_run`` or on any error, write it."""
-    report = Report()
+    report = Report(progress=progress)
     book = open_workbook(data)
     plan = spec.importer.validate(book, spec, report)
     if dry_run or not report.ok:

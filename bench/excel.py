@@ -1,0 +1,190 @@
+"""Benchmark Excel export and import against Flask-Admin's built-in export, in one run.
+
+    .venv/bin/python bench/excel.py [--rows 100000] [--million]
+
+Seeds N workers into a scratch SQLite database, then measures, each in a fresh child
+process (so peak RSS is that phase's alone): Flask-Admin's built-in xlsx export of a
+stock ModelView, our xlsx export of the same 13 columns, openpyxl read-only parsing of
+our file, and our import of that file (full validation, written and committed into an
+empty database). Prints seconds, peak RSS growth over the child's start, and ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import multiprocessing as mp
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+COLUMNS = ["name", "id_number", "gender", "birth_date", "phone", "base_union", "employer",
+           "category", "main_cause", "household_size", "household_income", "status",
+           "filed_on"]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_app(path: str):
+    from portal import create_app
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench",
+                       "WTF_CSRF_ENABLED": False, "IMPORT_MAX_ROWS": 2_000_000,
+                       "IMPORT_MAX_BYTES": 2**31})
+
+
+def seed(path: str, rows: int) -> None:
+    """Insert ``rows`` valid worker files quickly with bulk statements."""
+    from sqlalchemy import insert
+
+    from models import User, Worker, db
+    from models.idnumber import make_id_number
+    app = make_app(path)
+    rnd = random.Random(1)
+    with app.app_context():
+        db.create_all()
+        admin = User(username="admin", role="admin", full_name="admin")
+        admin.set_password("bench-pass-1")
+        db.session.add(admin)
+        db.session.commit()
+        used, batch = set(), []
+        for i in range(rows):
+            while True:
+                born = dt.date(1960, 1, 1) + dt.timedelta(days=rnd.randrange(16000))
+                number = make_id_number("370102", born, rnd.randrange(1000))
+                if number not in used:
+                    used.add(number)
+                    break
+            batch.append(dict(
+                name=rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强")),
+                id_number=number, gender="M" if int(number[16]) % 2 else "F",
+                birth_date=born, phone=f"139{i:08d}", base_union=f"第{i % 20}基层工会",
+                employer=f"第{i % 20}机械厂", category=rnd.choice(("deep", "relative")),
+                main_cause="illness", household_size=3, household_income=Decimal("24000"),
+                essential_spending=Decimal("6000"), per_capita_income=Decimal("500.00"),
+                status="active", filed_on=dt.date(2025, 5, 1), secondary_causes=[]))
+            if len(batch) == 10000:
+                db.session.execute(insert(Worker), batch)
+                batch = []
+        if batch:
+            db.session.execute(insert(Worker), batch)
+        db.session.commit()
+
+
+def builtin_export(path: str, out: str, queue) -> None:
+    """Export through a stock Flask-Admin ModelView (tablib, in memory)."""
+    from flask_admin import Admin
+    from flask_admin.contrib.sqla import ModelView
+
+    from models import Worker, db
+    app = make_app(path)
+
+    class Stock(ModelView):
+        can_export, export_types, export_max_rows = True, ["xlsx"], 0
+        column_list = COLUMNS
+
+    Admin(app, name="stock", url="/stock", endpoint="stock").add_view(
+        Stock(Worker, db, endpoint="stockworker", url="/stock/worker"))
+    start_rss, start = rss_mb(), time.perf_counter()
+    response = app.test_client().get("/stock/worker/export/xlsx/")
+    Path(out).write_bytes(response.data)
+    queue.put((time.perf_counter() - start, rss_mb() - start_rss, response.status_code))
+
+
+def our_export(path: str, out: str, queue) -> None:
+    """Export through the portal's own engine, as a manager would."""
+    app = make_app(path)
+    client = app.test_client()
+    with app.app_context():
+        from models import User, db
+        user = db.session.query(User).first()
+        user.role = "manager"
+        db.session.commit()
+    client.post("/login", data={"username": "admin", "password": "bench-pass-1"})
+    start_rss, start = rss_mb(), time.perf_counter()
+    response = client.get(f"/admin/worker/export/xlsx/?columns={','.join(COLUMNS)}")
+    with open(out, "wb") as target:
+        for chunk in response.response:
+            target.write(chunk)
+    queue.put((time.perf_counter() - start, rss_mb() - start_rss, response.status_code))
+
+
+def openpyxl_parse(out: str, queue) -> None:
+    """Parse our file with openpyxl read-only, no validation: the baseline to beat."""
+    import openpyxl
+    start_rss, start = rss_mb(), time.perf_counter()
+    book = openpyxl.load_workbook(out, read_only=True)
+    rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+    queue.put((time.perf_counter() - start, rss_mb() - start_rss, rows))
+
+
+def our_import(out: str, queue) -> None:
+    """Import our file into an empty database: validated, written, committed."""
+    from models import User, db
+    from portal.excel.importer import run_import
+    from portal.excel.specs import worker_spec
+    path = tempfile.mktemp(suffix=".db")
+    app = make_app(path)
+    with app.test_request_context():
+        db.create_all()
+        user = User(username="staff", role="staff", full_name="staff")
+        user.set_password("bench-pass-1")
+        db.session.add(user)
+        db.session.commit()
+        data = Path(out).read_bytes()
+        start_rss, start = rss_mb(), time.perf_counter()
+        report = run_import(worker_spec(), data, user, dry_run=False)
+        queue.put((time.perf_counter() - start, rss_mb() - start_rss,
+                   (report.created, len(report.errors), report.errors[:3])))
+    os.unlink(path)
+
+
+def run(target, *args):
+    queue = mp.get_context("spawn").Queue()
+    process = mp.get_context("spawn").Process(target=target, args=(*args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--million", action="store_true",
+                        help="also export 1,000,000 rows with our engine (memory bound)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-excel-"))
+    db_path, ours, theirs = str(work / "w.db"), str(work / "ours.xlsx"), str(work / "fa.xlsx")
+    t = time.perf_counter()
+    seed(db_path, args.rows)
+    print(f"seeded {args.rows:,} workers in {time.perf_counter() - t:.1f} s")
+    fa = run(builtin_export, db_path, theirs)
+    print(f"Flask-Admin built-in xlsx export: {fa[0]:7.1f} s, peak RSS +{fa[1]:6.0f} MB")
+    us = run(our_export, db_path, ours)
+    print(f"our xlsx export:                  {us[0]:7.1f} s, peak RSS +{us[1]:6.0f} MB")
+    op = run(openpyxl_parse, ours)
+    print(f"openpyxl read-only parse only:    {op[0]:7.1f} s, peak RSS +{op[1]:6.0f} MB "
+          f"({op[2]:,} rows)")
+    im = run(our_import, ours)
+    print(f"our import (validated, committed): {im[0]:6.1f} s, peak RSS +{im[1]:6.0f} MB "
+          f"(created {im[2][0]:,}, errors {im[2][1]})")
+    print(f"ratio export: built-in / ours = {fa[0] / us[0]:.1f}x (target >= 8x); "
+          f"our RSS growth {us[1]:.0f} MB (target <= 60 MB)")
+    print(f"ratio import: openpyxl parse / our import = {op[0] / im[0]:.1f}x (target >= 3x)")
+    if args.million:
+        big = str(work / "big.db")
+        seed(big, 1_000_000)
+        mil = run(our_export, big, str(work / "big.xlsx"))
+        print(f"our xlsx export of 1,000,000 rows: {mil[0]:.1f} s, peak RSS +{mil[1]:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
