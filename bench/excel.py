@@ -18,6 +18,7 @@ import random
 import resource
 import sys
 import tempfile
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -29,8 +30,32 @@ COLUMNS = ["name", "id_number", "gender", "birth_date", "phone", "base_union", "
            "filed_on"]
 
 
-def rss_mb() -> float:
+def current_rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class PeakRss:
+    """Sample the resident set every 20 ms: peak growth over the phase's start."""
+
+    def __init__(self):
+        self.start = self.peak = current_rss_mb()
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, current_rss_mb())
+            time.sleep(0.02)
+
+    def growth(self) -> float:
+        self.running = False
+        self.thread.join()
+        return max(self.peak, current_rss_mb()) - self.start
 
 
 def make_app(path: str):
@@ -92,10 +117,10 @@ def builtin_export(path: str, out: str, queue) -> None:
 
     Admin(app, name="stock", url="/stock", endpoint="stock").add_view(
         Stock(Worker, db, endpoint="stockworker", url="/stock/worker"))
-    start_rss, start = rss_mb(), time.perf_counter()
+    peak, start = PeakRss(), time.perf_counter()
     response = app.test_client().get("/stock/worker/export/xlsx/")
     Path(out).write_bytes(response.data)
-    queue.put((time.perf_counter() - start, rss_mb() - start_rss, response.status_code))
+    queue.put((time.perf_counter() - start, peak.growth(), response.status_code))
 
 
 def our_export(path: str, out: str, queue) -> None:
@@ -108,21 +133,21 @@ def our_export(path: str, out: str, queue) -> None:
         user.role = "manager"
         db.session.commit()
     client.post("/login", data={"username": "admin", "password": "bench-pass-1"})
-    start_rss, start = rss_mb(), time.perf_counter()
+    peak, start = PeakRss(), time.perf_counter()
     response = client.get(f"/admin/worker/export/xlsx/?columns={','.join(COLUMNS)}")
     with open(out, "wb") as target:
         for chunk in response.response:
             target.write(chunk)
-    queue.put((time.perf_counter() - start, rss_mb() - start_rss, response.status_code))
+    queue.put((time.perf_counter() - start, peak.growth(), response.status_code))
 
 
 def openpyxl_parse(out: str, queue) -> None:
     """Parse our file with openpyxl read-only, no validation: the baseline to beat."""
     import openpyxl
-    start_rss, start = rss_mb(), time.perf_counter()
+    peak, start = PeakRss(), time.perf_counter()
     book = openpyxl.load_workbook(out, read_only=True)
     rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
-    queue.put((time.perf_counter() - start, rss_mb() - start_rss, rows))
+    queue.put((time.perf_counter() - start, peak.growth(), rows))
 
 
 def our_import(out: str, queue) -> None:
@@ -139,9 +164,9 @@ def our_import(out: str, queue) -> None:
         db.session.add(user)
         db.session.commit()
         data = Path(out).read_bytes()
-        start_rss, start = rss_mb(), time.perf_counter()
+        peak, start = PeakRss(), time.perf_counter()
         report = run_import(worker_spec(), data, user, dry_run=False)
-        queue.put((time.perf_counter() - start, rss_mb() - start_rss,
+        queue.put((time.perf_counter() - start, peak.growth(),
                    (report.created, len(report.errors), report.errors[:3])))
     os.unlink(path)
 

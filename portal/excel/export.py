@@ -67,7 +67,7 @@ def write_xlsx(spec, statement, target, children=None, progress=None) -> int:
 def _write_sheet(book, spec, statement, progress) -> int:
     sheet = book.sheet(str(spec.title), [c.width for c in spec.columns])
     sheet.header(c.header for c in spec.columns)
-    converters = [c.to_cell for c in spec.columns]
+    converters = [c.converter() for c in spec.columns]
     count = 0
     for row in _stream(statement):
         sheet.row([convert(v) for convert, v in zip(converters, row, strict=True)])
@@ -84,7 +84,7 @@ def csv_lines(spec, statement, counter: list):
     """Yield the CSV text (UTF-8 with BOM, formulas neutralised) chunk by chunk."""
     buffer = _Buffer()
     writer = csv.writer(buffer)
-    converters = [c.to_cell for c in spec.columns]
+    converters = [c.converter() for c in spec.columns]
     yield codecs.BOM_UTF8.decode("utf-8")
     writer.writerow([c.header for c in spec.columns])
     for row in _stream(statement):

@@ -40,14 +40,15 @@ def parse_rows(book, spec: Spec, report: Report, first: bool = True):
     if found is None:
         return None
     positions, rows = found
+    parsers = [(index, column, column.parser()) for index, column in positions.items()
+               if not column.export_only]
     parsed = []
     for number, row in rows:
         values = {"_row": number}
-        for index, column in positions.items():
-            if column.export_only:
-                continue
+        width = len(row)
+        for index, column, parse in parsers:
             try:
-                values[column.key] = column.parse(row[index] if index < len(row) else None)
+                values[column.key] = parse(row[index] if index < width else None)
             except CellError as exc:
                 report.error(spec.title, number, column.label, exc)
         for column in spec.columns:

@@ -35,25 +35,48 @@ class Column:
 
     def to_cell(self, value):
         """Return the value as written in a spreadsheet cell."""
-        if value is None:
-            return None
-        if self.kind == "choice":
-            return str(self.choices.get(value, value))
-        if self.kind == "multi":
-            return "、".join(str(self.choices.get(v, v)) for v in value or [])
+        return self.converter()(value)
+
+    def converter(self):
+        """Return a function turning stored values into cell values, labels resolved once."""
+        if self.kind in ("choice", "multi"):
+            labels = {code: str(label) for code, label in self.choices.items()}
+            if self.kind == "choice":
+                return lambda v: None if v is None else labels.get(v, v)
+            return lambda v: None if v is None else "、".join(labels.get(c, c) for c in v)
         if self.kind == "money":
-            return Decimal(value).quantize(Decimal("0.01"))
-        return value
+            cent = Decimal("0.01")
+            return lambda v: None if v is None else Decimal(v).quantize(cent)
+        return lambda v: v
 
     def parse(self, value):
         """Return the cell's value as this column's Python value, or raise CellError."""
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None or value == "":
-            if self.required:
-                raise CellError(_("Required."))
-            return [] if self.kind == "multi" else None
-        return getattr(self, "_parse_" + self.kind)(value)
+        return self.parser()(value)
+
+    def parser(self):
+        """Return a function parsing this column's cells, with its lookups prepared once.
+
+        Choice labels are lazy translations; resolving them per cell cost most of an
+        import's time, so the label → code map is built here, once per file.
+        """
+        convert = getattr(self, "_parse_" + self.kind)
+        empty = [] if self.kind == "multi" else None
+        required = self.required
+        if self.kind in ("choice", "multi"):
+            codes = {str(label): code for code, label in self.choices.items()}
+            codes.update({code: code for code in self.choices})
+            convert = (lambda v, c=codes: self._code(self._parse_text(v), c)) \
+                if self.kind == "choice" else (lambda v, c=codes: self._parse_multi(v, c))
+
+        def parse(value):
+            if isinstance(value, str):
+                value = value.strip()
+            if value is None or value == "":
+                if required:
+                    raise CellError(_("Required."))
+                return empty
+            return convert(value)
+        return parse
 
     def _parse_text(self, value):
         if isinstance(value, float) and value.is_integer():
@@ -109,20 +132,20 @@ class Column:
             return False
         raise CellError(_("Use 是 or 否."))
 
-    def _code(self, text: str) -> str:
-        by_label = {str(label): code for code, label in self.choices.items()}
-        if text in self.choices:
-            return text
-        if text in by_label:
-            return by_label[text]
-        raise CellError(_("Not one of: %(list)s", list="、".join(by_label)))
+    def _code(self, text: str, codes: dict) -> str:
+        if text in codes:
+            return codes[text]
+        raise CellError(_("Not one of: %(list)s",
+                          list="、".join(str(v) for v in self.choices.values())))
 
     def _parse_choice(self, value):
-        return self._code(self._parse_text(value))
+        return self.parser()(value)
 
-    def _parse_multi(self, value):
+    def _parse_multi(self, value, codes: dict | None = None):
+        if codes is None:
+            return self.parser()(value)
         parts = [p.strip() for p in str(value).replace("，", "、").replace(",", "、").split("、")]
-        codes = [self._code(p) for p in parts if p]
+        codes = [self._code(p, codes) for p in parts if p]
         if self.limit is not None and len(codes) > self.limit:
             raise CellError(_("Choose at most %(n)d.", n=self.limit))
         return codes

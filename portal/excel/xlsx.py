@@ -9,6 +9,7 @@ and text that could be read as a formula with a quote-prefix style.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -16,6 +17,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils import get_column_letter
 
 RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 EPOCH = dt.date(1899, 12, 30)
 # Style indexes into cellXfs below.
 HEADER, DATE, DATETIME, MONEY, INTEGER, TEXT_SAFE, NUMBER = 1, 2, 3, 4, 5, 6, 7
@@ -50,10 +52,8 @@ def is_risky(text: str) -> bool:
 
 def _text(ref: str, value: str) -> str:
     style = f' s="{TEXT_SAFE}"' if is_risky(value) else ""
-    value = escape(value)
     # Keep leading and trailing spaces, and drop control characters XML cannot hold.
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        value = "".join(c for c in value if ord(c) >= 32 or c in "\t\n\r")
+    value = CONTROL.sub("", escape(value))
     return f'<c r="{ref}" t="inlineStr"{style}><is><t xml:space="preserve">{value}</t></is></c>'
 
 
