@@ -1,12 +1,31 @@
 """The record types of the portal and the rules that keep them right."""
-from models import ledger, worker_rules  # noqa: F401  (register the flush listeners)
+from models import (  # noqa: F401  (flush listeners)
+    inventory_rules,
+    ledger,
+    lovecard_rules,
+    notice_rules,
+    worker_rules,
+)
 from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import Base, DomainError, db
+from models.donation import Donation, DonationLine
 from models.funds import Fund, FundEntry
+from models.inventory import Item, StockLot, StockMovement
+from models.loans import Instalment, Loan, Repayment
+from models.lovecard import CardEntry, LoveCard
+from models.notice import Notice, NoticeLine, Objection
+from models.numbering import DocCounter
+from models.redemption import Redemption, RedemptionLine
 from models.settings import Setting
+from models.stocktake import Stocktake, StocktakeLine
+from models.training import Enrolment, TrainingClass
 from models.user import User
 from models.worker import FamilyMember, PersonInFile, Worker
 
-__all__ = ["Assistance", "AuditLog", "Base", "DomainError", "FamilyMember", "Fund",
-           "FundEntry", "PersonInFile", "Setting", "User", "Worker", "db"]
+__all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donation",
+           "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
+           "Instalment", "Item", "Loan", "LoveCard", "Notice", "NoticeLine", "Objection",
+           "PersonInFile", "Redemption", "RedemptionLine", "Repayment", "Setting",
+           "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
+           "Worker", "db"]

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
 from models.ledger import post_entry, reverse_entry
+from models.notice_rules import passed_notice
 from models.settings import get_setting
 
 OPEN_STATES = ("applied", "verified")
@@ -112,7 +113,7 @@ def pay(record: Assistance, user) -> None:
     _require_state(record, "approved")
     if user.role not in APPROVERS:
         raise DomainError(_("Only a centre manager can pay."))
-    if needs_notice(record) and not record.notice_passed:
+    if needs_notice(record) and not (record.notice_passed or passed_notice(record)):
         raise DomainError(_("This kind of aid is paid only after a public notice without "
                             "objection."))
     if record.cash_amount:

@@ -143,3 +143,110 @@ AUDIT_ACTIONS = {
 def pairs(mapping: dict) -> list[tuple[str, object]]:
     """Return ``(value, label)`` pairs for a WTForms select."""
     return list(mapping.items())
+
+TRAINING_CATEGORIES = {
+    "welding": _l("Welding"),
+    "computer": _l("Computer skills"),
+    "sewing": _l("Sewing"),
+    "housekeeping": _l("Housekeeping services"),
+    "catering": _l("Nutritional catering"),
+    "syb": _l("SYB start-your-business training"),
+    "gyb": _l("GYB generate-your-business training"),
+    "other": _l("Other"),
+}
+
+TRAINING_CLASS_STATES = {
+    "planned": _l("Planned"),
+    "running": _l("Running"),
+    "finished": _l("Finished"),
+}
+
+ENROLMENT_STATES = {
+    "enrolled": _l("Enrolled"),
+    "completed": _l("Completed"),
+    "dropped": _l("Dropped out"),
+}
+
+TRAINING_OUTCOMES = {
+    "reemployed": _l("Re-employed"),
+    "business": _l("Started a business"),
+    "not_employed": _l("Not yet employed"),
+}
+
+LOAN_STATES = {
+    "applied": _l("Applied"),
+    "approved": _l("Approved"),
+    "disbursed": _l("Disbursed"),
+    "repaid": _l("Repaid"),
+    "rejected": _l("Rejected"),
+    "written_off": _l("Written off"),
+}
+
+ARREARS_BUCKETS = {
+    "1-30": _l("1–30 days"),
+    "31-60": _l("31–60 days"),
+    "61-90": _l("61–90 days"),
+    "90+": _l("Over 90 days"),
+}
+
+NOTICE_KINDS = {
+    "batch": _l("List of names"),
+    "free": _l("Free text"),
+}
+
+NOTICE_SOURCES = {
+    "assistance": _l("Approved assistance"),
+    "loan": _l("Approved micro-loans"),
+    "worker": _l("Newly filed workers"),
+}
+
+NOTICE_STATES = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "ended": _l("Ended"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+OBJECTION_STATES = {
+    "open": _l("Open"),
+    "resolved": _l("Resolved"),
+}
+
+DONOR_KINDS = {"person": _l("Individual"), "organisation": _l("Organisation")}
+
+DONATION_STATES = {"draft": _l("Draft"), "recorded": _l("Recorded"), "voided": _l("Voided")}
+
+ITEM_CATEGORIES = {
+    "grain_oil": _l("Grain and oil"),
+    "food": _l("Food"),
+    "daily": _l("Daily necessities"),
+    "bedding": _l("Clothing and bedding"),
+    "school": _l("School supplies"),
+    "appliance": _l("Small appliances"),
+    "other": _l("Other"),
+}
+
+MOVEMENT_REASONS = {
+    "donation_in": _l("Donated goods in"),
+    "purchase_in": _l("Purchase in"),
+    "redemption_out": _l("Redemption out"),
+    "handout_out": _l("Hand-out out"),
+    "loss_out": _l("Loss or expiry out"),
+    "stocktake": _l("Stocktake adjustment"),
+    "reversal": _l("Reversal"),
+}
+
+STOCKTAKE_STATES = {"open": _l("Counting"), "confirmed": _l("Confirmed")}
+
+CARD_STATUSES = {"active": _l("Active"), "lost": _l("Lost (replaced)"),
+                 "cancelled": _l("Cancelled")}
+
+CARD_ENTRY_KINDS = {
+    "topup": _l("Top-up"),
+    "redemption": _l("Redemption"),
+    "refund": _l("Refund of a voided redemption"),
+    "transfer_out": _l("Moved to the replacement card"),
+    "transfer_in": _l("Moved from the lost card"),
+}
+
+REDEMPTION_STATES = {"done": _l("Redeemed"), "voided": _l("Voided")}

@@ -9,9 +9,12 @@ from sqlalchemy.orm import Session
 
 from models.base import DomainError, db
 from models.funds import Fund, FundEntry
+from models.inventory import StockMovement
+from models.loans import Repayment
+from models.lovecard import CardEntry
 
 CENT = Decimal("0.01")
-APPEND_ONLY = (FundEntry,)
+APPEND_ONLY = (FundEntry, Repayment, StockMovement, CardEntry)
 
 
 def sqlite_guard(table: str) -> list[str]:

@@ -36,12 +36,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
 
     import portal.audit  # noqa: F401  (registers the audit listener)
-    from portal import admin, cli, errors
+    from portal import admin, cli, errors, public
     from views.base import local_time
 
     admin.init_admin(app)
     cli.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(public.bp)  # the public notice board, /notices/
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
     app.jinja_env.globals["role_label"] = lambda role: ROLES.get(role, role)
     app.jinja_env.filters["localtime"] = local_time

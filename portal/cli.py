@@ -64,13 +64,20 @@ def create_user_command(name, role, password):
 @with_appcontext
 def verify_command():
     """Recompute every balance from its ledger and report any difference."""
+    from models.inventory_rules import stock_differences
     from models.ledger import ledger_differences
+    from models.lovecard_rules import card_differences
 
     differences = ledger_differences()
     for fund, shown, ledger in differences:
         click.echo(_("Fund %(name)s: shown %(shown)s, ledger %(ledger)s", name=fund.name,
                      shown=f"{shown:,.2f}", ledger=f"{ledger:,.2f}"), err=True)
-    if differences:
+    # Stock of items and lots, and points of love cards, against their ledgers.
+    others = stock_differences() + card_differences()
+    for what, shown, ledger in others:
+        click.echo(_("%(what)s: shown %(shown)s, ledger %(ledger)s", what=what, shown=shown,
+                     ledger=ledger), err=True)
+    if differences or others:
         raise SystemExit(1)
     click.echo(_("All balances agree with their ledgers."))
 

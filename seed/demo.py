@@ -20,6 +20,10 @@ from models.choices import (
 from models.idnumber import make_id_number
 from portal.database import ensure_settings
 from seed import aid as aid_seed
+from seed import inventory as inventory_seed
+from seed import loans as loan_seed
+from seed import notices as notice_seed
+from seed import training as training_seed
 
 DEMO_USERS = (
     ("admin", "admin12345", "admin"),
@@ -196,8 +200,14 @@ def load(workers: int = 2000, seed: int = 20261129) -> dict[str, int]:
             made += len(batch)
             members += sum(len(w.members) for w in batch)
         aid = aid_seed.load(rnd, users, count=max(1, workers * 3 // 10))
+        goods = inventory_seed.load(rnd, users)
+        notices = notice_seed.load(rnd, users)
+        enrolments = training_seed.load(rnd, users, AS_OF)
+        loans = loan_seed.load(rnd, users, AS_OF)
         db.session.commit()
     finally:
         db.session.info.pop("audit", None)
     return {_("Users"): len(users), _("Hardship workers"): made,
-            _("Household members"): members, _("Assistance records"): aid}
+            _("Household members"): members, _("Assistance records"): aid,
+            _("Public notices"): notices, _("Enrolments"): enrolments,
+            _("Micro-loans"): loans, **goods}

@@ -12,12 +12,19 @@ from models.ledger import post_entry
 _sequence = itertools.count(1)
 
 
-def id_number(born: dt.date = dt.date(1980, 5, 17), male: bool = True) -> str:
-    """Return a fresh valid ID number."""
+AREAS = ("370102", "370103", "370104", "370105", "370112", "370113", "370114", "370181")
+
+
+def id_number(born: dt.date | None = None, male: bool = True) -> str:
+    """Return a fresh valid ID number (born on ``born`` when given)."""
     n = next(_sequence)
     seq = (n * 2 + (1 if male else 0)) % 1000
-    born = born + dt.timedelta(days=n // 500)
-    return make_id_number("370102", born, seq)
+    if born is None:
+        born = dt.date(1980, 5, 17) + dt.timedelta(days=n // 500)
+        area = AREAS[0]
+    else:  # keep the asked-for birth date: vary the area code instead
+        area = AREAS[(n // 500) % len(AREAS)]
+    return make_id_number(area, born, seq)
 
 
 def user(role: str) -> User:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from models import AuditLog, Setting, User, db
 from tests.factories import id_number, make_assistance, make_fund, make_worker
+from tests.factories_inventory import SAMPLE_MAKERS
 
 
 def _worker():
@@ -45,9 +46,46 @@ def _fundentry():
     return make_fund(name="样例资金", balance="100").entries[0].id
 
 
+def _trainingclass():
+    from tests.factories_training import make_class
+    return make_class().id  # no enrolments, so an admin may delete it
+
+
+def _enrolment():
+    from tests.factories_training import make_enrolment
+    return make_enrolment().id
+
+
+def _loan():
+    from tests.factories_loans import make_loan
+    return make_loan().id  # an application, so an admin may delete it
+
+
+def _repayment():
+    from models.loan_rules import record_repayment
+    from tests.factories import user
+    from tests.factories_loans import disbursed_loan
+    repayment = record_repayment(disbursed_loan(), user("staff"), "500.00")
+    db.session.commit()
+    return repayment.id
+
+
+def _notice():
+    from tests.factories_notices import make_education, make_notice
+    return make_notice([make_education()]).id
+
+
+def _objection():
+    from tests.factories_notices import make_objection, make_published
+    return make_objection(make_published()).id
+
+
 MAKERS = {"worker": _worker, "familymember": _familymember, "user": _user,
           "auditlog": _auditlog, "setting": _setting, "assistance": _assistance,
-          "fund": _fund, "fundentry": _fundentry}
+          "fund": _fund, "fundentry": _fundentry,
+          "trainingclass": _trainingclass, "enrolment": _enrolment, "loan": _loan,
+          "repayment": _repayment, "notice": _notice, "objection": _objection,
+          **SAMPLE_MAKERS}
 
 
 def make_sample(endpoint: str):

@@ -25,6 +25,7 @@ from models.assistance_rules import (
 from models.base import DomainError
 from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES
 from models.idnumber import mask_id_number
+from models.notice_rules import passed_notice
 from views.base import SecuredModelView, money, requires
 
 # Each workflow step and the verb (registry letter) it needs.
@@ -118,6 +119,7 @@ class AssistanceView(SecuredModelView):
         return self.render("admin/assistance_step.html", record=record,
                            can=lambda step: self.allows(STEP_VERBS[step]),
                            grants=other_grants(record), needs_notice=needs_notice(record),
+                           notice_ok=record.notice_passed or passed_notice(record),
                            kinds=ASSISTANCE_KINDS, states=ASSISTANCE_STATES, money=money,
                            mask=mask_id_number)
 

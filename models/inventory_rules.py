@@ -1,0 +1,238 @@
+"""Stock moves only through here: a guarded UPDATE of the cached stock and a ledger row.
+
+The item's row is always updated first, so every change of one item's stock
+queues on that row lock; its lots are read and changed only behind it. CHECK
+constraints on both caches back the guards. Functions add rows to the session
+without flushing; callers flush or commit (a redemption numbers its document last).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.base import DomainError, db, today, utcnow
+from models.inventory import OUT_REASONS, Item, StockLot, StockMovement
+from models.pinyin import initials
+
+CHINA = dt.timedelta(hours=8)
+MANUAL_REASONS = ("purchase_in", "handout_out", "loss_out")
+EXPIRING_DAYS = 30
+
+CONSTRAINT_MESSAGES = {
+    "on_hand_not_negative": lambda: _("Stock cannot go below zero."),
+    "uq_item_name": lambda: _("An item with this name exists."),
+    "item.name": lambda: _("An item with this name exists."),
+    "uq_item_barcode": lambda: _("Another item has this barcode."),
+    "item.barcode": lambda: _("Another item has this barcode."),
+    "uq_stock_movement_reverses_id": lambda: _("This movement has already been reversed."),
+}
+
+
+def _add(model, pk: int, delta: int) -> int | None:
+    """Add ``delta`` to the cached stock of one row unless it would go below zero."""
+    value = db.session.execute(
+        update(model).where(model.id == pk, model.on_hand + delta >= 0)
+        .values(on_hand=model.on_hand + delta).returning(model.on_hand)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    loaded = db.session.identity_map.get(db.session.identity_key(model, pk))
+    if loaded is not None:
+        db.session.expire(loaded, ["on_hand"])
+    return value
+
+
+def _check_quantity(quantity) -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise DomainError(_("Quantities are whole numbers above zero."))
+    return quantity
+
+
+def lot_for(item: Item, lot_no: str = "", expiry: dt.date | None = None) -> StockLot:
+    """Return the item's lot with this lot no. and expiry, making it if new."""
+    key = StockLot.key(lot_no, expiry)
+    query = select(StockLot).where(StockLot.item_id == item.id, StockLot.lot_key == key)
+    lot = db.session.scalar(query)
+    if lot is None:
+        try:
+            with db.session.begin_nested():
+                lot = StockLot(item_id=item.id, lot_no=(lot_no or "").strip(), expiry=expiry,
+                               lot_key=key, on_hand=0, received_on=today())
+                db.session.add(lot)
+        except IntegrityError:  # made by a concurrent transaction just now
+            lot = db.session.scalar(query)
+    return lot
+
+
+def _row(item, lot_id, delta, reason, user, stock_after, document, note, **links):
+    lot_after = _add(StockLot, lot_id, delta)
+    if lot_after is None:
+        lot = db.session.get(StockLot, lot_id)
+        db.session.refresh(lot, ["on_hand"])
+        raise DomainError(_("Lot %(lot)s of %(name)s holds %(n)d %(unit)s; %(m)d needed.",
+                            lot=str(lot), name=item.name, n=lot.on_hand, unit=item.unit,
+                            m=-delta))
+    movement = StockMovement(item_id=item.id, lot_id=lot_id, reason=reason, quantity=delta,
+                             stock_after=stock_after, lot_after=lot_after, document=document,
+                             note=note, user_id=getattr(user, "id", None), at=utcnow(), **links)
+    db.session.add(movement)
+    return movement
+
+
+def stock_in(item: Item, quantity: int, reason: str, user, lot_no: str = "",
+             expiry: dt.date | None = None, document: str = "", note: str = "",
+             **links) -> StockMovement:
+    """Put ``quantity`` units of ``item`` into stock, in the lot given by lot no. and expiry."""
+    _check_quantity(quantity)
+    lot = lot_for(item, lot_no, expiry)
+    stock_after = _add(Item, item.id, quantity)
+    return _row(item, lot.id, quantity, reason, user, stock_after, document, note, **links)
+
+
+def _shortage(item: Item, wanted: int, usable: int | None = None) -> DomainError:
+    db.session.refresh(item, ["on_hand"])
+    if usable is not None:
+        return DomainError(_("Only %(n)d %(unit)s of %(name)s are within their expiry date; "
+                             "%(m)d asked.", n=usable, unit=item.unit, name=item.name,
+                             m=wanted))
+    return DomainError(_("Only %(n)d %(unit)s of %(name)s in stock; %(m)d asked.",
+                         n=item.on_hand, unit=item.unit, name=item.name, m=wanted))
+
+
+def stock_out(item: Item, quantity: int, reason: str, user, document: str = "",
+              note: str = "", lot: StockLot | None = None, expired_too: bool = False,
+              **links) -> list[StockMovement]:
+    """Take ``quantity`` units of ``item`` out of stock: from ``lot``, or the lots that
+    expire first. Expired units are taken only with ``expired_too`` (write-offs, counts)."""
+    _check_quantity(quantity)
+    new_total = _add(Item, item.id, -quantity)  # locks the item's row until commit
+    if new_total is None:
+        raise _shortage(item, quantity)
+    if lot is not None:
+        plan = [(lot.id, quantity)]
+    else:
+        query = select(StockLot.id, StockLot.on_hand).where(
+            StockLot.item_id == item.id, StockLot.on_hand > 0)
+        if not expired_too:
+            query = query.where(or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
+        lots = db.session.execute(query.order_by(
+            StockLot.expiry.is_(None), StockLot.expiry, StockLot.id)).all()
+        plan, need = [], quantity
+        for lot_id, on_hand in lots:
+            if need:
+                plan.append((lot_id, min(need, on_hand)))
+                need -= plan[-1][1]
+        if need:
+            raise _shortage(item, quantity, usable=quantity - need)
+    stock_after, rows = new_total + quantity, []
+    for lot_id, take in plan:
+        stock_after -= take
+        rows.append(_row(item, lot_id, -take, reason, user, stock_after, document, note,
+                         **links))
+    return rows
+
+
+def _reverse(movement: StockMovement, user, note: str, **links) -> StockMovement:
+    """Post the movement that undoes ``movement``, in the same lot."""
+    delta = -movement.quantity
+    stock_after = _add(Item, movement.item_id, delta)
+    if stock_after is None:
+        raise _shortage(movement.item, -delta)
+    return _row(movement.item, movement.lot_id, delta, "reversal", user, stock_after,
+                movement.document, note, reverses_id=movement.id, **links)
+
+
+def reverse_movement(movement: StockMovement, user, note: str) -> StockMovement:
+    """Undo a mistaken manual movement or count with a reversing movement and its reason."""
+    if not (note or "").strip():
+        raise DomainError(_("Give the reason for the reversal."))
+    if movement.reason == "reversal":
+        raise DomainError(_("A reversing movement cannot itself be reversed."))
+    if movement.reason == "donation_in":
+        raise DomainError(_("Donated goods come back out by voiding the donation."))
+    if movement.reason == "redemption_out":
+        raise DomainError(_("Redeemed goods come back by voiding the redemption."))
+    if db.session.scalar(select(StockMovement.id).where(
+            StockMovement.reverses_id == movement.id)):
+        raise DomainError(_("This movement has already been reversed."))
+    return _reverse(movement, user, note.strip())
+
+
+def post_manual(item: Item, reason: str, quantity: int, user, lot_no: str = "",
+                expiry: dt.date | None = None, document: str = "",
+                note: str = "") -> list[StockMovement]:
+    """Record a purchase, a hand-out or a write-off entered by a clerk."""
+    if reason not in MANUAL_REASONS:
+        raise DomainError(_("Choose a purchase, a hand-out or a write-off."))
+    if item is None:
+        raise DomainError(_("Choose the item."))
+    if reason in OUT_REASONS and not (note or "").strip():
+        raise DomainError(_("Give the reason for taking goods out."))
+    if reason == "purchase_in":
+        return [stock_in(item, quantity, reason, user, lot_no, expiry, document, note)]
+    lot = None
+    if (lot_no or "").strip() or expiry:
+        lot = db.session.scalar(select(StockLot).where(
+            StockLot.item_id == item.id, StockLot.lot_key == StockLot.key(lot_no, expiry)))
+        if lot is None:
+            raise DomainError(_("%(name)s has no lot %(lot)s in stock.", name=item.name,
+                                lot=StockLot.key(lot_no, expiry).replace("|", " ")))
+    return stock_out(item, quantity, reason, user, document, note, lot=lot,
+                     expired_too=reason == "loss_out")
+
+
+# --- what the clerk's lists show -------------------------------------------------------
+def low_stock_clause():
+    """Return the condition selecting items on offer at or below their threshold."""
+    return and_(Item.active.is_(True), Item.on_hand <= Item.low_stock)
+
+
+def expired_clause():
+    return and_(StockLot.on_hand > 0, StockLot.expiry < today())
+
+
+def expiring_clause(days: int = EXPIRING_DAYS):
+    return and_(StockLot.on_hand > 0, StockLot.expiry >= today(),
+                StockLot.expiry <= today() + dt.timedelta(days=days))
+
+
+def local_day_start(day: dt.date | None = None) -> dt.datetime:
+    """Return the UTC time at which ``day`` (default: today in China) begins in China."""
+    day = day or (utcnow() + CHINA).date()
+    return dt.datetime.combine(day, dt.time()) - CHINA
+
+
+def usable_stock(item_ids) -> dict[int, int]:
+    """Return, per item, the units on hand that are within their expiry date."""
+    rows = db.session.execute(
+        select(StockLot.item_id, func.sum(StockLot.on_hand))
+        .where(StockLot.item_id.in_(list(item_ids)),
+               or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
+        .group_by(StockLot.item_id)).all()
+    return {item_id: int(total or 0) for item_id, total in rows}
+
+
+def stock_differences() -> list[tuple[str, int, int]]:
+    """Return ``(what, shown, ledger)`` for every item or lot whose cached stock is wrong."""
+    found = []
+    for model, column, what in (
+            (Item, StockMovement.item_id, lambda x: _("Item %(name)s", name=x.name)),
+            (StockLot, StockMovement.lot_id, lambda x: _("Lot %(lot)s of %(name)s",
+                                                         lot=str(x), name=x.item.name))):
+        sums = dict(db.session.execute(select(column, func.sum(StockMovement.quantity))
+                                       .group_by(column)).all())
+        for row in db.session.scalars(select(model).order_by(model.id)):
+            ledger = int(sums.get(row.id) or 0)
+            if row.on_hand != ledger:
+                found.append((what(row), row.on_hand, ledger))
+    return found
+
+
+@event.listens_for(Session, "before_flush")
+def _item_search_keys(session, flush_context, instances):
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Item):
+            obj.barcode = (obj.barcode or "").strip() or None
+            obj.initials = initials(obj.name)

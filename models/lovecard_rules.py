@@ -1,0 +1,187 @@
+"""Love cards: issued to workers on file; points move only through the card ledger."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy.orm import Session
+
+from models.base import DomainError, db, today, utcnow
+from models.choices import CARD_STATUSES, WORKER_STATUSES
+from models.ledger import money
+from models.lovecard import CardEntry, LoveCard, end_of_next_year
+from models.numbering import next_number
+from models.pinyin import initials
+from models.worker import Worker
+
+MAX_TOP_UP = Decimal("10000")
+
+# Constraint names as PostgreSQL reports them, and the columns SQLite names instead.
+CONSTRAINT_MESSAGES = {
+    "uq_love_card_one_active": lambda: _("This worker already holds an active card."),
+    "love_card.worker_id": lambda: _("This worker already holds an active card."),
+    "uq_love_card_card_no": lambda: _("This card number is already used."),
+    "love_card.card_no": lambda: _("This card number is already used."),
+    "balance_not_negative": lambda: _("A card's points cannot go below zero."),
+}
+
+
+def check_holder(worker: Worker | None) -> None:
+    """Refuse a worker who is not on file (active): cards and points are for them only."""
+    if worker is None:
+        raise DomainError(_("Choose the worker."))
+    if worker.status != "active":
+        raise DomainError(_("%(name)s is not on file (file status: %(status)s); love cards "
+                            "serve workers on file only.", name=worker.name,
+                            status=WORKER_STATUSES.get(worker.status, worker.status)))
+
+
+def active_card_of(worker_id: int) -> LoveCard | None:
+    return db.session.scalar(select(LoveCard).where(LoveCard.worker_id == worker_id,
+                                                    LoveCard.status == "active"))
+
+
+def new_card_no() -> str:
+    """Return a new card number like AX202600012 (digits after AX: year and sequence)."""
+    year = today().year
+    return f"AX{year}{next_number('AX', year):05d}"
+
+
+def issue_card(worker: Worker, user, valid_until: dt.date | None = None,
+               card_no: str | None = None, notes: str = "") -> LoveCard:
+    """Issue a card to a worker on file who holds no active card."""
+    check_holder(worker)
+    held = active_card_of(worker.id)
+    if held is not None:
+        raise DomainError(_("%(name)s already holds active card %(no)s.", name=worker.name,
+                            no=held.card_no))
+    valid_until = valid_until or end_of_next_year()
+    if valid_until < today():
+        raise DomainError(_("The card would be expired already; choose a later date."))
+    card_no = (card_no or "").strip().upper() or new_card_no()
+    if db.session.scalar(select(LoveCard.id).where(LoveCard.card_no == card_no)):
+        raise DomainError(_("Card number %(no)s is already used.", no=card_no))
+    card = LoveCard(card_no=card_no, worker=worker, valid_until=valid_until,
+                    issued_on=today(), issued_by_id=getattr(user, "id", None),
+                    notes=notes or "", balance=Decimal("0"))
+    db.session.add(card)
+    db.session.flush()
+    return card
+
+
+def post_points(card: LoveCard, points, kind: str, user, document: str = "",
+                reason: str = "", require_active: bool = True, **links) -> CardEntry:
+    """Move ``points`` (+/−) on a card and write its ledger row. One guarded UPDATE: two
+    counters spending the last points queue on the card's row, the second finds too few."""
+    points = money(points)
+    if points == 0:
+        raise DomainError(_("The points cannot be zero."))
+    conditions = [LoveCard.id == card.id, LoveCard.balance + points >= 0]
+    if require_active:
+        conditions.append(LoveCard.status == "active")
+    balance = db.session.execute(
+        update(LoveCard).where(*conditions).values(balance=LoveCard.balance + points)
+        .returning(LoveCard.balance).execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if balance is None:
+        status, now = db.session.execute(select(LoveCard.status, LoveCard.balance)
+                                         .where(LoveCard.id == card.id)).one()
+        if require_active and status != "active":
+            raise DomainError(_("Card %(no)s is %(status)s; only an active card can be used.",
+                                no=card.card_no, status=CARD_STATUSES[status]))
+        raise DomainError(_("Card %(no)s has %(balance)s points, not enough for %(points)s.",
+                            no=card.card_no, balance=f"{now:,.2f}", points=f"{-points:,.2f}"))
+    db.session.expire(card, ["balance"])
+    entry = CardEntry(card_id=card.id, kind=kind, points=points, balance_after=balance,
+                      user_id=getattr(user, "id", None), document=document, reason=reason,
+                      at=utcnow(), **links)
+    db.session.add(entry)
+    return entry
+
+
+def top_up(card: LoveCard, points, user, reason: str, document: str = "") -> CardEntry:
+    """Credit points to an active card of a worker on file."""
+    points = money(points or 0)
+    if points <= 0 or points > MAX_TOP_UP:
+        raise DomainError(_("A top-up is more than 0 and at most %(max)s points.",
+                            max=f"{MAX_TOP_UP:,.0f}"))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the top-up, e.g. the month's allowance."))
+    check_holder(card.worker)
+    entry = post_points(card, points, "topup", user, document, reason.strip())
+    db.session.flush()
+    return entry
+
+
+def _lock(card: LoveCard) -> LoveCard:
+    """Reload the card under a row lock (PostgreSQL), for moves that read its balance."""
+    return db.session.scalars(select(LoveCard).where(LoveCard.id == card.id)
+                              .with_for_update().execution_options(populate_existing=True)
+                              ).one()
+
+
+def replace_lost_card(card: LoveCard, user, reason: str, card_no: str | None = None) -> LoveCard:
+    """Mark a card lost and issue its replacement, moving the whole balance onto it."""
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason, e.g. where and when the card was lost."))
+    card = _lock(card)
+    if card.status != "active":
+        raise DomainError(_("Only an active card can be reported lost."))
+    check_holder(card.worker)
+    new_no = (card_no or "").strip().upper() or new_card_no()
+    if db.session.scalar(select(LoveCard.id).where(LoveCard.card_no == new_no)):
+        raise DomainError(_("Card number %(no)s is already used.", no=new_no))
+    balance = card.balance
+    if balance:
+        post_points(card, -balance, "transfer_out", user, new_no, reason.strip())
+    card.status, card.closed_reason = "lost", reason.strip()
+    db.session.flush()  # the old card leaves the one-active-card index before the new one
+    new = LoveCard(card_no=new_no, worker_id=card.worker_id, valid_until=card.valid_until,
+                   issued_on=today(), issued_by_id=getattr(user, "id", None),
+                   balance=Decimal("0"), notes=_("Replaces lost card %(no)s", no=card.card_no))
+    db.session.add(new)
+    db.session.flush()
+    card.replaced_by_id = new.id
+    if balance:
+        post_points(new, balance, "transfer_in", user, card.card_no, reason.strip())
+    db.session.flush()
+    return new
+
+
+def cancel_card(card: LoveCard, user, reason: str) -> None:
+    """Close an active card; its points stay on it, frozen (points are never cashed)."""
+    if card.status != "active":
+        raise DomainError(_("Only an active card can be cancelled."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for cancelling."))
+    card.status, card.closed_reason = "cancelled", reason.strip()
+    db.session.flush()
+
+
+def card_differences() -> list[tuple[str, Decimal, Decimal]]:
+    """Return ``(what, shown, ledger)`` for every card whose balance is not its entries' sum."""
+    sums = dict(db.session.execute(select(CardEntry.card_id, func.sum(CardEntry.points))
+                                   .group_by(CardEntry.card_id)).all())
+    return [(_("Card %(no)s", no=card.card_no), money(card.balance),
+             money(sums.get(card.id) or 0))
+            for card in db.session.scalars(select(LoveCard).order_by(LoveCard.id))
+            if money(card.balance) != money(sums.get(card.id) or 0)]
+
+
+@event.listens_for(Session, "before_flush")
+def _holder_initials(session, flush_context, instances):
+    """Keep each card's pinyin initials equal to its holder's name, so search is indexed."""
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, LoveCard):
+            worker = obj.worker or (session.get(Worker, obj.worker_id) if obj.worker_id
+                                    else None)
+            if worker is not None:
+                obj.initials = initials(worker.name, person=True)
+        elif isinstance(obj, Worker) and obj.id is not None and obj in session.dirty:
+            history = inspect(obj).attrs.name.history
+            if history.has_changes():
+                for card in session.scalars(select(LoveCard).where(
+                        LoveCard.worker_id == obj.id)):
+                    card.initials = initials(obj.name, person=True)

@@ -1,0 +1,189 @@
+"""The love supermarket counter: find the card holder, scan goods, confirm; and void."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, jsonify, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Item, LoveCard, Redemption, db
+from models.base import DomainError, today
+from models.choices import GENDERS, REDEMPTION_STATES, WORKER_CATEGORIES
+from models.idnumber import mask_id_number
+from models.inventory_rules import usable_stock
+from models.redemption_rules import (
+    CONSTRAINT_MESSAGES,
+    check_card,
+    find_holders,
+    find_items,
+    redeem,
+    void_redemption,
+)
+from views.base import SecuredModelView, local_time, money, requires
+from views.stock_lists import AllowedLink, clerk_lists
+
+# Texts the counter's script shows, translated on the server.
+SCRIPT_TEXTS = {
+    "none": _l("No active love card found. Try the card no., the name, pinyin initials "
+               "or the last 4+ digits of the ID number."),
+    "no_items": _l("No item on offer matches."),
+    "over": _l("Not enough points: %(short)s short."),
+    "stock": _l("%(n)s in stock"),
+    "age": _l("%(n)s years old"),
+    "household": _l("household of %(n)s"),
+    "recent": _l("Recent: "),
+    "remove": _l("Remove"),
+}
+
+
+def holder_data(card: LoveCard) -> dict:
+    """Return what the counter shows of a card and its holder: no photo, ID masked."""
+    worker = card.worker
+    try:
+        check_card(card)
+        problem = ""
+    except DomainError as exc:
+        problem = str(exc)
+    age = None
+    if worker.birth_date:
+        born, now = worker.birth_date, today()
+        age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
+    recent = db.session.scalars(select(Redemption).where(Redemption.worker_id == worker.id)
+                                .order_by(Redemption.id.desc()).limit(3)).all()
+    return {"card_id": card.id, "card_no": card.card_no, "name": worker.name,
+            "gender": str(GENDERS.get(worker.gender, "")), "age": age,
+            "id_number": mask_id_number(worker.id_number),
+            "category": str(WORKER_CATEGORIES.get(worker.category, "")),
+            "employer": worker.employer, "household": worker.household_size,
+            "balance": f"{card.balance:.2f}", "valid_until": card.valid_until.isoformat(),
+            "problem": problem,
+            "recent": [{"number": r.number, "at": local_time(r.at), "points": money(r.points),
+                        "state": str(REDEMPTION_STATES[r.state])} for r in recent]}
+
+
+def item_data(items) -> list[dict]:
+    """Return what the counter shows of items: price and the units within expiry."""
+    usable = usable_stock(i.id for i in items)
+    return [{"id": i.id, "name": i.name, "unit": i.unit, "barcode": i.barcode or "",
+             "price": f"{i.points_price:.2f}", "usable": usable.get(i.id, 0)} for i in items]
+
+
+def _lines_detail(view, context, model, name):
+    return Markup("<br>").join(
+        f"{line.item.name} × {line.quantity} {line.item.unit}（{money(line.points)}）"
+        for line in model.lines)
+
+
+class RedemptionView(SecuredModelView):
+    """Redemptions: made at the counter (the create page), voided, never edited."""
+
+    counter_url = ".create_view"
+    column_list = ("number", "at", "card", "worker", "points", "state", "clerk")
+    column_labels = {"card": _l("Card"), "worker": _l("Worker"), "clerk": _l("Clerk"),
+                     "voided_by": _l("Voided by"), "lines": _l("Goods taken"),
+                     "card.card_no": _l("Card no."), "worker.name": _l("Worker name")}
+    column_searchable_list = ("number", "card.card_no", "worker.name")
+    column_filters = ("state", "at", "worker.name")
+    column_sortable_list = ("number", "at", "points", "state")
+    column_default_sort = ("id", True)
+    column_details_list = ("number", "at", "card", "worker", "lines", "points", "state",
+                           "clerk", "voided_by", "voided_at", "void_reason")
+    column_formatters_detail = {"lines": _lines_detail}
+    column_extra_row_actions = [
+        AllowedLink("fa fa-undo", ".void_view", title=_l("Void"), verb="C")]
+    constraint_messages = CONSTRAINT_MESSAGES
+
+    # --- the counter ------------------------------------------------------------------
+    @expose("/new/", methods=("GET",))
+    def create_view(self):
+        return self.counter_page()
+
+    def counter_page(self, card: LoveCard | None = None, lines=()):
+        """Render the counter, restoring the holder and the goods after a refusal."""
+        done = db.session.get(Redemption, request.args.get("done", type=int) or 0)
+        cart = []
+        if lines:
+            quantities = dict(lines)
+            items = db.session.scalars(select(Item).where(Item.id.in_(quantities))).all()
+            cart = [dict(data, qty=quantities[data["id"]]) for data in item_data(items)]
+        state = {"holder": holder_data(card) if card else None, "cart": cart}
+        return self.render("admin/counter.html", token=uuid.uuid4().hex, done=done,
+                           state=state, texts={k: str(v) for k, v in SCRIPT_TEXTS.items()},
+                           lists=clerk_lists(self.admin), money=money)
+
+    @expose("/find/")
+    @requires("C")
+    def find_view(self):
+        return jsonify([holder_data(c) for c in find_holders(request.args.get("q", ""))])
+
+    @expose("/items/")
+    @requires("C")
+    def items_view(self):
+        return jsonify(item_data(find_items(request.args.get("q", ""))))
+
+    @expose("/redeem/", methods=("POST",))
+    @requires("C")
+    def redeem_view(self):
+        form = request.form
+        card = db.session.get(LoveCard, form.get("card_id", type=int) or 0)
+        try:
+            lines = [(int(i), int(q)) for i, q in zip(form.getlist("item_id"),
+                                                      form.getlist("quantity"), strict=True)]
+        except ValueError:
+            flash(_("Quantities are whole numbers above zero."), "error")
+            return self.counter_page(card)
+        try:
+            expected = Decimal(form["expected_total"]) if form.get("expected_total") else None
+        except InvalidOperation:
+            expected = None
+        try:
+            redemption = redeem(card, lines, current_user._get_current_object(), expected,
+                                form.get("token") or None)
+            db.session.commit()
+        except (DomainError, IntegrityError, StaleDataError) as exc:
+            db.session.rollback()
+            self.handle_view_exception(exc)
+            return self.counter_page(card, lines)
+        flash(_("Redeemed %(no)s: %(points)s points for %(name)s; %(balance)s points left.",
+                no=redemption.number, points=money(redemption.points),
+                name=card.worker.name, balance=money(card.balance)), "success")
+        return redirect(url_for(self.counter_url, done=redemption.id))
+
+    # --- voiding -----------------------------------------------------------------------
+    @expose("/void/", methods=("GET", "POST"))
+    @requires("C")
+    def void_view(self):
+        record = self.get_one(request.args.get("id", ""))
+        if record is None:
+            return redirect(self.get_url(".index_view"))
+        if request.method == "POST":
+            try:
+                void_redemption(record, current_user._get_current_object(),
+                                request.form.get("reason", ""))
+                db.session.commit()
+                flash(_("Redemption %(no)s voided: the goods are back in stock and the points "
+                        "back on the card.", no=record.number), "success")
+                return redirect(self.get_url(".details_view", id=record.id))
+            except (DomainError, IntegrityError, StaleDataError) as exc:
+                db.session.rollback()
+                self.handle_view_exception(exc)
+        return self.render("admin/redemption_void.html", record=record, money=money,
+                           states=REDEMPTION_STATES)
+
+
+class CounterView(RedemptionView):
+    """The counter as its own menu entry for the clerks (爱心超市收银台)."""
+
+    counter_url = ".index_view"
+
+    @expose("/")
+    def index_view(self):
+        return self.counter_page()

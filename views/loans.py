@@ -1,0 +1,242 @@
+"""Micro-loans: the application form, the workflow page with schedule and repayments,
+the overdue list, and the repayment ledger."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from models import Fund, Loan, Repayment, db
+from models.base import DomainError, today
+from models.choices import ARREARS_BUCKETS, LOAN_STATES
+from models.idnumber import mask_id_number
+from models.loan_rules import (
+    CONSTRAINT_MESSAGES,
+    TRANSITIONS,
+    apply,
+    check_edit,
+    oldest_unpaid_due,
+    overdue_clause,
+    record_repayment,
+    reverse_repayment,
+)
+from views.base import SecuredModelView, money, requires
+
+# Each step of the workflow page, the verb (registry letter) it needs, and its form fields.
+STEP_VERBS = {"approve": "A", "reject": "A", "disburse": "A", "repay": "C", "reverse": "A",
+              "write_off": "A"}
+STEP_FIELDS = {"reject": ("reason",), "disburse": ("fund_id",),
+               "repay": ("amount", "paid_on", "document", "note"), "write_off": ("reason",)}
+STEP_DONE = {
+    "approve": _l("Loan approved."), "reject": _l("Loan rejected."),
+    "disburse": _l("Loan disbursed; the fund entry and the repayment schedule are made."),
+    "repay": _l("Repayment recorded and returned to the fund."),
+    "reverse": _l("Repayment reversed; the schedule and the fund are restored."),
+    "write_off": _l("Loan written off."),
+}
+
+
+def active_funds() -> list[Fund]:
+    """Return the funds a loan may be paid from."""
+    return db.session.scalars(select(Fund).where(Fund.active.is_(True))
+                              .order_by(Fund.name)).all()
+
+
+class OverdueFilter(BaseSQLAFilter):
+    """Disbursed loans overdue as of today, in any arrears bucket or in one."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(*overdue_clause(today(), None if value == "any" else value))
+
+    def operation(self):
+        return _l("is")
+
+    def get_options(self, view):
+        return [("any", _l("Any")), *ARREARS_BUCKETS.items()]
+
+
+def _money(view, context, model, name):
+    return money(getattr(model, name))
+
+
+class LoanView(SecuredModelView):
+    list_template = "admin/loan_list.html"
+    column_list = ("id", "worker", "amount", "term_months", "state", "issued_on",
+                   "outstanding", "next_due_on", "days_overdue", "arrears_bucket")
+    column_labels = {"id": _l("No."), "worker": _l("Worker"), "fund": _l("Lent from fund"),
+                     "worker.name": _l("Worker name"), "worker.id_number": _l("ID number"),
+                     "outstanding": _l("Outstanding (yuan)"), "next_due_on": _l("Next due on"),
+                     "days_overdue": _l("Days overdue"), "arrears": _l("Arrears (yuan)"),
+                     "arrears_bucket": _l("Arrears bucket"), "applied_by": _l("Applied by"),
+                     "approved_by": _l("Approved by"), "disbursed_by": _l("Disbursed by"),
+                     "rejected_by": _l("Rejected by"), "written_off_by": _l("Written off by")}
+    column_formatters = {"outstanding": _money,
+                         "days_overdue": lambda v, c, m, n: m.days_overdue or "",
+                         "arrears_bucket": lambda v, c, m, n: ARREARS_BUCKETS.get(
+                             m.arrears_bucket, "")}
+    column_searchable_list = ("worker.name", "worker.id_number", "guarantor_name",
+                              "guarantee_letter_no")
+    column_filters = ("state", "issued_on", "worker.name", "guarantor_name",
+                      OverdueFilter(Loan.id, _l("Overdue")))
+    column_sortable_list = ("id", "amount", "term_months", "state", "issued_on")
+    column_default_sort = ("id", True)
+    column_details_exclude_list = ("version", "disbursement_entry", "instalments",
+                                   "repayments")
+    column_export_list = ("id", "worker", "amount", "purpose", "guarantor_name",
+                          "guarantor_credit_code", "guarantee_letter_no", "term_months",
+                          "interest_rate", "fund", "state", "issued_on", "total_due",
+                          "repaid_amount", "write_off_reason")
+    form_columns = ("worker", "amount", "purpose", "guarantor_name", "guarantor_credit_code",
+                    "guarantee_letter_no", "term_months", "interest_rate", "fund", "notes")
+    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
+                                 "filters": ["status = 'active'"],
+                                 "placeholder": _l("Type a name or ID number")}}
+    form_args = {
+        "fund": {"query_factory": active_funds},
+        "amount": {"validators": [DataRequired(), NumberRange(min=Decimal("0.01"))]},
+        "term_months": {"validators": [DataRequired(), NumberRange(min=1, max=60)]},
+        "interest_rate": {"validators": [NumberRange(min=0, max=24)],
+                          "description": _l("Usually 0: the union bears the interest.")},
+        "guarantor_name": {"validators": [DataRequired()]},
+    }
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-tasks", ".step_view", title=_l("Workflow")),
+    ]
+    constraint_messages = CONSTRAINT_MESSAGES
+
+    def get_query(self):
+        # The derived columns read each loan's schedule: load them in one query per page.
+        return super().get_query().options(selectinload(Loan.instalments))
+
+    def on_model_change(self, form, model, is_created):
+        if is_created:
+            apply(model, current_user)
+        else:
+            check_edit(model)
+
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        loan = self.get_one(request.args.get("id", ""))
+        if loan is not None and loan.state != "applied":
+            flash(_("Only a loan still at the application stage can be edited."), "error")
+            return redirect(url_for(".step_view", id=loan.id))
+        return super().edit_view()
+
+    def on_model_delete(self, model):
+        if model.state not in ("applied", "rejected"):
+            raise DomainError(_("Only loans never disbursed can be deleted."))
+
+    # --- the workflow page ----------------------------------------------------------
+    @expose("/step/", methods=("GET", "POST"))
+    @requires("R")
+    def step_view(self):
+        loan = self.get_one(request.args.get("id", ""))
+        if loan is None:
+            return redirect(self.get_url(".index_view"))
+        if request.method == "POST":
+            return self._do_step(loan, request.form.get("step", ""))
+        reversed_ids = {r.reverses_id for r in loan.repayments if r.reverses_id}
+        return self.render("admin/loan_step.html", loan=loan, funds=active_funds(),
+                           can=lambda step: self.allows(STEP_VERBS[step]),
+                           reversed_ids=reversed_ids, states=LOAN_STATES,
+                           buckets=ARREARS_BUCKETS, money=money, mask=mask_id_number,
+                           today=today())
+
+    def _do_step(self, loan, step):
+        if step not in STEP_VERBS or not self.allows(STEP_VERBS[step]):
+            abort(403)
+        user = current_user._get_current_object()
+        try:
+            if step == "reverse":
+                repayment = db.session.get(Repayment, request.form.get("repayment_id", 0,
+                                                                       type=int))
+                if repayment is None or repayment.loan_id != loan.id:
+                    abort(404)
+                reverse_repayment(repayment, user, request.form.get("reason", ""))
+            else:
+                TRANSITIONS[step](loan, user, *(request.form.get(f, "")
+                                                 for f in STEP_FIELDS.get(step, ())))
+            db.session.commit()
+            flash(str(STEP_DONE[step]), "success")
+        except (DomainError, IntegrityError, StaleDataError) as exc:
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                raise
+        return redirect(url_for(".step_view", id=loan.id))
+
+    # --- the overdue list -------------------------------------------------------------
+    @expose("/overdue/")
+    @requires("R")
+    def overdue_view(self):
+        as_of = today()
+        loans = db.session.scalars(
+            select(Loan).where(*overdue_clause(as_of))
+            .options(selectinload(Loan.instalments), selectinload(Loan.worker))
+            .order_by(oldest_unpaid_due(), Loan.id)).all()
+        totals = {code: {"count": 0, "arrears": Decimal("0"), "outstanding": Decimal("0")}
+                  for code in ARREARS_BUCKETS}
+        for loan in loans:
+            row = totals[loan.arrears_bucket]
+            row["count"] += 1
+            row["arrears"] += loan.arrears
+            row["outstanding"] += loan.outstanding
+        index = next(i for i, f in enumerate(self._filters) if isinstance(f, OverdueFilter))
+        return self.render("admin/loan_overdue.html", loans=loans, totals=totals,
+                           as_of=as_of, buckets=ARREARS_BUCKETS, money=money,
+                           filter_arg=f"flt0_{index}", can_export=self.can_export)
+
+
+def _loan_link(view, context, model, name):
+    return Markup('<a href="{}">JK-{} {}</a>').format(
+        url_for("loan.step_view", id=model.loan_id), model.loan_id, model.loan.worker.name)
+
+
+class RepaymentView(SecuredModelView):
+    column_list = ("paid_on", "loan", "amount", "document", "note", "user", "reverses", "at")
+    column_labels = {"loan": _l("Loan"), "user": _l("Entered by"),
+                     "reverses": _l("Reverses repayment"), "loan.worker.name": _l("Worker name"),
+                     "loan_id": _l("Loan")}
+    column_formatters = {"loan": _loan_link}
+    column_searchable_list = ("loan.worker.name", "document", "note")
+    column_filters = ("paid_on", "at", "loan.worker.name", "document")
+    column_sortable_list = ("paid_on", "amount", "at")
+    column_default_sort = ("id", True)
+    column_details_exclude_list = ("fund_entry",)
+    column_export_list = ("paid_on", "loan_id", "amount", "document", "note", "user", "at")
+    form_columns = ("loan", "amount", "paid_on", "document", "note")
+    form_args = {
+        "loan": {"validators": [DataRequired()], "query_factory": lambda: db.session.scalars(
+            select(Loan).where(Loan.state == "disbursed").options(selectinload(Loan.worker))
+            .order_by(Loan.id.desc())).all()},
+        "amount": {"validators": [DataRequired(), NumberRange(min=Decimal("0.01"))],
+                   "description": _l("Applied to the oldest unpaid instalment first.")},
+        "paid_on": {"validators": [Optional()], "default": today,
+                    "description": _l("Empty means today.")},
+    }
+    constraint_messages = CONSTRAINT_MESSAGES
+
+    def create_model(self, form):
+        """Take the repayment through the loan rules, never by inserting a row directly."""
+        try:
+            repayment = record_repayment(form.loan.data, current_user, form.amount.data,
+                                         form.paid_on.data, form.document.data or "",
+                                         form.note.data or "")
+            db.session.commit()
+        except (DomainError, IntegrityError, StaleDataError) as exc:
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                raise
+            return False
+        return repayment

@@ -1,0 +1,201 @@
+"""Love cards and their points ledger: issue, top up, replace a lost card, cancel."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import DecimalField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional
+
+from models import CardEntry, LoveCard, Redemption, db
+from models.base import DomainError
+from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_CATEGORIES
+from models.idnumber import mask_id_number
+from models.lovecard_rules import (
+    CONSTRAINT_MESSAGES,
+    cancel_card,
+    issue_card,
+    replace_lost_card,
+    top_up,
+)
+from views.base import SecuredModelView, money, requires
+
+CARD_STEPS = {"topup": top_up, "lost": replace_lost_card, "cancel": cancel_card}
+
+
+class LoveCardView(SecuredModelView):
+    column_list = ("card_no", "worker", "status", "balance", "valid_until", "issued_on")
+    column_labels = {"worker": _l("Worker"), "worker.name": _l("Worker name"),
+                     "replaced_by": _l("Replaced by card"), "issued_by": _l("Issued by")}
+    column_searchable_list = ("card_no", "worker.name", "initials")
+    column_filters = ("status", "valid_until", "issued_on")
+    column_sortable_list = ("card_no", "status", "balance", "valid_until", "issued_on")
+    column_default_sort = ("id", True)
+    column_details_exclude_list = ("initials", "entries")
+    form_columns = ("worker", "new_card_no", "valid_until", "opening_points", "opening_reason",
+                    "notes")
+    form_extra_fields = {
+        "new_card_no": StringField(_l("Card no."),
+                                   description=_l("Empty: numbered automatically")),
+        "opening_points": DecimalField(_l("Opening points"), places=2,
+                                       validators=[Optional(), NumberRange(min=0)]),
+        "opening_reason": StringField(_l("Reason for the opening points"),
+                                      default="爱心积分发放"),
+    }
+    form_args = {"valid_until": {"validators": [Optional()],
+                                 "description": _l("Empty: the end of next year")}}
+    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
+                                 "filters": ["status = 'active'"],
+                                 "placeholder": _l("Type a name or ID number")}}
+    column_extra_row_actions = [
+        EndpointLinkRowAction("fa fa-id-card", ".card_view", title=_l("Card page")),
+    ]
+    action_verbs = {"topup": "U"}
+    constraint_messages = CONSTRAINT_MESSAGES
+
+    def create_model(self, form):
+        """Issue through the rules (workers on file only), with optional opening points."""
+        user = current_user._get_current_object()
+        try:
+            card = issue_card(form.worker.data, user, form.valid_until.data,
+                              form.new_card_no.data, form.notes.data or "")
+            if form.opening_points.data:
+                top_up(card, form.opening_points.data, user, form.opening_reason.data or "")
+            db.session.commit()
+        except (DomainError, IntegrityError) as exc:
+            db.session.rollback()
+            self.handle_view_exception(exc)
+            return False
+        return card
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        for name in ("worker", "new_card_no", "opening_points", "opening_reason"):
+            if hasattr(form, name):  # the holder and number stay; points move by the ledger
+                delattr(form, name)
+        return form
+
+    def on_model_change(self, form, model, is_created):
+        if not model.valid_until:
+            raise DomainError(_("Give the date the card is valid until."))
+        if not is_created and model.valid_until < model.issued_on:
+            raise DomainError(_("A card cannot expire before it was issued."))
+
+    def on_model_delete(self, model):
+        used = db.session.scalar(select(CardEntry.id).where(CardEntry.card_id == model.id)
+                                 .limit(1)) or db.session.scalar(
+            select(Redemption.id).where(Redemption.card_id == model.id).limit(1))
+        if used:
+            raise DomainError(_("A card with points history stays on record; cancel it "
+                                "instead."))
+
+    def get_save_return_url(self, model, is_created=False):
+        return url_for(".card_view", id=model.id)
+
+    # --- the card's page --------------------------------------------------------------
+    @expose("/card/", methods=("GET", "POST"))
+    @requires("R")
+    def card_view(self):
+        card = self.get_one(request.args.get("id", ""))
+        if card is None:
+            return redirect(self.get_url(".index_view"))
+        if request.method == "POST":
+            return self._step(card, request.form.get("step", ""))
+        entries = db.session.scalars(select(CardEntry).where(CardEntry.card_id == card.id)
+                                     .order_by(CardEntry.id.desc())).all()
+        previous = db.session.scalars(select(LoveCard).where(
+            LoveCard.replaced_by_id == card.id)).all()
+        return self.render("admin/lovecard_page.html", card=card, entries=entries,
+                           previous=previous, money=money, statuses=CARD_STATUSES,
+                           kinds=CARD_ENTRY_KINDS, categories=WORKER_CATEGORIES,
+                           mask=mask_id_number)
+
+    def _step(self, card, step):
+        if step not in CARD_STEPS or not self.allows("U"):
+            abort(403)
+        user, form = current_user._get_current_object(), request.form
+        target = card
+        try:
+            if step == "topup":
+                top_up(card, form.get("points") or 0, user, form.get("reason", ""))
+                message = _("Points added.")
+            elif step == "lost":
+                target = replace_lost_card(card, user, form.get("reason", ""),
+                                           form.get("card_no"))
+                message = _("Card %(old)s marked lost; new card %(new)s holds its points.",
+                            old=card.card_no, new=target.card_no)
+            else:
+                cancel_card(card, user, form.get("reason", ""))
+                message = _("Card cancelled; its points stay on it and are never cashed.")
+            db.session.commit()
+            flash(message, "success")
+        except (DomainError, IntegrityError, StaleDataError, ArithmeticError) as exc:
+            db.session.rollback()
+            if isinstance(exc, ArithmeticError):
+                exc = DomainError(_("Enter the points as a number."))
+            self.handle_view_exception(exc)
+        return redirect(url_for(".card_view", id=target.id))
+
+    # --- top up many cards at once ------------------------------------------------------
+    @action("topup", _l("Top up points"))
+    def action_topup(self, ids):
+        return redirect(url_for(".topup_view", ids=",".join(map(str, self.coerce_ids(ids)))))
+
+    @expose("/topup/", methods=("GET", "POST"))
+    @requires("U")
+    def topup_view(self):
+        ids = self.coerce_ids([i for i in request.args.get("ids", "").split(",") if i])
+        cards = db.session.scalars(select(LoveCard).where(LoveCard.id.in_(ids))
+                                   .order_by(LoveCard.card_no)).all()
+        if request.method == "POST":
+            form = request.form
+            try:
+                points = form.get("points") or "0"
+                self.apply_to_selected(ids, lambda card, user: top_up(
+                    card, points, user, form.get("reason", "")),
+                    lambda n: _("Points added to %(n)d card(s).", n=n))
+            except ArithmeticError:
+                db.session.rollback()
+                flash(_("Enter the points as a number."), "error")
+            return redirect(self.get_url(".index_view"))
+        return self.render("admin/lovecard_topup.html", cards=cards, money=money)
+
+
+class CardEntryView(SecuredModelView):
+    """The points ledger: top-ups are added here or on a card's page; rows never change."""
+
+    column_list = ("at", "card", "kind", "points", "balance_after", "document", "reason",
+                   "user")
+    column_labels = {"card": _l("Card"), "card.card_no": _l("Card no."),
+                     "card.worker.name": _l("Worker name"), "user": _l("Entered by")}
+    column_searchable_list = ("card.card_no", "document", "reason")
+    column_filters = ("kind", "at", "card.card_no")
+    column_sortable_list = ("at", "kind", "points")
+    column_default_sort = ("id", True)
+    form_columns = ("card", "points", "reason", "document")
+    form_args = {"card": {"validators": [DataRequired()]},
+                 "points": {"validators": [DataRequired(), NumberRange(min=0.01)],
+                            "description": _l("Points to add; 1 point = 1 yuan")},
+                 "reason": {"validators": [DataRequired()]}}
+    form_ajax_refs = {"card": {"fields": ("card_no", "initials"), "page_size": 20,
+                               "filters": ["status = 'active'"],
+                               "placeholder": _l("Type a card no. or pinyin initials")}}
+
+    def create_model(self, form):
+        """Top up through the card ledger's rules."""
+        try:
+            entry = top_up(form.card.data, form.points.data, current_user,
+                           form.reason.data or "", form.document.data or "")
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return False
+        return entry

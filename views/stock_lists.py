@@ -1,0 +1,91 @@
+"""What the warehouse clerk keeps an eye on: low stock, expiry, today's movements."""
+from __future__ import annotations
+
+from flask import url_for
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.model.template import EndpointLinkRowAction
+from flask_babel import lazy_gettext as _l
+
+from models.inventory import StockMovement
+from models.inventory_rules import (
+    EXPIRING_DAYS,
+    expired_clause,
+    expiring_clause,
+    local_day_start,
+    low_stock_clause,
+)
+
+
+class _Flag(BaseSQLAFilter):
+    """A filter with one value, "yes"."""
+
+    def operation(self):
+        return _l("yes")
+
+    def get_options(self, view):
+        return [("1", _l("Yes"))]
+
+
+class LowStockFilter(_Flag):
+    def apply(self, query, value, alias=None):
+        return query.filter(low_stock_clause())
+
+
+class TodayFilter(_Flag):
+    def apply(self, query, value, alias=None):
+        return query.filter(StockMovement.at >= local_day_start())
+
+
+class ExpiryFilter(BaseSQLAFilter):
+    def apply(self, query, value, alias=None):
+        return query.filter(expired_clause() if value == "expired" else expiring_clause())
+
+    def operation(self):
+        return _l("is")
+
+    def get_options(self, view):
+        return [("expired", _l("Expired")),
+                ("soon", _l("Expiring within %(n)d days", n=EXPIRING_DAYS))]
+
+
+def view_of(admin, endpoint: str):
+    """Return the admin's view registered as ``endpoint``."""
+    return next((v for v in admin._views if getattr(v, "endpoint", None) == endpoint), None)
+
+
+def filtered_url(admin, endpoint: str, filter_class, value: str = "1") -> str | None:
+    """Return the list URL of ``endpoint`` with one of its filters set, if the user may read it."""
+    view = view_of(admin, endpoint)
+    if view is None or not view.is_accessible():
+        return None
+    for index, flt in enumerate(view._filters or []):
+        if isinstance(flt, filter_class):
+            arg = f"flt0_{view.get_filter_arg(index, flt)}"
+            return url_for(f"{endpoint}.index_view", **{arg: value})
+    return None
+
+
+def clerk_lists(admin) -> list[tuple[object, str]]:
+    """Return ``(label, url)`` of the lists the clerk checks every day, as far as readable."""
+    links = [(_l("Low stock"), filtered_url(admin, "item", LowStockFilter)),
+             (_l("Expired"), filtered_url(admin, "stocklot", ExpiryFilter, "expired")),
+             (_l("Expiring within %(n)d days", n=EXPIRING_DAYS),
+              filtered_url(admin, "stocklot", ExpiryFilter, "soon")),
+             (_l("Today's movements"), filtered_url(admin, "stockmovement", TodayFilter))]
+    return [(label, url) for label, url in links if url]
+
+
+class AllowedLink(EndpointLinkRowAction):
+    """A row link shown only to roles that may do ``verb`` on the view it leads to."""
+
+    def __init__(self, icon_class, endpoint, title=None, verb="R", **kwargs):
+        super().__init__(icon_class, endpoint, title=title, **kwargs)
+        self.verb = verb
+
+    def render(self, context, row_id, row):
+        view = context.resolve("admin_view")
+        if not self.endpoint.startswith("."):
+            view = view_of(view.admin, self.endpoint.split(".")[0])
+        if view is None or not view.allows(self.verb):
+            return ""
+        return super().render(context, row_id, row)
