@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import DDL, event, update
+from sqlalchemy import DDL, event, func, update
 from sqlalchemy.orm import Session
 
 from models.base import DomainError, db
@@ -72,9 +72,10 @@ def post_entry(fund_id: int, kind: str, amount, user=None, document: str = "",
     if amount == 0:
         raise DomainError(_("The amount cannot be zero."))
     new_balance = db.session.execute(
+        # Rounded in SQL: SQLite keeps NUMERIC as a float, which could refuse the last fen.
         update(Fund).where(Fund.id == fund_id, Fund.active.is_(True),
-                           Fund.balance + amount >= 0)
-        .values(balance=Fund.balance + amount).returning(Fund.balance)
+                           func.round(Fund.balance + amount, 2) >= 0)
+        .values(balance=func.round(Fund.balance + amount, 2)).returning(Fund.balance)
         .execution_options(synchronize_session=False)).scalar_one_or_none()
     if new_balance is None:
         fund = db.session.get(Fund, fund_id)

@@ -66,14 +66,17 @@ def verify_command():
     """Recompute every balance from its ledger and report any difference."""
     from models.inventory_rules import stock_differences
     from models.ledger import ledger_differences
+    from models.loan_rules import loan_differences
     from models.lovecard_rules import card_differences
+    from models.training_rules import place_differences
 
     differences = ledger_differences()
     for fund, shown, ledger in differences:
         click.echo(_("Fund %(name)s: shown %(shown)s, ledger %(ledger)s", name=fund.name,
                      shown=f"{shown:,.2f}", ledger=f"{ledger:,.2f}"), err=True)
-    # Stock of items and lots, and points of love cards, against their ledgers.
-    others = stock_differences() + card_differences()
+    # Stock of items and lots, points of cards, loans and class places, against their ledgers.
+    others = (stock_differences() + card_differences() + loan_differences()
+              + place_differences())
     for what, shown, ledger in others:
         click.echo(_("%(what)s: shown %(shown)s, ledger %(ledger)s", what=what, shown=shown,
                      ledger=ledger), err=True)

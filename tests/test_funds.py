@@ -162,3 +162,13 @@ def test_same_record_paid_twice_at_once_pays_once(app):
     with app.app_context():
         assert db.session.get(Fund, fund_id).balance == Decimal("500.00")
         assert ledger_differences() == []
+
+
+def test_last_fen_can_be_spent_after_awkward_sums(ctx):
+    """0.30 in, 0.10 then 0.20 out: SQLite's float NUMERIC must not refuse the last fen."""
+    fund = make_fund(balance="0.30")
+    for amount in ("-0.10", "-0.20"):
+        post_entry(fund.id, "assistance_out", Decimal(amount), user("manager"))
+    db.session.commit()
+    assert db.session.get(Fund, fund.id).balance == Decimal("0.00")
+    assert ledger_differences() == []
