@@ -1,7 +1,7 @@
 """Assistance records: the application form, the workflow page, bulk steps and printing."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import Assistance, Fund, db
 from models.assistance_rules import (
@@ -124,22 +122,15 @@ class AssistanceView(SecuredModelView):
                            mask=mask_id_number)
 
     def _do_step(self, record, step):
-        from flask import abort
-
         if step not in STEP_VERBS or not self.allows(STEP_VERBS[step]):
             abort(403)
-        args = {"approve": ("override_reason",), "reject": ("reason",),
-                "reverse": ("reason",)}.get(step, ())
-        try:
-            TRANSITIONS[step](record, current_user._get_current_object(),
-                              *(request.form.get(a, "") for a in args))
-            db.session.commit()
-            flash(str(STEP_DONE[step]), "success")
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            if not self.handle_view_exception(exc):
-                raise
-        return redirect(url_for(".step_view", id=record.id))
+        args = [request.form.get(a, "") for a in {
+            "approve": ("override_reason",), "reject": ("reason",),
+            "reverse": ("reason",)}.get(step, ())]
+        user = current_user._get_current_object()
+        return self.commit_step(record, STEP_VERBS[step],
+                                lambda: TRANSITIONS[step](record, user, *args),
+                                STEP_DONE[step])
 
     @expose("/print/")
     @requires("R")

@@ -190,6 +190,24 @@ class SecuredModelView(ExcelImportMixin, ModelView):
             flash(_("%(n)d record(s) not changed: %(list)s", n=len(refused),
                     list="；".join(refused)), "error")
 
+    def commit_step(self, record, verb: str, step, done_message):
+        """Run one workflow ``step()`` on ``record`` if the role has ``verb``; commit or explain.
+
+        Serves the workflow pages (assistance, loans): 403 without the verb, the domain's
+        own message on a refusal, and back to the record's workflow page either way.
+        """
+        if not self.allows(verb):
+            abort(403)
+        try:
+            step()
+            db.session.commit()
+            flash(str(done_message), "success")
+        except (DomainError, IntegrityError, StaleDataError) as exc:
+            db.session.rollback()
+            if not self.handle_view_exception(exc):
+                raise
+        return redirect(url_for(".step_view", id=record.id))
+
     @action("delete", admin_text("Delete"),
             admin_text("Are you sure you want to delete selected records?"))
     def action_delete(self, ids):

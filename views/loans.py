@@ -158,23 +158,17 @@ class LoanView(SecuredModelView):
         if step not in STEP_VERBS or not self.allows(STEP_VERBS[step]):
             abort(403)
         user = current_user._get_current_object()
-        try:
-            if step == "reverse":
-                repayment = db.session.get(Repayment, request.form.get("repayment_id", 0,
-                                                                       type=int))
-                if repayment is None or repayment.loan_id != loan.id:
-                    abort(404)
-                reverse_repayment(repayment, user, request.form.get("reason", ""))
-            else:
-                TRANSITIONS[step](loan, user, *(request.form.get(f, "")
-                                                 for f in STEP_FIELDS.get(step, ())))
-            db.session.commit()
-            flash(str(STEP_DONE[step]), "success")
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            if not self.handle_view_exception(exc):
-                raise
-        return redirect(url_for(".step_view", id=loan.id))
+        if step == "reverse":
+            repayment = db.session.get(Repayment, request.form.get("repayment_id", 0, type=int))
+            if repayment is None or repayment.loan_id != loan.id:
+                abort(404)
+            reason = request.form.get("reason", "")
+            return self.commit_step(loan, STEP_VERBS[step],
+                                    lambda: reverse_repayment(repayment, user, reason),
+                                    STEP_DONE[step])
+        args = [request.form.get(f, "") for f in STEP_FIELDS.get(step, ())]
+        return self.commit_step(loan, STEP_VERBS[step],
+                                lambda: TRANSITIONS[step](loan, user, *args), STEP_DONE[step])
 
     # --- the overdue list -------------------------------------------------------------
     @expose("/overdue/")
