@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.contrib.sqla.validators import Unique
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -108,6 +109,15 @@ class WorkerView(SecuredModelView):
     inline_models = (MemberInline(FamilyMember),)
     constraint_messages = CONSTRAINT_MESSAGES
     action_verbs = {"delete": "D", "approve": "U", "review": "U"}
+
+    def scaffold_form(self):
+        form_class = super().scaffold_form()
+        # Flask-Admin adds a bare "Already exists." check for the unique column; the
+        # people check in validate_form says which file holds the number instead.
+        field = form_class.id_number
+        field.kwargs["validators"] = [v for v in field.kwargs.get("validators", [])
+                                      if not isinstance(v, Unique)]
+        return form_class
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
