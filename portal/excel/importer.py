@@ -68,11 +68,14 @@ def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
     """Validate ``data`` against ``spec`` and, unless ``dry_run`` or on any error, write it."""
     report = Report(progress=progress)
     book = open_workbook(data)
-    plan = spec.importer.validate(book, spec, report)
+    plan = spec.importer.validate(book, spec, report, user)
     if dry_run or not report.ok:
         return report
     try:
         spec.importer.write(plan, user)
+        if not report.ok:  # a row refused on writing (the database changed meanwhile)
+            db.session.rollback()
+            return report
         log_event("import", record_type=spec.endpoint, note=filename[:200], changes={
             "created": [None, report.created], "updated": [None, report.updated],
             "rows": [None, report.rows]})

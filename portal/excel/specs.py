@@ -1,6 +1,8 @@
 """The spec of each record type: explicit ones for imported types, derived for the rest."""
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 from sqlalchemy.orm import RelationshipProperty, aliased
@@ -38,7 +40,17 @@ def worker_spec() -> Spec:
                 children=children, importer=worker_import)
 
 
-EXPLICIT = {"worker": worker_spec}
+# Record types with a spec of their own: a function, or a module whose spec() builds it.
+EXPLICIT = {
+    "worker": worker_spec,
+}
+
+
+def _explicit(endpoint: str) -> Spec:
+    maker = EXPLICIT[endpoint]
+    if isinstance(maker, str):
+        maker = import_module(maker).spec
+    return maker()
 
 
 def _relation_column(view, model, key):
@@ -58,7 +70,7 @@ def _relation_column(view, model, key):
 def spec_for(view) -> tuple[Spec, list]:
     """Return the spec for ``view``'s record type and the joins its columns need."""
     if view.endpoint in EXPLICIT:
-        return EXPLICIT[view.endpoint](), []
+        return _explicit(view.endpoint), []
     model, joins, columns = view.model, [], []
     names = [c if isinstance(c, str) else c[0]
              for c in (view.column_export_list or view.column_list or [])]

@@ -80,7 +80,7 @@ def _member_tuple(member: dict) -> tuple:
                  for k in MEMBER_KEYS)
 
 
-def validate(book, spec, report):
+def validate(book, spec, report, user=None):
     """Parse and check both sheets; return the plan ``write`` carries out."""
     workers = parse_rows(book, spec, report, first=True) or []
     members = parse_rows(book, spec.children, report, first=False)
