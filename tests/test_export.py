@@ -9,6 +9,7 @@ import openpyxl
 from sqlalchemy import select
 
 from models import AuditLog, db
+from models.base import freeze_today
 from tests.factories import make_worker
 
 
@@ -106,3 +107,59 @@ def test_household_members_on_a_second_sheet(app, client, auth):
     members = list(book.worksheets[1].iter_rows(values_only=True))
     assert book.sheetnames[1] == "家庭成员" and len(members) == 2
     assert members[1][1] == "配偶甲" and members[1][2] == "配偶"
+
+
+def test_column_chooser_keeps_the_list_filters(app, client, auth):
+    """The chooser page counts the list's rows and its form exports only the ticked columns."""
+    with app.app_context():
+        make_worker(name="选列人")
+        make_worker(name="别人")
+    auth.login("manager")
+    page = client.get("/admin/worker/export/?search=选列人").get_data(as_text=True)
+    assert "1 条" in page and 'name="search" value="选列人"' in page
+    assert 'value="id_number"' in page and 'id="export-children"' in page
+    response = client.get("/admin/worker/export/xlsx/?search=选列人&columns=name"
+                          "&columns=phone&children=0&children=1")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0] == ("姓名", "联系电话") and rows[1][0] == "选列人" and len(rows) == 2
+    assert len(book.sheetnames) == 2
+    alone = client.get("/admin/worker/export/xlsx/?columns=name&children=0")
+    assert len(openpyxl.load_workbook(io.BytesIO(alone.data)).sheetnames) == 1
+
+
+def test_column_chooser_needs_export_right(app, client, auth):
+    """Staff may read workers but not export them: the chooser answers 403 too."""
+    auth.login("staff")
+    assert client.get("/admin/worker/export/").status_code == 403
+    assert client.get("/admin/worker/export/xlsx/").status_code == 403
+
+
+def test_loan_export_has_derived_figures(app, client, auth):
+    """Outstanding, next due, days overdue and bucket come out as the loan list shows them."""
+    from tests.factories_loans import disbursed_loan
+
+    with app.app_context():
+        loan = disbursed_loan("10000.00", 7)
+        first_due = loan.instalments[0].due_on
+    auth.login("manager")
+    freeze_today(first_due + dt.timedelta(days=40))  # thawed by the app fixture
+    sheet = workbook(client.get("/admin/loan/export/xlsx/"))
+    header, row = list(sheet.iter_rows(values_only=True))[:2]
+    value = dict(zip(header, row, strict=True))
+    assert value["尚欠金额（元）"] == 10000 and value["下次应还日期"].date() == first_due
+    assert value["逾期天数"] == 40 and value["逾期区间"] == "31–60天"
+    assert value["逾期金额（元）"] == 2857.14  # the first two instalments have fallen due
+    assert value["身份证号"] and value["职工姓名"]
+
+
+def test_points_ledger_export_names_the_card(app, client, auth):
+    """A relation without a name column (the love card) is exported by its card no."""
+    from tests.factories_inventory import make_card
+
+    with app.app_context():
+        card_no = make_card(points="30.00").card_no
+    auth.login("manager")
+    sheet = workbook(client.get("/admin/cardentry/export/xlsx/"))
+    header, row = list(sheet.iter_rows(values_only=True))[:2]
+    assert card_no in row and header[row.index(card_no)]

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own catalogue
 from flask_admin.contrib.sqla import ModelView
@@ -20,8 +19,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import DomainError
 from models.base import db
-from portal.excel.export import export_response
 from views.access import requires  # noqa: F401  (re-exported for the views)
+from views.exports import ExcelExportMixin
 from views.imports import ExcelImportMixin
 
 # Flask-Admin's exposed methods and the verb each one needs.
@@ -87,7 +86,7 @@ class InlineModel(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class SecuredModelView(ExcelImportMixin, ModelView):
+class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
     """A model view whose every URL asks the registry whether the user's role may do it."""
 
     record_type = None          # set by the registry when the view is made
@@ -98,7 +97,6 @@ class SecuredModelView(ExcelImportMixin, ModelView):
     can_view_details = True
     can_set_page_size = True
     page_size = 50
-    export_types = ["xlsx", "csv"]
     # Constraint name -> callable giving the message shown when it is violated.
     constraint_messages: dict = {}
 
@@ -217,13 +215,6 @@ class SecuredModelView(ExcelImportMixin, ModelView):
     def action_export_selected(self, ids):
         return redirect(url_for(".export", export_type="xlsx",
                                 id_list=",".join(str(i) for i in self.coerce_ids(ids))))
-
-    # --- export -------------------------------------------------------------------
-    @expose("/export/<export_type>/", methods=("GET", "POST"))
-    def export(self, export_type):
-        if export_type not in self.export_types:
-            abort(404)
-        return export_response(self, export_type)
 
     # --- errors -------------------------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:

@@ -5,6 +5,7 @@ import codecs
 import csv
 import datetime as dt
 import tempfile
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import Response, abort, request, send_file, stream_with_context
@@ -140,7 +141,10 @@ def export_response(view, export_type: str):
     ids = [i for i in request.values.getlist("ids") + request.values.get(
         "id_list", "").split(",") if i]
     spec, joins = spec_for(view)
-    spec = spec.select([k for k in request.args.get("columns", "").split(",") if k])
+    spec = spec.select([k for value in request.args.getlist("columns")
+                        for k in value.split(",") if k])
+    if request.args.getlist("children")[-1:] == ["0"]:
+        spec = replace(spec, children=None)
     query, args = list_query(view, ids)
     statement = rows_statement(spec, joins, query)
     if export_type == "csv":

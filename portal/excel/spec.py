@@ -28,6 +28,7 @@ class Column:
     expr: object = None         # SQL expression exported (default: the model attribute)
     width: int = 14
     limit: int | None = None    # most choices in a ``multi`` cell
+    derive: object = None       # export only: turns the selected value into the shown one
 
     @property
     def header(self) -> str:
@@ -39,6 +40,13 @@ class Column:
 
     def converter(self):
         """Return a function turning stored values into cell values, labels resolved once."""
+        convert = self._converter()
+        if self.derive is None:
+            return convert
+        derive = self.derive
+        return lambda v: convert(derive(v))
+
+    def _converter(self):
         if self.kind in ("choice", "multi"):
             labels = {code: str(label) for code, label in self.choices.items()}
             if self.kind == "choice":
@@ -62,11 +70,31 @@ class Column:
         convert = getattr(self, "_parse_" + self.kind)
         empty = [] if self.kind == "multi" else None
         required = self.required
+        codes = None
         if self.kind in ("choice", "multi"):
             codes = {str(label): code for code, label in self.choices.items()}
             codes.update({code: code for code in self.choices})
             convert = (lambda v, c=codes: self._code(self._parse_text(v), c)) \
                 if self.kind == "choice" else (lambda v, c=codes: self._parse_multi(v, c))
+        if self.kind in ("text", "choice"):
+            # Most cells are text: answer them without the general path's calls.
+            known = codes if self.kind == "choice" else None
+
+            def parse_text(value):
+                if type(value) is str:
+                    value = value.strip()
+                    if value:
+                        if known is None:
+                            return value
+                        if value in known:
+                            return known[value]
+                        return convert(value)
+                elif value is not None:
+                    return convert(value)
+                if required:
+                    raise CellError(_("Required."))
+                return None
+            return parse_text
 
         def parse(value):
             if isinstance(value, str):

@@ -43,6 +43,10 @@ def worker_spec() -> Spec:
 # Record types with a spec of their own: a function, or a module whose spec() builds it.
 EXPLICIT = {
     "worker": worker_spec,
+    "item": "portal.excel.item_import",
+    "stockmovement": "portal.excel.stock_import",
+    "enrolment": "portal.excel.enrolment_import",
+    "loan": "portal.excel.loan_spec",
 }
 
 
@@ -59,7 +63,8 @@ def _relation_column(view, model, key):
     if not isinstance(prop, RelationshipProperty) or prop.uselist:
         return None
     target = prop.mapper.class_
-    shown = next((c for c in ("name", "username", "title") if c in target.__table__.c), None)
+    shown = next((c for c in ("name", "username", "title", "card_no")
+                  if c in target.__table__.c), None)
     if shown is None:
         return None
     alias = aliased(target)
