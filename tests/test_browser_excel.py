@@ -56,7 +56,8 @@ def test_staff_imports_workers_after_a_preview(app, page: Page, tmp_path):
     with page.expect_download() as template:
         page.locator("#download-template").click()
     assert template.value.suggested_filename.endswith(".xlsx")
-    sheet = openpyxl.load_workbook(template.value.path()).active
+    template.value.save_as(tmp_path / "template.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "template.xlsx").active
     assert "姓名*" in [c.value for c in sheet[1]]
 
     page.locator("#import-file").set_input_files(path)
