@@ -109,6 +109,24 @@ def test_likely_duplicate_needs_confirmation(app, client, auth):
         assert count(Worker) == 2
 
 
+def test_confirmed_duplicate_does_not_warn_again_on_edit(app, client, auth):
+    """Once saved with the tick, editing other fields saves; changing the phone warns again."""
+    with app.app_context():
+        make_worker(name="刘德明", employer="济南钢厂", phone="13900000000")
+    auth.login("staff")
+    saved = client.post("/admin/worker/new/", data=form(auth.token(), confirm_duplicates="y"))
+    assert saved.status_code == 302
+    with app.app_context():
+        pk, number = db.session.execute(select(Worker.id, Worker.id_number).where(
+            Worker.phone == "13700001111")).one()
+    edit = client.post(f"/admin/worker/edit/?id={pk}", data=form(
+        auth.token(), id_number=number, address="历下区文化东路 1 号"))
+    assert edit.status_code == 302, flashes(edit.get_data(as_text=True))
+    again = client.post(f"/admin/worker/edit/?id={pk}", data=form(
+        auth.token(), id_number=number, phone="13900000000"))
+    assert again.status_code == 200 and "重复档案" in again.get_data(as_text=True)
+
+
 def test_search_by_full_and_last_digits(app, client, auth):
     """The list finds a worker by full ID number and by its last digits."""
     with app.app_context():
