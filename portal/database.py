@@ -20,6 +20,19 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_transaction(conn, name):
+    """Open the transaction before a savepoint on SQLite, so releasing it commits nothing.
+
+    pysqlite begins a transaction only before a data change; a SAVEPOINT issued before
+    any opens a transaction of its own, and its RELEASE commits: a dry run's rows or a
+    half-done step would be kept whatever the session does afterwards.
+    """
+    raw = conn.connection.dbapi_connection
+    if type(raw).__module__.startswith("sqlite3") and not raw.in_transaction:
+        raw.execute("BEGIN")
+
+
 def ensure_settings() -> None:
     """Create a row for every known setting that has none, holding its default."""
     for key, (_kind, default, _label) in SETTINGS.items():
