@@ -34,6 +34,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# The centre's clock: China Standard Time, no daylight saving. Times are stored in UTC.
+CHINA = dt.timedelta(hours=8)
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    """Return a stored (UTC, naive) time as the centre's local time, still naive."""
+    return value + CHINA
+
+
 _frozen_today: dt.date | None = None
 
 

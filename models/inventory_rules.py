@@ -14,11 +14,10 @@ from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.base import DomainError, db, today, utcnow
+from models.base import CHINA, DomainError, db, today, utcnow
 from models.inventory import OUT_REASONS, Item, StockLot, StockMovement
 from models.pinyin import initials
 
-CHINA = dt.timedelta(hours=8)
 MANUAL_REASONS = ("purchase_in", "handout_out", "loss_out")
 EXPIRING_DAYS = 30
 

@@ -183,3 +183,20 @@ def test_every_exportable_list_exports_the_demo_centre(app, client, auth):
         assert all(rows[0]) and len(rows) - 1 == total, record.endpoint
         text = client.get(f"/admin/{record.endpoint}/export/csv/").get_data(as_text=True)
         assert text.startswith("\ufeff") and len(text.splitlines()) >= 1 + min(total, 1)
+
+
+def test_times_are_exported_in_china_time_like_the_lists(app, client, auth):
+    """Stored UTC times come out as the lists show them: China Standard Time."""
+    from models import CardEntry
+    from tests.factories_inventory import make_card
+
+    with app.app_context():
+        make_card(points="30.00")
+        stored = db.session.scalar(select(CardEntry.at))
+    auth.login("manager")
+    sheet = workbook(client.get("/admin/cardentry/export/xlsx/"))
+    header, row = list(sheet.iter_rows(values_only=True))[:2]
+    shown = row[header.index("时间")]
+    assert abs(shown - (stored + dt.timedelta(hours=8))) < dt.timedelta(seconds=1)
+    listed = client.get("/admin/cardentry/").get_data(as_text=True)
+    assert shown.strftime("%Y-%m-%d %H:%M") in listed

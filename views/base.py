@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import DomainError
-from models.base import db
+from models.base import db, to_local
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
 from views.imports import ExcelImportMixin
@@ -46,19 +46,19 @@ def _date_formatter(view, value, name):
 
 def local_time(value: dt.datetime) -> str:
     """Format a stored UTC time in China Standard Time, YYYY-MM-DD HH:MM."""
-    local = value.replace(tzinfo=dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
-    return local.strftime("%Y-%m-%d %H:%M")
+    return to_local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _datetime_formatter(view, value, name):
     return local_time(value)
 
 
-FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+# Flask-Admin takes the first type the value is an instance of: datetime before date,
+# or every time would show as a bare date.
+FORMATTERS = {dt.datetime: _datetime_formatter, dt.date: _date_formatter,
+              **typefmt.BASE_FORMATTERS}
 FORMATTERS.update({
     type(None): typefmt.empty_formatter,
-    dt.date: _date_formatter,
-    dt.datetime: _datetime_formatter,
     Decimal: lambda view, value, name: money(value),
     list: lambda view, value, name: "、".join(str(v) for v in value),
     bool: _bool_formatter,

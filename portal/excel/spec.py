@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, inspect
 
+from models.base import CHINA, to_local
+
 EPOCH = dt.date(1899, 12, 30)
 TRUE_WORDS = {"是", "yes", "y", "true", "1", "√"}
 FALSE_WORDS = {"否", "no", "n", "false", "0", ""}
@@ -52,6 +54,8 @@ class Column:
             if self.kind == "choice":
                 return lambda v: None if v is None else labels.get(v, v)
             return lambda v: None if v is None else "、".join(labels.get(c, c) for c in v)
+        if self.kind == "datetime":  # stored in UTC; shown, like the lists, in China time
+            return lambda v: None if v is None else to_local(v)
         if self.kind == "money":
             cent = Decimal("0.01")
             return lambda v: None if v is None else Decimal(v).quantize(cent)
@@ -148,9 +152,10 @@ class Column:
         raise CellError(_("Not a date (use YYYY-MM-DD)."))
 
     def _parse_datetime(self, value):
-        if isinstance(value, dt.datetime):
-            return value
-        return dt.datetime.combine(self._parse_date(value), dt.time())
+        """Read a China-time cell as the stored UTC time (the inverse of the export)."""
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(self._parse_date(value), dt.time())
+        return value - CHINA
 
     def _parse_bool(self, value):
         word = str(value).strip().lower()
