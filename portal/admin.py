@@ -40,4 +40,7 @@ def init_admin(app: Flask) -> Admin:
     )
     for record_type in record_types():
         admin.add_view(record_type.make_view(db))
+    from views.report import ReportView
+
+    admin.add_view(ReportView(name=_l("Year-end statistics"), endpoint="report"))
     return admin

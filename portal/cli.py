@@ -104,6 +104,9 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    from portal.report_cli import report_command
+
+    app.cli.add_command(report_command)
     for command in (init_db_command, seed_command, create_user_command, verify_command,
                     serve_command):
         app.cli.add_command(command)

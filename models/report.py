@@ -1,0 +1,273 @@
+"""The year-end statistics (年度统计): the figures a union's annual work summary quotes.
+
+Every figure is one SQL aggregate (nothing loops over the records in Python), and the
+same on SQLite and PostgreSQL. Times are stored in UTC, so "in the year" for a time
+column means the centre's calendar year in China Standard Time; date columns are
+compared as they are. Money sums are rounded to the fen in SQL, because SQLite keeps
+NUMERIC as binary floating point and a long sum of fen could drift.
+
+The definitions, section by section:
+
+- workers: *on file at the year's end* = filed on or before the reference day and
+  either ``active`` now, or ``exited``/``removed`` with an exit date after that day
+  (files still pending review are not on file yet); counted by category × main cause.
+  Also: *newly filed* (filed in the year, whatever the status now), *exited* (状态
+  已脱困 with the exit date in the year) and *withdrawn* (已撤档, exit date in the year).
+- assistance: records ``paid`` with the payment time in the year, by kind:
+  人次 = records, 人数 = distinct workers, cash and goods value apart. A payment later
+  reversed is not counted (state ``reversed``): it was undone.
+- donations: ``recorded`` (not draft, not voided) with the donation date in the year,
+  by donor type: count, distinct donors, money, goods value, goods lines and units.
+  Voided donations of the year are counted apart.
+- redemptions: ``done`` (not voided) at the counter in the year: count, points, distinct
+  workers, units of goods; voided ones counted apart.
+- training: classes starting in the year, by category, with their enrolments
+  (``models.training_rules.summary``, the training results page's own definitions):
+  trainees = enrolments, completed, dropped, re-employed or started a business.
+- loans: *disbursed* = issued in the year (count, amount, borrowers); *repaid* = the
+  repayments dated in the year that stand (a reversed repayment and its reversing entry
+  both drop out, whenever the reversal was made); *settled* = repaid in full in the year;
+  *written off* in the year (count, what was written off); and as of the reference day,
+  from the schedule and the repayments dated up to it: *outstanding* (loans and amount
+  still owed, written-off loans excluded) and *overdue* (loans with an instalment due
+  before that day not covered by repayments by then: count, arrears, outstanding).
+- notices: published (still public or ended) with the notice period starting in the
+  year, by what they list, with their lines; withdrawn ones apart; objections filed
+  in the year and how many are resolved.
+
+The reference day is 31 December, or today while the year is not over.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import and_, case, distinct, func, literal, or_, select
+
+from models import (
+    Assistance,
+    Donation,
+    DonationLine,
+    Instalment,
+    Loan,
+    Notice,
+    NoticeLine,
+    Objection,
+    Redemption,
+    RedemptionLine,
+    Repayment,
+    Worker,
+    db,
+)
+from models.base import CHINA, today
+from models.training_rules import summary as training_summary
+
+CENT = Decimal("0.01")
+# Below half a fen counts as nothing: SQLite's float arithmetic leaves such crumbs.
+CRUMB = 0.005
+
+
+def money(value) -> Decimal:
+    """Return a summed amount as yuan to the fen (None is nothing)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _sum(column):
+    return func.round(func.coalesce(func.sum(column), 0), 2)
+
+
+def reference_day(year: int) -> dt.date:
+    """Return the day year-end figures are taken on: 31 December, or today if sooner."""
+    return min(dt.date(year, 12, 31), max(today(), dt.date(year, 1, 1)))
+
+
+def _in_year(column, year: int, timed: bool = False):
+    """Return the clause: ``column`` falls in ``year`` (local time for a stored UTC time)."""
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    if timed:
+        start = dt.datetime.combine(start, dt.time()) - CHINA
+        end = dt.datetime.combine(end, dt.time()) - CHINA
+    return and_(column >= start, column < end)
+
+
+def _before_end_of(day: dt.date) -> dt.datetime:
+    """Return the UTC time at which local ``day`` ends."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - CHINA
+
+
+def worker_figures(year: int, as_of: dt.date) -> dict:
+    """Return the files on file at ``as_of`` by category and cause, and the year's moves."""
+    on_file = and_(Worker.filed_on <= as_of, or_(
+        Worker.status == "active",
+        and_(Worker.status.in_(("exited", "removed")), Worker.exit_date > as_of)))
+    grid = {(cause, category): n for cause, category, n in db.session.execute(
+        select(Worker.main_cause, Worker.category, func.count()).where(on_file)
+        .group_by(Worker.main_cause, Worker.category)).all()}
+    moves = db.session.execute(select(
+        func.count(case((_in_year(Worker.filed_on, year), 1))),
+        func.count(case((and_(Worker.status == "exited",
+                              _in_year(Worker.exit_date, year)), 1))),
+        func.count(case((and_(Worker.status == "removed",
+                              _in_year(Worker.exit_date, year)), 1))))).one()
+    return {"on_file": sum(grid.values()), "grid": grid, "new": moves[0],
+            "exited": moves[1], "removed": moves[2]}
+
+
+def assistance_figures(year: int) -> dict:
+    """Return the aid paid in the year: per kind and in total, 人次, 人数, cash, goods."""
+    columns = (func.count(), func.count(distinct(Assistance.worker_id)),
+               _sum(Assistance.cash_amount), _sum(Assistance.goods_value))
+    where = (Assistance.state == "paid", _in_year(Assistance.paid_at, year, timed=True))
+
+    def figures(row):
+        return {"count": row[0], "workers": row[1], "cash": money(row[2]),
+                "goods": money(row[3])}
+
+    by_kind = {row[0]: figures(row[1:]) for row in db.session.execute(
+        select(Assistance.kind, *columns).where(*where).group_by(Assistance.kind))}
+    return {"by_kind": by_kind,
+            "total": figures(db.session.execute(select(*columns).where(*where)).one())}
+
+
+def donation_figures(year: int) -> dict:
+    """Return the donations recorded in the year, by donor type and in total."""
+    where = (Donation.state == "recorded", _in_year(Donation.received_on, year))
+    lines = (select(DonationLine.donation_id, func.count().label("lines"),
+                    func.sum(DonationLine.quantity).label("units"))
+             .group_by(DonationLine.donation_id).subquery())
+    columns = (func.count(), func.count(distinct(Donation.donor_name)),
+               _sum(Donation.money_amount), _sum(Donation.goods_value),
+               func.coalesce(func.sum(lines.c.lines), 0),
+               func.coalesce(func.sum(lines.c.units), 0))
+
+    def query(*extra):
+        return (select(*extra, *columns).select_from(Donation)
+                .outerjoin(lines, lines.c.donation_id == Donation.id).where(*where))
+
+    def figures(row):
+        return {"count": row[0], "donors": row[1], "money": money(row[2]),
+                "goods": money(row[3]), "lines": int(row[4]), "units": int(row[5])}
+
+    by_kind = {row[0]: figures(row[1:]) for row in db.session.execute(
+        query(Donation.donor_kind).group_by(Donation.donor_kind))}
+    voided = db.session.scalar(select(func.count()).where(
+        Donation.state == "voided", _in_year(Donation.received_on, year)))
+    return {"by_kind": by_kind, "total": figures(db.session.execute(query()).one()),
+            "voided": voided}
+
+
+def redemption_figures(year: int) -> dict:
+    """Return the love-supermarket redemptions done in the year (voided ones apart)."""
+    when = _in_year(Redemption.at, year, timed=True)
+    count, points, workers = db.session.execute(
+        select(func.count(), _sum(Redemption.points), func.count(distinct(Redemption.worker_id)))
+        .where(Redemption.state == "done", when)).one()
+    units = db.session.scalar(
+        select(func.coalesce(func.sum(RedemptionLine.quantity), 0))
+        .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
+        .where(Redemption.state == "done", when))
+    voided = db.session.scalar(select(func.count()).where(Redemption.state == "voided", when))
+    return {"count": count, "points": money(points), "workers": workers, "units": int(units),
+            "voided": voided}
+
+
+def training_figures(year: int) -> dict:
+    """Return the classes starting in the year and their trainees, per category."""
+    keys = ("total", "completed", "dropped", "found_work")
+    by_category = {category: {"classes": classes, **{k: figures[k] for k in keys}}
+                   for category, classes, figures in training_summary(year)}
+    total = {k: sum(row[k] for row in by_category.values()) for k in ("classes", *keys)}
+    return {"by_category": by_category, "total": total}
+
+
+def _standing_repayments():
+    """Return the clause: a repayment that was neither reversed nor a reversal."""
+    reversed_ids = select(Repayment.reverses_id).where(Repayment.reverses_id.is_not(None))
+    return and_(Repayment.amount > 0, Repayment.id.not_in(reversed_ids))
+
+
+def loan_position(as_of: dt.date) -> dict:
+    """Return what was owed and overdue on ``as_of``, from the schedule and repayments."""
+    paid = (select(func.coalesce(func.sum(Repayment.amount), 0))
+            .where(Repayment.loan_id == Loan.id, Repayment.paid_on <= as_of,
+                   _standing_repayments()).correlate(Loan).scalar_subquery())
+    due = (select(func.coalesce(func.sum(Instalment.amount_due), 0))
+           .where(Instalment.loan_id == Loan.id, Instalment.due_on < as_of)
+           .correlate(Loan).scalar_subquery())
+    written_off = and_(Loan.state == "written_off",
+                       Loan.written_off_at < _before_end_of(as_of))
+    per_loan = (select((Loan.total_due - paid).label("owed"), (due - paid).label("arrears"))
+                .where(Loan.issued_on <= as_of, ~written_off).subquery())
+    owing, overdue = per_loan.c.owed > CRUMB, per_loan.c.arrears > CRUMB
+    row = db.session.execute(select(
+        func.count(case((owing, 1))), _sum(case((owing, per_loan.c.owed), else_=literal(0))),
+        func.count(case((overdue, 1))),
+        _sum(case((overdue, per_loan.c.arrears), else_=literal(0))),
+        _sum(case((overdue, per_loan.c.owed), else_=literal(0))))).one()
+    return {"outstanding_count": row[0], "outstanding": money(row[1]), "overdue_count": row[2],
+            "arrears": money(row[3]), "overdue_outstanding": money(row[4])}
+
+
+def loan_figures(year: int, as_of: dt.date) -> dict:
+    """Return the year's loans: disbursed, repaid, settled, written off; and the position."""
+    count, amount, borrowers = db.session.execute(
+        select(func.count(), _sum(Loan.amount), func.count(distinct(Loan.worker_id)))
+        .where(Loan.issued_on.is_not(None), _in_year(Loan.issued_on, year))).one()
+    repayments, repaid = db.session.execute(
+        select(func.count(), _sum(Repayment.amount))
+        .where(_standing_repayments(), _in_year(Repayment.paid_on, year))).one()
+    settled = db.session.scalar(select(func.count()).where(
+        Loan.state == "repaid", _in_year(Loan.repaid_at, year, timed=True)))
+    off_count, off_amount = db.session.execute(
+        select(func.count(), _sum(Loan.total_due - Loan.repaid_amount))
+        .where(Loan.state == "written_off",
+               _in_year(Loan.written_off_at, year, timed=True))).one()
+    return {"disbursed": count, "amount": money(amount), "borrowers": borrowers,
+            "repayments": repayments, "repaid": money(repaid), "settled": settled,
+            "written_off": off_count, "written_off_amount": money(off_amount),
+            **loan_position(as_of)}
+
+
+def notice_figures(year: int) -> dict:
+    """Return the notices published in the year by what they list, and the objections."""
+    lines = (select(NoticeLine.notice_id, func.count().label("n"))
+             .group_by(NoticeLine.notice_id).subquery())
+    # A free notice has no source: it is its own row.
+    row_key = case((Notice.kind == "free", literal("free")), else_=Notice.source)
+    by_source = {key: {"count": n, "lines": int(listed)} for key, n, listed in
+                 db.session.execute(
+                     select(row_key, func.count(), func.coalesce(func.sum(lines.c.n), 0))
+                     .select_from(Notice).outerjoin(lines, lines.c.notice_id == Notice.id)
+                     .where(Notice.state.in_(("published", "ended")),
+                            _in_year(Notice.starts_on, year))
+                     .group_by(row_key))}
+    withdrawn = db.session.scalar(select(func.count()).where(
+        Notice.state == "withdrawn", _in_year(Notice.starts_on, year)))
+    filed, resolved = db.session.execute(
+        select(func.count(), func.count(case((Objection.state == "resolved", 1))))
+        .where(_in_year(Objection.filed_at, year, timed=True))).one()
+    return {"by_source": by_source,
+            "published": sum(v["count"] for v in by_source.values()),
+            "lines": sum(v["lines"] for v in by_source.values()),
+            "withdrawn": withdrawn, "objections": filed, "objections_resolved": resolved}
+
+
+def report_years() -> list[int]:
+    """Return the years worth offering, newest first: from the first file (at least five)."""
+    current = today().year
+    first = db.session.scalar(select(func.min(Worker.filed_on)))
+    oldest = min(first.year if first else current, current - 4)
+    return list(range(current, oldest - 1, -1))
+
+
+def year_figures(year: int) -> dict:
+    """Return every year-end figure for ``year`` (see the module docstring for definitions)."""
+    as_of = reference_day(year)
+    return {"year": year, "as_of": as_of,
+            "workers": worker_figures(year, as_of),
+            "assistance": assistance_figures(year),
+            "donations": donation_figures(year),
+            "redemptions": redemption_figures(year),
+            "training": training_figures(year),
+            "loans": loan_figures(year, as_of),
+            "notices": notice_figures(year)}
