@@ -40,20 +40,29 @@ def parse_rows(book, spec: Spec, report: Report, first: bool = True):
     if found is None:
         return None
     positions, rows = found
-    parsers = [(index, column, column.parser()) for index, column in positions.items()
+    parsers = [(index, column.key, column.parser()) for index, column in positions.items()
                if not column.export_only]
+    labels = {column.key: column.label for column in positions.values()}
+    # read_sheet refuses a sheet without a required column, so this is normally empty.
+    absent = [column for column in spec.columns if column.required and not column.export_only
+              and column not in positions.values()]
+    reach = max((index for index, _key, _parse in parsers), default=-1) + 1
     parsed = []
     for number, row in rows:
-        values = {"_row": number}
-        width = len(row)
-        for index, column, parse in parsers:
-            try:
-                values[column.key] = parse(row[index] if index < width else None)
-            except CellError as exc:
-                report.error(spec.title, number, column.label, exc)
-        for column in spec.columns:
-            if column.required and not column.export_only and column.key not in values \
-                    and column not in positions.values():
+        if len(row) < reach:
+            row = list(row) + [None] * (reach - len(row))
+        try:  # one comprehension per row is the fast path; a bad cell redoes the row
+            values = {key: parse(row[index]) for index, key, parse in parsers}
+        except CellError:
+            values = {}
+            for index, key, parse in parsers:
+                try:
+                    values[key] = parse(row[index])
+                except CellError as exc:
+                    report.error(spec.title, number, labels[key], exc)
+        values["_row"] = number
+        for column in absent:
+            if column.key not in values:
                 report.error(spec.title, number, column.label, _("Required."))
         parsed.append(values)
         if report.progress and len(parsed) % 1000 == 0:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 
 from flask import current_app
@@ -16,6 +17,11 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 MAX_RATIO = 200          # compressed → uncompressed; real sheets stay far below
 FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
 MERGED = re.compile(rb"<(?:\w+:)?mergeCell ")
+# Substrings every match of the patterns above contains: finding them is a fast byte
+# search (a lone "f" is rare in cell markup), so the slower patterns only run on the
+# rare window that holds one.
+FORMULA_HINTS = (b"<f", b":f")
+MERGED_HINT = b"mergeCell"
 
 
 class FileRefused(DomainError):
@@ -29,7 +35,39 @@ def limits() -> tuple[int, int]:
             cfg.get("IMPORT_MAX_ROWS", 200_000))
 
 
-def open_workbook(data: bytes) -> CalamineWorkbook:
+class Workbook:
+    """An opened workbook whose first sheet is read in the background meanwhile.
+
+    Reading a sheet happens in calamine without the GIL, so it overlaps the scan of
+    the XML for formulas; every other call waits for that read, as calamine allows
+    one call at a time on a workbook.
+    """
+
+    def __init__(self, book: CalamineWorkbook) -> None:
+        self.book = book
+        self.sheet_names = book.sheet_names
+        self._first = None
+        self._thread = threading.Thread(target=self._read_first, daemon=True)
+        self._thread.start()
+
+    def _read_first(self) -> None:
+        try:
+            self._first = self.book.get_sheet_by_index(0)
+        except Exception:  # noqa: BLE001 — read again in the caller's thread, which raises
+            self._first = None
+
+    def get_sheet_by_index(self, index: int):
+        self._thread.join()
+        if index == 0 and self._first is not None:
+            sheet, self._first = self._first, None  # not kept: its memory goes with its rows
+            return sheet
+        return self.book.get_sheet_by_index(index)
+
+    def get_sheet_by_name(self, name: str):
+        return self.get_sheet_by_index(self.sheet_names.index(name))
+
+
+def open_workbook(data: bytes) -> Workbook:
     """Check ``data`` is a plain, sane .xlsx and return it opened, or raise FileRefused."""
     max_bytes, _rows = limits()
     if len(data) > max_bytes:
@@ -48,13 +86,16 @@ def open_workbook(data: bytes) -> CalamineWorkbook:
             if info.file_size > budget or (
                     info.compress_size and info.file_size / info.compress_size > MAX_RATIO):
                 raise FileRefused(_("The file unpacks to an implausible size and was refused."))
+        try:
+            book = Workbook(CalamineWorkbook.from_filelike(io.BytesIO(data)))
+        except Exception:  # noqa: BLE001 — calamine raises its own error types
+            book = None  # refused below, after the more helpful refusals of the scan
         for name in names:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 _scan_sheet(archive, name)
-    try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 — calamine raises its own error types
-        raise FileRefused(_("The workbook could not be read; save it again in Excel.")) from None
+    if book is None:
+        raise FileRefused(_("The workbook could not be read; save it again in Excel."))
+    return book
 
 
 def _scan_sheet(archive: zipfile.ZipFile, name: str) -> None:
@@ -63,10 +104,11 @@ def _scan_sheet(archive: zipfile.ZipFile, name: str) -> None:
     with archive.open(name) as stream:
         while chunk := stream.read(1 << 20):
             window = tail + chunk
-            if FORMULA.search(window):
+            if b"f" in window and any(hint in window for hint in FORMULA_HINTS) \
+                    and FORMULA.search(window):
                 raise FileRefused(_("The file contains formulas. Copy the cells and paste them "
                                     "as values, then import again."))
-            if MERGED.search(window):
+            if MERGED_HINT in window and MERGED.search(window):
                 raise FileRefused(_("The file contains merged cells. Unmerge them and fill "
                                     "every cell, then import again."))
             tail = window[-32:]
@@ -77,7 +119,7 @@ def clean_header(text) -> str:
     return str(text or "").replace("*", "").replace("＊", "").strip()
 
 
-def read_sheet(book: CalamineWorkbook, spec: Spec, first: bool):
+def read_sheet(book: Workbook, spec: Spec, first: bool):
     """Return (columns by position, rows with their Excel row numbers) of the spec's sheet.
 
     The first spec of a file may sit on the first sheet whatever its name; a child spec
@@ -117,5 +159,7 @@ def read_sheet(book: CalamineWorkbook, spec: Spec, first: bool):
     _bytes, max_rows = limits()
     if sheet.height - 1 > max_rows:
         raise FileRefused(_("The sheet has more than %(n)d rows.", n=max_rows))
+    # any(row) settles nearly every row at C speed; only all-falsy rows (0, False,
+    # blanks) need the cell-by-cell look.
     return positions, ((number, row) for number, row in enumerate(rows, start=2)
-                       if any(cell not in ("", None) for cell in row))
+                       if any(row) or any(cell not in ("", None) for cell in row))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
-from models import FamilyMember, PersonInFile, Worker, db
+from models import FamilyMember, Worker, db
 from models.base import DomainError, today
 from models.idnumber import (
     InvalidIdNumber,
@@ -22,9 +23,18 @@ from models.idnumber import (
     normalize_id_number,
 )
 from models.worker_rules import check_status_change, per_capita_monthly_income, rebuild_person_index
+from portal.excel.bulk import insert_rows, roomy_cache, select_in
 from portal.excel.importer import parse_rows
 
 CHUNK = 2000
+CHECK_DIGITS = "0123456789X"
+# Columns a changed row keeps from its stored file when the sheet leaves them out or
+# empty (an export of a few columns, edited and imported back).
+KEPT_WHEN_ABSENT = ("household_size", "household_income", "essential_spending")
+KEPT_WHEN_EMPTY = ("status", "filed_on")
+# Text columns an empty cell clears (a column left out of the sheet takes its default).
+BLANK_TEXT = ("ethnicity", "phone", "base_union", "employer", "address", "disability",
+              "exit_reason", "certificate_no", "notes", "bank_name", "bank_card_no")
 MEMBER_KEYS = ("name", "relation", "id_number", "health", "monthly_income", "school_or_work")
 
 
@@ -34,7 +44,35 @@ def _chunks(items, size=CHUNK):
         yield items[start:start + size]
 
 
-def _id(report, sheet, row, label, value):
+def _plainly_valid(value, latest: dt.date) -> bool:
+    """Tell whether ``value`` is already a compact, valid ID number, cheaply.
+
+    The same checks as ``normalize_id_number`` (shape, real birth date from 1900 to
+    ``latest``, GB 11643 check digit) without stdnum's cleaning, which cost more than
+    the rest of a row's validation; anything else takes the full path and its message.
+    """
+    if type(value) is not str or len(value) != 18:
+        return False
+    body = value[:17]
+    if not (body.isascii() and body.isdigit()) or \
+            CHECK_DIGITS[(1 - 2 * int(body, 13)) % 11] != value[17]:
+        return False
+    born = _birth_date(value[6:14])
+    return born is not None and born.year >= 1900 and born <= latest
+
+
+@lru_cache(maxsize=1 << 16)
+def _birth_date(digits: str) -> dt.date | None:
+    """Return the day written as YYYYMMDD, or None when there is no such day."""
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def _id(report, sheet, row, label, value, latest=None):
+    if value and _plainly_valid(value, latest or today()):
+        return value
     try:
         return normalize_id_number(value) if value else None
     except InvalidIdNumber as exc:
@@ -43,6 +81,10 @@ def _id(report, sheet, row, label, value):
 
 
 def _existing(numbers: set[str]) -> dict[str, dict]:
+    # Ask the driver which numbers are on file (cheap), then load those files through
+    # SQLAlchemy, whose result processing gives dates, Decimals and lists.
+    numbers = [n for (n,) in select_in("SELECT id_number FROM worker WHERE id_number IN ({})",
+                                        numbers)]
     found = {}
     keys = [c.key for c in Worker.__table__.c]
     for chunk in _chunks(numbers):
@@ -52,15 +94,12 @@ def _existing(numbers: set[str]) -> dict[str, dict]:
     return found
 
 
-def _held_elsewhere(numbers: set[str]) -> dict[str, tuple[int, str]]:
-    held = {}
-    for chunk in _chunks(numbers):
-        for number, worker_id, name, own in db.session.execute(
-                select(PersonInFile.id_number, Worker.id, Worker.name, Worker.id_number)
-                .join(Worker, Worker.id == PersonInFile.worker_id)
-                .where(PersonInFile.live.is_(True), PersonInFile.id_number.in_(chunk))):
-            held[number] = (worker_id, name, own)
-    return held
+def _held_elsewhere(numbers: set[str]) -> dict[str, tuple[int, str, str]]:
+    # Driver SQL: text and integer results need no processing, and SQLAlchemy's
+    # expanding IN cost more than the query itself.
+    return {number: (worker_id, name, own) for number, worker_id, name, own in select_in(
+        "SELECT p.id_number, w.id, w.name, w.id_number FROM person_in_file p "
+        "JOIN worker w ON w.id = p.worker_id WHERE p.live AND p.id_number IN ({})", numbers)}
 
 
 def _members_of(ids: list[int]) -> dict[int, list[tuple]]:
@@ -87,8 +126,10 @@ def validate(book, spec, report, user=None):
     sheet, child = spec.title, spec.children.title
     id_label = spec.column("id_number").label
     seen: dict[str, tuple[str, int]] = {}
+    latest = today()
     for row in workers:
-        row["id_number"] = _id(report, sheet, row["_row"], id_label, row.get("id_number"))
+        row["id_number"] = _id(report, sheet, row["_row"], id_label, row.get("id_number"),
+                               latest)
         if row["id_number"]:
             if row["id_number"] in seen:
                 report.error(sheet, row["_row"], id_label, _(
@@ -128,6 +169,14 @@ def validate(book, spec, report, user=None):
             plan["new"].append(row)
             continue
         row["id"] = old["id"]
+        for key in KEPT_WHEN_ABSENT:
+            row.setdefault(key, old[key])
+        for key in KEPT_WHEN_EMPTY:
+            if row.get(key) is None:
+                row[key] = old[key]
+        if not row.get("household_size"):  # derived as the form does, or kept
+            row["household_size"] = old["household_size"] if members is None else 1 + len(
+                by_parent.get(number, []))
         fields_changed = any(_differs(row[k], old[k]) for k in row if k in old and k != "id")
         new_members = [_member_tuple(m) for m in by_parent.get(number, [])]
         members_changed = members is not None and new_members != old_members.get(old["id"], [])
@@ -157,6 +206,8 @@ def _check_status(old: dict | None, row: dict) -> None:
 
 
 def _differs(new, old) -> bool:
+    if isinstance(old, bool):  # an empty cell is written as False
+        return bool(new) != old
     if isinstance(old, Decimal) or isinstance(new, Decimal):
         return Decimal(new or 0) != Decimal(old or 0)
     return (new if new not in ("",) else None) != (old if old not in ("",) else None) and not (
@@ -164,6 +215,8 @@ def _differs(new, old) -> bool:
 
 
 def _check_people(report, spec, row, members, held, number):
+    if not held:
+        return
     for person, sheet, at in [(number, spec.title, row)] + [
             (m["id_number"], spec.children.title, m) for m in members if m["id_number"]]:
         other = held.get(person)
@@ -174,23 +227,12 @@ def _check_people(report, spec, row, members, held, number):
 
 
 def _worker_values(row: dict, members: list[dict] | None) -> dict:
+    """Return a changed row's values to set, with what the form derives from them."""
     values = {k: v for k, v in row.items() if not k.startswith("_")}
-    number = values["id_number"]
-    # Already validated: read the birth date and sex straight from their positions.
-    values["birth_date"] = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    values["gender"] = gender_of(number)
-    if not values.get("household_size"):
-        values["household_size"] = 1 + len(members or [])
-    values.setdefault("status", "pending")
-    values["status"] = values["status"] or "pending"
-    values["filed_on"] = values.get("filed_on") or today()
-    values["per_capita_income"] = per_capita_monthly_income(
-        values.get("household_income"), values.get("essential_spending"),
-        values["household_size"])
+    _derive(values, members)
     for key in ("household_income", "essential_spending"):
         values[key] = values.get(key) or Decimal("0")
-    for key in ("ethnicity", "phone", "base_union", "employer", "address", "disability",
-                "exit_reason", "certificate_no", "notes", "bank_name", "bank_card_no"):
+    for key in BLANK_TEXT:
         if key in values and values[key] is None:
             values[key] = ""
     for key in ("single_parent", "on_dibao"):
@@ -199,21 +241,31 @@ def _worker_values(row: dict, members: list[dict] | None) -> dict:
     return values
 
 
+def _derive(row: dict, members: list[dict] | None) -> None:
+    """Fill the birth date, sex, household size and income per head, as the form does."""
+    number = row["id_number"]
+    # Already validated: read the birth date and sex straight from their positions.
+    row["birth_date"] = _birth_date(number[6:14])
+    row["gender"] = gender_of(number)
+    if not row.get("household_size"):
+        row["household_size"] = 1 + len(members or ())
+    row["per_capita_income"] = per_capita_monthly_income(
+        row.get("household_income"), row.get("essential_spending"), row["household_size"])
+
+
 def write(plan, user) -> None:
     """Insert new files, update changed ones and rebuild their people index, in bulk."""
+    with roomy_cache():
+        _write(plan, user)
+
+
+def _write(plan, user) -> None:
     members = plan["members"]
-    touched = []
-    new_rows = [_worker_values(r, (members or {}).get(r["id_number"])) | {
-        "filed_by_id": user.id, "secondary_causes": r.get("secondary_causes") or []}
-        for r in plan["new"]]
-    # Plain executemany (no RETURNING): the driver's fast path; ids are read back after.
-    for chunk in _chunks(new_rows, 10000):
-        db.session.execute(insert(Worker.__table__), chunk)
-    ids = {}
-    for chunk in _chunks([r["id_number"] for r in new_rows], 5000):
-        ids.update({number: pk for number, pk in db.session.execute(
-            select(Worker.id_number, Worker.id).where(Worker.id_number.in_(chunk)))})
-    touched.extend(ids.values())
+    # Empty cells take the column defaults (status pending, filed today, income 0, …).
+    ids = insert_rows(Worker.__table__, plan["new"], {"filed_by_id": user.id},
+                      dict.fromkeys(BLANK_TEXT, ""), key="id_number",
+                      prepare=lambda row: _derive(row, (members or {}).get(row["id_number"])))
+    touched = list(ids.values())
     changed = [_worker_values(r, (members or {}).get(r["id_number"])) | {"id": r["id"]}
                for r in plan["changed"]]
     for chunk in _chunks(changed):
@@ -225,10 +277,11 @@ def write(plan, user) -> None:
             db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
         ids.update({r["id_number"]: r["id"] for r in plan["changed"]
                     if r.get("_members_changed")})
-        rows = [{k: m.get(k) for k in MEMBER_KEYS} | {
-            "worker_id": ids[parent], "monthly_income": m.get("monthly_income") or Decimal("0"),
-            "school_or_work": m.get("school_or_work") or ""}
-            for parent, group in members.items() if parent in ids for m in group]
-        for chunk in _chunks(rows):
-            db.session.execute(insert(FamilyMember.__table__), chunk)
+        rows = []
+        for parent, group in members.items():
+            if parent in ids:
+                for member in group:
+                    member["worker_id"] = ids[parent]
+                    rows.append(member)
+        insert_rows(FamilyMember.__table__, rows)
     rebuild_person_index(db.session.connection(), touched)

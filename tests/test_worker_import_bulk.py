@@ -1,0 +1,107 @@
+"""The worker import's bulk path: exact money, stored values kept, the fast ID check."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from decimal import Decimal
+
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from models import FamilyMember, PersonInFile, Worker, db
+from models.base import today
+from models.idnumber import InvalidIdNumber, make_id_number, normalize_id_number
+from portal.excel.importer import run_import
+from portal.excel.specs import worker_spec
+from portal.excel.worker_import import _plainly_valid
+from tests.excel_files import worker_book, worker_row
+from tests.factories import id_number, make_worker, user
+
+
+def sheet_of(headers: list[str], rows: list[list]) -> bytes:
+    """Return an .xlsx whose only sheet holds ``headers`` and ``rows``, as typed in Excel."""
+    book = Workbook()
+    book.active.title = str(worker_spec().title)
+    book.active.append(headers)
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_money_round_trips_exactly(ctx):
+    """1234.56 and 0.10 are stored and read back to the fen, members' income too."""
+    number, child = id_number(), id_number(dt.date(2012, 3, 1))
+    data = worker_book([worker_row(number, household_income=1234.56,
+                                   essential_spending=0.10)],
+                       members=[{"worker_id_number": number, "name": "孙小雨",
+                                 "relation": "子女", "id_number": child,
+                                 "monthly_income": 0.10}])
+    report = run_import(worker_spec(), data, user("staff"), dry_run=False)
+    assert report.written and report.created == 1, report.errors
+    db.session.expire_all()
+    worker = db.session.scalar(select(Worker).where(Worker.id_number == number))
+    assert worker.household_income == Decimal("1234.56")
+    assert worker.essential_spending == Decimal("0.10")
+    assert str(worker.household_income) == "1234.56" and str(worker.essential_spending) == "0.10"
+    assert worker.per_capita_income == Decimal("51.44")  # (1234.56 − 0.10) / 12 / 2
+    assert worker.ethnicity == "" and worker.status == "pending"  # an empty cell
+    assert worker.secondary_causes == [] and worker.filed_by.username == "staff"
+    assert [str(m.monthly_income) for m in worker.members] == ["0.10"]
+    assert sorted(db.session.scalars(select(PersonInFile.id_number))) == sorted([number, child])
+    again = run_import(worker_spec(), data, user("staff"), dry_run=True)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1), again.errors
+
+
+def test_partial_sheet_keeps_stored_values(ctx):
+    """A sheet of a few columns changes those and keeps income, size, status and filing date."""
+    worker = make_worker(filed_on=dt.date(2024, 1, 2), household_income=Decimal("30000.50"))
+    number, kept = worker.id_number, (worker.household_size, worker.per_capita_income)
+    data = sheet_of(["姓名", "身份证号", "主要致困原因", "联系电话", "档案状态"],
+                    [[worker.name, number, "患重特大疾病", "13512345678", None]])
+    report = run_import(worker_spec(), data, user("staff"), dry_run=False)
+    assert report.updated == 1, report.errors
+    db.session.expire_all()
+    worker = db.session.scalar(select(Worker).where(Worker.id_number == number))
+    assert worker.phone == "13512345678" and worker.status == "active"
+    assert worker.filed_on == dt.date(2024, 1, 2)
+    assert worker.household_income == Decimal("30000.50")
+    assert worker.essential_spending == Decimal("6000")
+    assert (worker.household_size, worker.per_capita_income) == kept
+    assert db.session.query(FamilyMember).count() == 0
+
+
+def test_fast_id_check_agrees_with_the_full_one():
+    """What the fast check passes, the full check returns unchanged; it passes valid ones."""
+    rnd, latest = random.Random(7), today()
+    samples = []
+    for _ in range(3000):
+        born = dt.date(1890, 1, 1) + dt.timedelta(days=rnd.randrange(60000))
+        number = make_id_number("370102", born, rnd.randrange(1000))
+        samples += [number, number[:17] + rnd.choice("0123456789X"), number.lower(),
+                    number[:10] + rnd.choice(["0230", "1301", "0431", "0000"]) + number[14:],
+                    " " + number, number[:17], "３" + number[1:]]
+    for value in samples:
+        try:
+            full = normalize_id_number(value)
+        except InvalidIdNumber:
+            full = None
+        if _plainly_valid(value, latest):
+            assert full == value
+        else:
+            assert full != value
+
+
+def test_columns_left_out_take_their_defaults(ctx):
+    """A new file from a sheet without some columns gets those columns' defaults."""
+    number = id_number()
+    data = sheet_of(["姓名", "身份证号", "主要致困原因"], [["孙立新", number, "患重特大疾病"]])
+    report = run_import(worker_spec(), data, user("staff"), dry_run=False)
+    assert report.written, report.errors
+    worker = db.session.scalar(select(Worker).where(Worker.id_number == number))
+    assert (worker.ethnicity, worker.status, worker.household_size) == ("汉族", "pending", 1)
+    assert worker.filed_on == today() and worker.household_income == Decimal("0")
+    assert worker.birth_date == dt.date(int(number[6:10]), int(number[10:12]),
+                                        int(number[12:14]))
