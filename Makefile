@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install catalogs db demo serve clean
+.PHONY: run test install catalogs db demo serve clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ run: demo
 
 test: install
 	$(BIN)/pytest -q
+
+# Excel speed and memory against Flask-Admin's own export (bench/excel.py; ~3 min,
+# BENCH_ARGS=--million adds the 1,000,000-row export).
+bench: install
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	$(BIN)/python bench/excel.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

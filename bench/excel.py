@@ -1,6 +1,6 @@
 """Benchmark Excel export and import against Flask-Admin's built-in export, in one run.
 
-    .venv/bin/python bench/excel.py [--rows 100000] [--million]
+    make bench [BENCH_ARGS="--rows 100000 --million"]
 
 Seeds N workers into a scratch SQLite database, then measures, each in a fresh child
 process (so peak RSS is that phase's alone): Flask-Admin's built-in xlsx export of a
