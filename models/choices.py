@@ -247,6 +247,7 @@ CARD_ENTRY_KINDS = {
     "refund": _l("Refund of a voided redemption"),
     "transfer_out": _l("Moved to the replacement card"),
     "transfer_in": _l("Moved from the lost card"),
+    "topup_reversal": _l("Top-up reversal"),
 }
 
 REDEMPTION_STATES = {"done": _l("Redeemed"), "voided": _l("Voided")}

@@ -67,16 +67,23 @@ class LoveCard(db.Model):
 
 
 class CardEntry(db.Model):
-    """One change of a card's points (+ top-up or refund, − redemption). Never edited or deleted."""
+    """One change of a card's points (+ top-up or refund, − redemption or reversal).
+
+    Never edited or deleted: a mistaken top-up is undone by a ``topup_reversal`` entry.
+    """
 
     __tablename__ = "card_entry"
     __table_args__ = (
         CheckConstraint("points <> 0", name="points_not_zero"),
         CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
         CheckConstraint("kind IN ('topup', 'redemption', 'refund', 'transfer_out', "
-                        "'transfer_in')", name="kind"),
+                        "'transfer_in', 'topup_reversal')", name="kind"),
         CheckConstraint("(kind IN ('topup', 'refund', 'transfer_in') AND points > 0) OR "
-                        "(kind IN ('redemption', 'transfer_out') AND points < 0)", name="sign"),
+                        "(kind IN ('redemption', 'transfer_out', 'topup_reversal') "
+                        "AND points < 0)", name="sign"),
+        # A reversal always names the top-up it undoes, and only a reversal names one.
+        CheckConstraint("(kind = 'topup_reversal' AND reverses_id IS NOT NULL) OR "
+                        "(kind <> 'topup_reversal' AND reverses_id IS NULL)", name="reverses"),
         Index("ix_card_entry_card_id_id", "card_id", "id"),
     )
 
@@ -92,10 +99,14 @@ class CardEntry(db.Model):
                                           info=label(_l("Document no.")))
     reason: Mapped[str] = mapped_column(String(200), default="", info=label(_l("Reason")))
     redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemption.id"), index=True)
+    # Unique: an entry is reversed at most once, also by two clerks at the same moment.
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("card_entry.id"), unique=True, info=label(_l("Reverses entry")))
 
     card: Mapped[LoveCard] = relationship(back_populates="entries")
     user = relationship("User")
     redemption = relationship("Redemption")
+    reverses = relationship("CardEntry", remote_side=[id])
 
     def __str__(self) -> str:
         return f"#{self.id} {self.points:+.2f}"

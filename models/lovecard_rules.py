@@ -9,7 +9,7 @@ from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from models.base import DomainError, db, today, utcnow
-from models.choices import CARD_STATUSES, WORKER_STATUSES
+from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_STATUSES
 from models.ledger import money
 from models.lovecard import CardEntry, LoveCard, end_of_next_year
 from models.numbering import next_number
@@ -25,6 +25,8 @@ CONSTRAINT_MESSAGES = {
     "uq_love_card_card_no": lambda: _("This card number is already used."),
     "love_card.card_no": lambda: _("This card number is already used."),
     "balance_not_negative": lambda: _("A card's points cannot go below zero."),
+    "uq_card_entry_reverses_id": lambda: _("This entry has already been reversed."),
+    "card_entry.reverses_id": lambda: _("This entry has already been reversed."),
 }
 
 
@@ -78,11 +80,13 @@ def post_points(card: LoveCard, points, kind: str, user, document: str = "",
     points = money(points)
     if points == 0:
         raise DomainError(_("The points cannot be zero."))
-    conditions = [LoveCard.id == card.id, LoveCard.balance + points >= 0]
+    # Rounded in SQL: SQLite keeps NUMERIC as a float, which could refuse the last cent.
+    after = func.round(LoveCard.balance + points, 2)
+    conditions = [LoveCard.id == card.id, after >= 0]
     if require_active:
         conditions.append(LoveCard.status == "active")
     balance = db.session.execute(
-        update(LoveCard).where(*conditions).values(balance=LoveCard.balance + points)
+        update(LoveCard).where(*conditions).values(balance=after)
         .returning(LoveCard.balance).execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if balance is None:
@@ -113,6 +117,58 @@ def top_up(card: LoveCard, points, user, reason: str, document: str = "") -> Car
     entry = post_points(card, points, "topup", user, document, reason.strip())
     db.session.flush()
     return entry
+
+
+def already_reversed(entry: CardEntry) -> DomainError:
+    """Return the refusal for a top-up that was reversed before."""
+    return DomainError(_("Top-up #%(id)d of %(points)s points on card %(no)s has already been "
+                         "reversed.", id=entry.id, points=f"{entry.points:,.2f}",
+                         no=entry.card.card_no))
+
+
+def holding_card(card: LoveCard) -> LoveCard:
+    """Return the card that holds ``card``'s points now: a lost card's go to its successor."""
+    for _hop in range(50):  # a chain of replacements never loops; the bound is a safeguard
+        if card.status != "lost" or card.replaced_by is None:
+            break
+        card = card.replaced_by
+    return card
+
+
+def reverse_top_up(entry: CardEntry, user, reason: str) -> CardEntry:
+    """Undo a mistaken top-up with a reversing entry of the same points, at most once.
+
+    The points come off through the guarded UPDATE, so they must still be there: points
+    already redeemed are not clawed back into debt. A cancelled card is corrected too (a
+    correction, not a use: its frozen points were never due). A lost card's points moved
+    to its replacement, so they are taken back from the card that holds them now.
+    """
+    if entry.kind == "topup_reversal":
+        raise DomainError(_("A reversing entry cannot itself be reversed."))
+    if entry.kind == "redemption":
+        raise DomainError(_("Redeemed points come back by voiding the redemption."))
+    if entry.kind != "topup":
+        raise DomainError(_("Only a top-up can be reversed; entry #%(id)d is “%(kind)s”.",
+                            id=entry.id, kind=CARD_ENTRY_KINDS[entry.kind]))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason for the reversal."))
+    if db.session.scalar(select(CardEntry.id).where(CardEntry.reverses_id == entry.id)):
+        raise already_reversed(entry)
+    card = holding_card(entry.card)
+    try:
+        reversal = post_points(card, -entry.points, "topup_reversal", user, entry.document,
+                               reason.strip(), require_active=False, reverses_id=entry.id)
+    except DomainError:
+        # Not enough points: a reversal committed meanwhile, or the points were spent.
+        if db.session.scalar(select(CardEntry.id).where(CardEntry.reverses_id == entry.id)):
+            raise already_reversed(entry) from None
+        left = db.session.scalar(select(LoveCard.balance).where(LoveCard.id == card.id))
+        raise DomainError(_("Card %(no)s has only %(left)s points left, fewer than the "
+                            "%(points)s of this top-up: the points have been redeemed, so "
+                            "the top-up cannot be reversed.", no=card.card_no,
+                            left=f"{left:,.2f}", points=f"{entry.points:,.2f}")) from None
+    db.session.flush()
+    return reversal
 
 
 def _lock(card: LoveCard) -> LoveCard:

@@ -20,12 +20,16 @@ from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.lovecard_rules import (
     CONSTRAINT_MESSAGES,
+    already_reversed,
     cancel_card,
+    holding_card,
     issue_card,
     replace_lost_card,
+    reverse_top_up,
     top_up,
 )
 from views.base import SecuredModelView, money, requires
+from views.stock_lists import AllowedLink
 
 CARD_STEPS = {"topup": top_up, "lost": replace_lost_card, "cancel": cancel_card}
 
@@ -168,13 +172,24 @@ class LoveCardView(SecuredModelView):
         return self.render("admin/lovecard_topup.html", cards=cards, money=money)
 
 
+class TopUpLink(AllowedLink):
+    """A row link shown on top-up rows only: the one kind of entry a clerk reverses."""
+
+    def render(self, context, row_id, row):
+        return super().render(context, row_id, row) if row.kind == "topup" else ""
+
+
 class CardEntryView(SecuredModelView):
-    """The points ledger: top-ups are added here or on a card's page; rows never change."""
+    """The points ledger: top-ups are added here or on a card's page; rows never change,
+    a mistaken top-up is reversed."""
 
     column_list = ("at", "card", "kind", "points", "balance_after", "document", "reason",
-                   "user")
+                   "user", "reverses")
+    column_details_list = ("id", "at", "card", "kind", "points", "balance_after", "document",
+                           "reason", "user", "redemption", "reverses")
     column_labels = {"card": _l("Card"), "card.card_no": _l("Card no."),
-                     "card.worker.name": _l("Worker name"), "user": _l("Entered by")}
+                     "card.worker.name": _l("Worker name"), "user": _l("Entered by"),
+                     "reverses": _l("Reverses entry"), "redemption": _l("Redemption")}
     column_searchable_list = ("card.card_no", "document", "reason")
     column_filters = ("kind", "at", "card.card_no")
     column_sortable_list = ("at", "kind", "points")
@@ -187,6 +202,9 @@ class CardEntryView(SecuredModelView):
     form_ajax_refs = {"card": {"fields": ("card_no", "initials"), "page_size": 20,
                                "filters": ["status = 'active'"],
                                "placeholder": _l("Type a card no. or pinyin initials")}}
+    column_extra_row_actions = [TopUpLink("fa fa-undo", ".reverse_view", title=_l("Reverse"),
+                                          verb="C")]
+    constraint_messages = CONSTRAINT_MESSAGES
 
     def create_model(self, form):
         """Top up through the card ledger's rules."""
@@ -199,3 +217,28 @@ class CardEntryView(SecuredModelView):
             flash(str(exc), "error")
             return False
         return entry
+
+    @expose("/reverse/", methods=("GET", "POST"))
+    @requires("C")
+    def reverse_view(self):
+        """Confirm and post the reversal of a mistaken top-up, with its reason."""
+        entry = self.get_one(request.args.get("id", ""))
+        if entry is None:
+            return redirect(self.get_url(".index_view"))
+        if request.method == "POST":
+            try:
+                reverse_top_up(entry, current_user._get_current_object(),
+                               request.form.get("reason", ""))
+                db.session.commit()
+                flash(_("Top-up reversed; the reversing entry is written."), "success")
+                return redirect(self.get_url(".index_view"))
+            except IntegrityError:  # a reversal by someone else won the unique index
+                db.session.rollback()
+                flash(str(already_reversed(entry)), "error")
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+        reversal = db.session.scalar(select(CardEntry).where(CardEntry.reverses_id == entry.id))
+        return self.render("admin/cardentry_reverse.html", entry=entry, reversal=reversal,
+                           holder=holding_card(entry.card), kinds=CARD_ENTRY_KINDS,
+                           money=money)
