@@ -1,15 +1,11 @@
 """Races on PostgreSQL: class places, once per class, repayments and reversals of one loan."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import Enrolment, Loan, Repayment, TrainingClass, Worker, db
-from models.base import DomainError
 from models.ledger import ledger_differences
 from models.loan_rules import loan_differences, record_repayment, reverse_repayment, write_off
 from models.training_rules import enrol
@@ -17,34 +13,7 @@ from tests.conftest import postgres_only
 from tests.factories import make_worker, user
 from tests.factories_loans import disbursed_loan
 from tests.factories_training import make_class
-
-REFUSED = (DomainError, IntegrityError, StaleDataError)
-
-
-def race(app, jobs):
-    """Run each ``job()`` in its own thread and app context at the same moment.
-
-    Each job returns what it did; a refusal is reported as the exception's class name.
-    """
-    barrier, results = threading.Barrier(len(jobs)), []
-
-    def run(job):
-        with app.app_context():
-            prepared = job()
-            barrier.wait()
-            try:
-                prepared()
-                db.session.commit()
-                results.append("done")
-            except REFUSED as exc:
-                db.session.rollback()
-                results.append(type(exc).__name__)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    [t.start() for t in threads]
-    [t.join(60) for t in threads]
-    assert len(results) == len(jobs), "a thread hung"
-    return results
+from tests.races import race
 
 
 def _enrolling(class_id, worker_id):
