@@ -26,7 +26,15 @@ db = SQLAlchemy(model_class=Base)
 
 
 class DomainError(Exception):
-    """A business rule refused the operation; the message is shown to the user."""
+    """A business rule refused the operation; the message is shown to the user.
+
+    ``field`` names the model field the refusal is about, when there is one, so that a
+    form or an import can show the message beside that field or column.
+    """
+
+    def __init__(self, message="", field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def utcnow() -> dt.datetime:

@@ -52,9 +52,10 @@ def _take_place(class_id: int) -> None:
     if klass is not None:
         db.session.refresh(klass, ["enrolled_count", "state", "capacity"])
     if klass is None or klass.state not in OPEN_CLASS_STATES:
-        raise DomainError(_("Enrolment is open only for planned or running classes."))
+        raise DomainError(_("Enrolment is open only for planned or running classes."),
+                          field="class_id")
     raise DomainError(_("Class %(name)s is full (%(n)d places).", name=klass.name,
-                        n=klass.capacity))
+                        n=klass.capacity), field="class_id")
 
 
 def _release_place(class_id: int) -> None:
@@ -75,7 +76,8 @@ def enrol(record: Enrolment, user) -> None:
         if class_id is None:
             raise DomainError(_("Choose the class."))
         if record.worker is None or record.worker.status != "active":
-            raise DomainError(_("Only workers whose file is on record can enrol."))
+            raise DomainError(_("Only workers whose file is on record can enrol."),
+                              field="worker_id")
         twice = db.session.scalar(select(Enrolment.id).where(
             Enrolment.class_id == class_id, Enrolment.worker_id == record.worker.id,
             Enrolment.id != (record.id or 0)))
@@ -117,20 +119,24 @@ def remove(record: Enrolment) -> None:
 def check_follow_up(record: Enrolment) -> None:
     """Refuse an outcome follow-up that is incomplete or comes before the trainee finished."""
     if record.attendance_rate is not None and not 0 <= record.attendance_rate <= 100:
-        raise DomainError(_("The attendance rate is a percentage from 0 to 100."))
+        raise DomainError(_("The attendance rate is a percentage from 0 to 100."),
+                          field="attendance_rate")
     if record.outcome is None:
         return
     if record.state != "completed":
-        raise DomainError(_("Record the outcome once the trainee has completed the class."))
+        raise DomainError(_("Record the outcome once the trainee has completed the class."),
+                          field="outcome")
     if record.outcome in FOUND_WORK:
         if not (record.employer or "").strip():
-            raise DomainError(_("Give the new employer or the business."))
+            raise DomainError(_("Give the new employer or the business."), field="employer")
         if record.outcome_on is None:
-            raise DomainError(_("Give the date the trainee started work or the business."))
+            raise DomainError(_("Give the date the trainee started work or the business."),
+                              field="outcome_on")
         if record.outcome_on < record.training_class.start_date:
-            raise DomainError(_("The job or business cannot start before the class."))
+            raise DomainError(_("The job or business cannot start before the class."),
+                              field="outcome_on")
     if record.monthly_income is not None and record.monthly_income < 0:
-        raise DomainError(_("The monthly income cannot be negative."))
+        raise DomainError(_("The monthly income cannot be negative."), field="monthly_income")
     record.followed_up_on = record.followed_up_on or today()
 
 

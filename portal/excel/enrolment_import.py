@@ -32,18 +32,8 @@ TEXT = ("certificate_no", "employer")
 MOVES = {"completed": complete, "dropped": drop}
 STATE_DATES = (("enrolled", "enrolled_on"), ("completed", "completed_on"),
                ("dropped", "dropped_on"))
-# The column a refusal of the training rules points at, by its msgid; other refusals
-# point at the column of the step that raised them.
-REFUSAL_COLUMNS = (
-    ("Only workers whose file is on record can enrol.", "id_number"),
-    ("Enrolment is open only for planned or running classes.", "class_name"),
-    ("The attendance rate is a percentage from 0 to 100.", "attendance_rate"),
-    ("Record the outcome once the trainee has completed the class.", "outcome"),
-    ("Give the new employer or the business.", "employer"),
-    ("Give the date the trainee started work or the business.", "outcome_on"),
-    ("The job or business cannot start before the class.", "outcome_on"),
-    ("The monthly income cannot be negative.", "monthly_income"),
-)
+# The column showing each model field a refusal of the training rules names.
+FIELD_COLUMNS = {"class_id": "class_name", "worker_id": "id_number"}
 
 
 def _scalar(column, where):
@@ -88,8 +78,8 @@ def _refused_at(column: str):
     except RowError:
         raise
     except DomainError as exc:
-        columns = {_(msgid): key for msgid, key in REFUSAL_COLUMNS}
-        raise RowError(columns.get(str(exc), column), exc) from None
+        field = FIELD_COLUMNS.get(exc.field, exc.field)
+        raise RowError(field or column, exc) from None
 
 
 def _same_name(given: str, on_file: str) -> bool:

@@ -27,7 +27,7 @@ class RowError(DomainError):
     """A row is refused because of one of its columns (``column`` is the spec key)."""
 
     def __init__(self, column: str, message) -> None:
-        super().__init__(str(message))
+        super().__init__(str(message), field=column)
         self.column = column
 
 
@@ -88,10 +88,9 @@ class RowImporter:
                 with db.session.begin_nested():
                     outcome = self.apply(row, user)
                     db.session.flush()
-            except RowError as exc:
-                report.error(spec.title, row["_row"], spec.column(exc.column).label, exc)
-            except DomainError as exc:
-                report.error(spec.title, row["_row"], "", exc)
+            except DomainError as exc:  # a RowError, or a rule naming a field (or not)
+                column = next((c.label for c in spec.columns if c.key == exc.field), "")
+                report.error(spec.title, row["_row"], column, exc)
             except IntegrityError:
                 report.error(spec.title, row["_row"], "", _(
                     "Conflicts with a record saved meanwhile; check the list and try again."))
