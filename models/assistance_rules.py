@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
@@ -89,6 +89,12 @@ def approve(record: Assistance, user, override_reason: str = "") -> None:
     if granted:
         record.override_reason = override_reason
     record.state, record.approved_by_id, record.approved_at = "approved", user.id, utcnow()
+
+
+def awaiting_approval_by(user_id: int):
+    """Return the clause: verified records that ``user_id`` may approve (did not apply for)."""
+    return and_(Assistance.state == "verified",
+                or_(Assistance.applied_by_id.is_(None), Assistance.applied_by_id != user_id))
 
 
 def reject(record: Assistance, user, reason: str) -> None:

@@ -8,14 +8,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import db
-from models.choices import WORKER_CATEGORIES, WORKER_STATUSES
 from portal.i18n import TRANSLATIONS
 from portal.registry import record_types
-from views.dashboard import dashboard_figures
+from views.dashboard import dashboard
 
 
 class HomeView(AdminIndexView):
-    """The start page: the figures a user's role may read."""
+    """The start page: what needs the user today, each figure linked to its list."""
 
     def _handle_view(self, name, **kwargs):
         if not current_user.is_authenticated:
@@ -24,8 +23,7 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        return self.render("admin/index.html", figures=dashboard_figures(current_user.role),
-                           status_labels=WORKER_STATUSES, category_labels=WORKER_CATEGORIES)
+        return self.render("admin/index.html", panels=dashboard(self.admin, current_user))
 
 
 def init_admin(app: Flask) -> Admin:

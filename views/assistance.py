@@ -16,6 +16,7 @@ from models.assistance_rules import (
     CONSTRAINT_MESSAGES,
     TRANSITIONS,
     apply,
+    awaiting_approval_by,
     check_edit,
     needs_notice,
     other_grants,
@@ -39,8 +40,7 @@ class AwaitingMyApprovalFilter(BaseSQLAFilter):
     """Verified records that the current user did not apply for."""
 
     def apply(self, query, value, alias=None):
-        return query.filter(Assistance.state == "verified",
-                            Assistance.applied_by_id != current_user.id)
+        return query.filter(awaiting_approval_by(current_user.id))
 
     def operation(self):
         return _l("yes")

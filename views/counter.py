@@ -28,7 +28,7 @@ from models.redemption_rules import (
     void_redemption,
 )
 from views.base import SecuredModelView, local_time, money, requires
-from views.stock_lists import AllowedLink, clerk_lists
+from views.stock_lists import AllowedLink, RedeemedTodayFilter, clerk_lists
 
 # Texts the counter's script shows, translated on the server.
 SCRIPT_TEXTS = {
@@ -91,7 +91,8 @@ class RedemptionView(SecuredModelView):
                      "voided_by": _l("Voided by"), "lines": _l("Goods taken"),
                      "card.card_no": _l("Card no."), "worker.name": _l("Worker name")}
     column_searchable_list = ("number", "card.card_no", "worker.name")
-    column_filters = ("state", "at", "worker.name")
+    column_filters = ("state", "at", "worker.name",
+                      RedeemedTodayFilter(Redemption.id, _l("Redeemed today")))
     column_sortable_list = ("number", "at", "points", "state")
     column_default_sort = ("id", True)
     column_details_list = ("number", "at", "card", "worker", "lines", "points", "state",

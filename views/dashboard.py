@@ -1,20 +1,251 @@
-"""Figures for the start page."""
+"""The start page, declared: per panel, what needs doing today, each figure linked to its list.
+
+A figure counts the rows its list shows: a counted figure is a model and conditions, each
+condition both a SQL clause (for the count) and the list filter that applies it (for the
+link). Who sees a figure: the roles whose morning work it is (``roles``; admin sees all),
+and only if the registry lets the role read the page it links to.
+"""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from models import Worker, db
+from flask import url_for
+from flask_admin.contrib.sqla.filters import FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import Assistance, Donation, Enrolment, Fund, Loan, Notice, Objection, Worker
+from models.assistance_rules import awaiting_approval_by
+from models.choices import WORKER_CATEGORIES, WORKER_STATUSES
+from models.dashboard import (
+    aid_paid,
+    count,
+    fund_balances,
+    overdue_loans,
+    redemptions_today,
+    workers_by_category,
+    workers_by_status,
+)
+from models.inventory import Item, StockLot
+from models.inventory_rules import EXPIRING_DAYS, expired_clause, expiring_clause, low_stock_clause
+from models.stocktake import Stocktake
+from models.training_rules import follow_up_missing
 from models.worker_rules import review_overdue_clause
+from views.assistance import AwaitingMyApprovalFilter
+from views.base import money
+from views.stock_lists import ExpiryFilter, LowStockFilter, RedeemedTodayFilter, view_of
+from views.training import EnrolmentFollowUpMissingFilter
+from views.workers import ReviewOverdueFilter
+
+STAFF, MANAGER, CLERK = ("staff",), ("manager",), ("clerk",)
+EVERYONE = ("admin", "staff", "clerk", "manager")
 
 
-def dashboard_figures(role: str) -> dict:
-    """Return the counts the start page shows to ``role``."""
-    if role not in ("admin", "staff", "manager", "clerk"):
-        return {}
-    by_status = dict(db.session.execute(
-        select(Worker.status, func.count()).group_by(Worker.status)).all())
-    by_category = dict(db.session.execute(
-        select(Worker.category, func.count()).where(Worker.status == "active")
-        .group_by(Worker.category)).all())
-    overdue = db.session.scalar(select(func.count()).where(review_overdue_clause()))
-    return {"by_status": by_status, "by_category": by_category, "review_overdue": overdue}
+@dataclass(frozen=True)
+class Row:
+    """One line of a panel as the template shows it."""
+
+    key: str
+    label: object
+    value: object
+    url: str | None
+    count: int | None = None      # the number of rows the linked list shows, if it is one
+    details: tuple = ()
+    info: bool = False            # for information: nothing to do about it today
+
+
+@dataclass(frozen=True)
+class Cond:
+    """One condition of a counted figure: its clause and the list filter that applies it."""
+
+    clause: Callable
+    selector: object              # a filter class, or a column (its "equals" filter)
+    value: str = "1"
+
+
+def equals(column, value: str) -> Cond:
+    """Return the condition ``column == value``, listed by the column's "equals" filter."""
+    return Cond(lambda user: column == value, column, value)
+
+
+def flag(filter_class, clause: Callable, value: str = "1") -> Cond:
+    """Return the condition a custom list filter applies (``clause(user)`` for the count)."""
+    return Cond(clause, filter_class, value)
+
+
+def list_url(admin, endpoint: str, conds=()) -> str | None:
+    """Return the list URL of ``endpoint`` with ``conds``' filters, if the user may read it."""
+    view = view_of(admin, endpoint)
+    if view is None or not view.is_accessible():
+        return None
+    args = {}
+    for position, cond in enumerate(conds):
+        index, flt = next(
+            (i, f) for i, f in enumerate(view._filters or [])
+            if (isinstance(f, cond.selector) if isinstance(cond.selector, type) else
+                type(f) is FilterEqual and str(f.column) == str(cond.selector.expression)))
+        args[f"flt{position}_{view.get_filter_arg(index, flt)}"] = cond.value
+    return url_for(f"{endpoint}.index_view", **args)
+
+
+def page_url(admin, endpoint: str, route: str) -> str | None:
+    """Return the URL of a page of ``endpoint``, if the user may read it."""
+    view = view_of(admin, endpoint)
+    return url_for(f"{endpoint}.{route}") if view and view.is_accessible() else None
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A figure that counts ``model`` rows meeting ``conds``, linked to the filtered list."""
+
+    key: str
+    label: object
+    roles: tuple
+    endpoint: str
+    model: type
+    conds: tuple
+    info: bool = False
+
+    def rows(self, admin, user) -> list[Row]:
+        url = list_url(admin, self.endpoint, self.conds)
+        if url is None:
+            return []
+        n = count(self.model, *(c.clause(user) for c in self.conds))
+        return [Row(self.key, self.label, n, url, n, info=self.info)]
+
+
+@dataclass(frozen=True)
+class Custom:
+    """A figure computed by ``make(admin, user)``, shown when ``endpoint`` is readable."""
+
+    roles: tuple
+    endpoint: str
+    make: Callable
+
+    def rows(self, admin, user) -> list[Row]:
+        view = view_of(admin, self.endpoint)
+        return self.make(admin, user) if view and view.is_accessible() else []
+
+
+def yuan(value) -> str:
+    """Return an amount as the page shows it: yuan with two decimals."""
+    return _("%(amount)s yuan", amount=money(value))
+
+
+def _by_status(admin, user):
+    counts = workers_by_status()
+    return [Row(f"status-{code}", label, counts.get(code, 0),
+                list_url(admin, "worker", (equals(Worker.status, code),)), counts.get(code, 0))
+            for code, label in WORKER_STATUSES.items()]
+
+
+def _by_category(admin, user):
+    counts = workers_by_category()
+    return [Row(f"category-{code}", label, counts.get(code, 0),
+                list_url(admin, "worker", (equals(Worker.status, "active"),
+                                           equals(Worker.category, code))), counts.get(code, 0))
+            for code, label in WORKER_CATEGORIES.items()]
+
+
+def _overdue(admin, user):
+    n, arrears, owed = overdue_loans()
+    return [Row("loans-overdue", _l("Overdue loans"), n, page_url(admin, "loan", "overdue_view"),
+                n, ((_l("Arrears"), yuan(arrears)), (_l("Outstanding"), yuan(owed))))]
+
+
+def _funds(admin, user):
+    return [Row(f"fund-{pk}", name, yuan(balance),
+                list_url(admin, "fundentry", (equals(Fund.name, name),)) or
+                page_url(admin, "fund", "index_view"))
+            for pk, name, balance in fund_balances()]
+
+
+def _aid_paid(admin, user):
+    n, cash, goods = aid_paid()
+    return [Row("aid-paid", _l("Aid paid this year (times)"), n,
+                page_url(admin, "report", "index"), n,
+                ((_l("Cash"), yuan(cash)), (_l("Goods value"), yuan(goods))), info=True)]
+
+
+def _redeemed(admin, user):
+    n, points = redemptions_today()
+    return [Row("redeemed-today", _l("Redemptions today"), n,
+                list_url(admin, "redemption", (Cond(None, RedeemedTodayFilter),)), n,
+                ((_l("Points"), money(points)),))]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A card of the start page: a title and the figures it may hold."""
+
+    key: str
+    title: object
+    figures: tuple
+
+
+PANELS = (
+    Panel("files", _l("Worker files to see to"), (
+        Counted("files-pending", _l("Files awaiting approval"), STAFF, "worker", Worker,
+                (equals(Worker.status, "pending"),)),
+        Counted("reviews-overdue", _l("Annual review overdue"), STAFF, "worker", Worker,
+                (flag(ReviewOverdueFilter, lambda u: review_overdue_clause()),)),
+    )),
+    Panel("training", _l("Training"), (
+        Counted("follow-up-missing", _l("Trainees without follow-up"), STAFF, "enrolment",
+                Enrolment, (flag(EnrolmentFollowUpMissingFilter,
+                                 lambda u: follow_up_missing()),)),
+    )),
+    Panel("assistance", _l("Assistance"), (
+        Counted("aid-applied", _l("Applied, awaiting verification"), STAFF, "assistance",
+                Assistance, (equals(Assistance.state, "applied"),)),
+        Counted("aid-verified", _l("Verified, awaiting approval"), STAFF, "assistance",
+                Assistance, (equals(Assistance.state, "verified"),), info=True),
+        Counted("aid-to-approve", _l("Awaiting my approval"), MANAGER, "assistance",
+                Assistance, (flag(AwaitingMyApprovalFilter,
+                                  lambda u: awaiting_approval_by(u.id)),)),
+        Custom(MANAGER, "report", _aid_paid),
+    )),
+    Panel("loans", _l("Micro-loans"), (
+        Counted("loans-applied", _l("Applications awaiting approval"), STAFF + MANAGER, "loan",
+                Loan, (equals(Loan.state, "applied"),)),
+        Custom(MANAGER, "loan", _overdue),
+    )),
+    Panel("notices", _l("Public notices"), (
+        Counted("notices-draft", _l("Drafts awaiting publishing"), MANAGER, "notice", Notice,
+                (equals(Notice.state, "draft"),)),
+        # Staff answer objections; managers hold payments while one is open.
+        Counted("objections-open", _l("Open objections"), STAFF + MANAGER, "objection",
+                Objection,
+                (equals(Objection.state, "open"),)),
+    )),
+    Panel("funds", _l("Fund balances"), (Custom(MANAGER, "fund", _funds),)),
+    Panel("warehouse", _l("Warehouse"), (
+        Counted("low-stock", _l("At or below low stock"), CLERK, "item", Item,
+                (flag(LowStockFilter, lambda u: low_stock_clause()),)),
+        Counted("lots-expired", _l("Lots expired"), CLERK, "stocklot", StockLot,
+                (flag(ExpiryFilter, lambda u: expired_clause(), "expired"),)),
+        Counted("lots-expiring", _l("Lots expiring within %(n)d days", n=EXPIRING_DAYS), CLERK,
+                "stocklot", StockLot, (flag(ExpiryFilter, lambda u: expiring_clause(), "soon"),)),
+        Counted("donations-draft", _l("Donations not yet recorded"), CLERK, "donation",
+                Donation, (equals(Donation.state, "draft"),)),
+        Counted("stocktakes-open", _l("Stocktakes open"), CLERK, "stocktake", Stocktake,
+                (equals(Stocktake.state, "open"),)),
+    )),
+    Panel("counter", _l("Love supermarket"), (Custom(CLERK, "redemption", _redeemed),)),
+    Panel("by-status", _l("Files by status"), (Custom(EVERYONE, "worker", _by_status),)),
+    Panel("by-category", _l("Files on record by category"),
+          (Custom(EVERYONE, "worker", _by_category),)),
+)
+
+
+def dashboard(admin, user) -> list[tuple[Panel, list[Row]]]:
+    """Return the panels ``user`` sees, each with its rows (panels with none left out)."""
+    shown = []
+    for panel in PANELS:
+        rows = [row for figure in panel.figures
+                if user.role == "admin" or user.role in figure.roles
+                for row in figure.rows(admin, user)]
+        if rows:
+            shown.append((panel, rows))
+    return shown

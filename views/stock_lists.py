@@ -6,6 +6,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
 
+from models.dashboard import redeemed_today_clause
 from models.inventory import StockMovement
 from models.inventory_rules import (
     EXPIRING_DAYS,
@@ -34,6 +35,13 @@ class LowStockFilter(_Flag):
 class TodayFilter(_Flag):
     def apply(self, query, value, alias=None):
         return query.filter(StockMovement.at >= local_day_start())
+
+
+class RedeemedTodayFilter(_Flag):
+    """Redemptions standing (not voided) made today, China time."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(*redeemed_today_clause())
 
 
 class ExpiryFilter(BaseSQLAFilter):

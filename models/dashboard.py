@@ -1,0 +1,94 @@
+"""Compute the start page's figures: each one SQL aggregate, never rows loaded into Python.
+
+Each figure uses the clause of the list it links to (the list's own filter applies the
+same clause), so the number on the start page is the number of rows that list shows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from models import Fund, Instalment, Loan, Redemption, Worker, db
+from models.base import today
+from models.inventory_rules import local_day_start
+from models.loan_rules import overdue_clause
+from models.report import assistance_figures
+
+CENT = Decimal("0.01")
+
+
+def yuan(value) -> Decimal:
+    """Return a summed amount as yuan to the fen (SQLite sums NUMERIC as floats)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _sum(column):
+    return func.round(func.coalesce(func.sum(column), 0), 2)
+
+
+def count(model, *where) -> int:
+    """Return how many ``model`` rows meet every clause of ``where``."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def workers_by_status() -> dict[str, int]:
+    """Return the number of files in each status."""
+    return dict(db.session.execute(
+        select(Worker.status, func.count()).group_by(Worker.status)).all())
+
+
+def workers_by_category() -> dict[str, int]:
+    """Return the number of files on record (active) in each category."""
+    return dict(db.session.execute(
+        select(Worker.category, func.count()).where(Worker.status == "active")
+        .group_by(Worker.category)).all())
+
+
+def redeemed_today_clause(day: dt.date | None = None):
+    """Return the clause: a redemption standing (not voided), made on ``day`` in China."""
+    start = local_day_start(day)
+    return (Redemption.state == "done", Redemption.at >= start,
+            Redemption.at < start + dt.timedelta(days=1))
+
+
+def redemptions_today() -> tuple[int, Decimal]:
+    """Return today's standing redemptions at the counter: how many, and their points."""
+    number, points = db.session.execute(
+        select(func.count(), _sum(Redemption.points)).where(*redeemed_today_clause())).one()
+    return number, yuan(points)
+
+
+def overdue_loans(as_of: dt.date | None = None) -> tuple[int, Decimal, Decimal]:
+    """Return the loans overdue on ``as_of`` (default today): count, arrears, outstanding.
+
+    Arrears are the instalments fallen due before ``as_of`` and not paid, outstanding is
+    what the loan still owes: the overdue list's own definitions (``Loan.arrears``).
+    """
+    as_of = as_of or today()
+    arrears = (select(func.coalesce(func.sum(Instalment.amount_due - Instalment.amount_paid), 0))
+               .where(Instalment.loan_id == Loan.id, Instalment.due_on < as_of)
+               .correlate(Loan).scalar_subquery())
+    per_loan = (select((Loan.total_due - Loan.repaid_amount).label("owed"),
+                       arrears.label("arrears"))
+                .where(*overdue_clause(as_of)).subquery())
+    number, owed, due = db.session.execute(
+        select(func.count(), _sum(per_loan.c.owed), _sum(per_loan.c.arrears))).one()
+    return number, yuan(due), yuan(owed)
+
+
+def fund_balances() -> list[tuple[int, str, Decimal]]:
+    """Return ``(id, name, balance)`` of every fund in use, by name."""
+    return [(pk, name, yuan(balance)) for pk, name, balance in db.session.execute(
+        select(Fund.id, Fund.name, Fund.balance).where(Fund.active.is_(True))
+        .order_by(Fund.name)).all()]
+
+
+def aid_paid(year: int | None = None) -> tuple[int, Decimal, Decimal]:
+    """Return the aid paid in ``year`` (default this year): 人次, cash, goods value.
+
+    Taken from the year-end statistics, the page the figure links to.
+    """
+    total = assistance_figures(year or today().year)["total"]
+    return total["count"], total["cash"], total["goods"]
