@@ -51,7 +51,7 @@ def make_published(records=None, starts_on: dt.date | None = None,
 def make_objection(notice: Notice, text: str = "该户家庭收入情况与公示不符。",
                    state: str = "open", **overrides) -> Objection:
     """Create an objection on ``notice`` directly (bypassing the period and rate rules)."""
-    objection = Objection(notice=notice, contact="信访窗口", text=text, state=state,
+    objection = Objection(notice_id=notice.id, contact="信访窗口", text=text, state=state,
                           ip="203.0.113.9", **overrides)
     if state == "resolved":
         objection.reply = objection.reply or "经核实，情况属实，异议不成立。"
