@@ -79,7 +79,12 @@ def login():
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
-    """Sign the user out."""
+    """Sign the user out on a POST (CSRF-checked); a GET asks first.
+
+    Signing out on a GET would let any page (an <img src="/logout">) sign users out.
+    """
+    if request.method == "GET" and current_user.is_authenticated:
+        return render_template("logout.html")
     if current_user.is_authenticated:
         log_event("logout")
         db.session.commit()

@@ -113,3 +113,16 @@ def test_cli_create_user(app, runner):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "wang"))
         assert user.role == "manager" and user.check_password("long-enough-1")
+
+
+def test_logout_by_get_asks_first(client, auth):
+    """A GET /logout (a link, or an image on another site) does not sign the user out."""
+    auth.login("staff")
+    page = client.get("/logout")
+    assert page.status_code == 200 and 'id="confirm-logout"' in page.get_data(as_text=True)
+    assert client.get("/admin/worker/").status_code == 200
+    assert client.post("/logout").status_code == 400  # no CSRF token
+    assert client.get("/admin/worker/").status_code == 200
+    auth.logout()
+    assert client.get("/admin/worker/").status_code == 302
+    assert client.get("/logout").status_code == 302  # signed out already: to the login page
