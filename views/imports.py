@@ -10,13 +10,12 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.excel.export import XLSX
 from portal.excel.importer import MAX_SHOWN_ERRORS, run_import
 from portal.excel.reader import FileRefused
 from portal.excel.specs import spec_for
 from portal.excel.template import build_template
 from views.access import requires
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ExcelImportMixin:

@@ -13,10 +13,9 @@ from models.base import today
 from models.report import report_years, year_figures
 from models.report_tables import report_sections
 from portal.audit import log_event
+from portal.excel.export import XLSX
 from portal.report_xlsx import report_filename, write_report
 from views.base import money
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def show(value) -> str:

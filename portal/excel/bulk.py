@@ -24,6 +24,13 @@ BATCH = 5000  # rows in one executemany
 WRITE_CACHE_KIB = 64 * 1024
 
 
+def chunks(values, size: int = CHUNK):
+    """Yield ``values`` in lists of at most ``size`` (an IN list the database takes)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def _default(column):
     """Return the column's Python-side default, evaluated once for the whole import.
 

@@ -21,11 +21,11 @@ from models import Item, StockLot, StockMovement, User, db
 from models.base import DomainError
 from models.choices import MOVEMENT_REASONS
 from models.inventory_rules import post_manual
+from portal.excel.bulk import chunks
 from portal.excel.record_import import CREATED, UNCHANGED, RowError, RowImporter
 from portal.excel.spec import Column, Spec, columns_of
 
 PURCHASE = "purchase_in"
-CHUNK = 500
 DERIVED = {"export_only": True, "required": False}
 LIMITED = {"lot_no": StockLot.__table__.c.lot_no, "document": StockMovement.__table__.c.document,
            "note": StockMovement.__table__.c.note}
@@ -72,7 +72,7 @@ class StockInImporter(RowImporter):
         """Find the rows' items and the ledger's movements of those items, once."""
         wanted = {r["item"] for r in rows if r.get("item")}
         self._by_name, self._by_code = {}, {}
-        for chunk in _chunks(wanted):
+        for chunk in chunks(wanted):
             for item in db.session.scalars(select(Item).where(
                     or_(Item.name.in_(chunk), Item.barcode.in_(chunk)))):
                 self._by_name[item.name.strip()] = item
@@ -85,7 +85,7 @@ class StockInImporter(RowImporter):
         self._seen: dict[tuple, int] = {}
         ids = sorted({i.id for i in (*self._by_name.values(), *self._by_code.values())})
         found = []
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             found.extend(db.session.execute(
                 select(StockMovement.id, StockMovement.reason, StockMovement.item_id,
                        StockMovement.document, StockLot.lot_key, StockMovement.quantity,
@@ -169,8 +169,3 @@ class StockInImporter(RowImporter):
             raise DomainError(_("Conflicts with a record saved meanwhile; check the list "
                                 "and try again."))
 
-
-def _chunks(values, size: int = CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]

@@ -23,10 +23,9 @@ from models.idnumber import (
     normalize_id_number,
 )
 from models.worker_rules import check_status_change, per_capita_monthly_income, rebuild_person_index
-from portal.excel.bulk import insert_rows, roomy_cache, select_in
+from portal.excel.bulk import chunks, insert_rows, roomy_cache, select_in
 from portal.excel.importer import parse_rows
 
-CHUNK = 2000
 CHECK_DIGITS = "0123456789X"
 # Columns a changed row keeps from its stored file when the sheet leaves them out or
 # empty (an export of a few columns, edited and imported back).
@@ -36,12 +35,6 @@ KEPT_WHEN_EMPTY = ("status", "filed_on")
 BLANK_TEXT = ("ethnicity", "phone", "base_union", "employer", "address", "disability",
               "exit_reason", "certificate_no", "notes", "bank_name", "bank_card_no")
 MEMBER_KEYS = ("name", "relation", "id_number", "health", "monthly_income", "school_or_work")
-
-
-def _chunks(items, size=CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def _plainly_valid(value, latest: dt.date) -> bool:
@@ -87,7 +80,7 @@ def _existing(numbers: set[str]) -> dict[str, dict]:
                                         numbers)]
     found = {}
     keys = [c.key for c in Worker.__table__.c]
-    for chunk in _chunks(numbers):
+    for chunk in chunks(numbers):
         for row in db.session.execute(select(Worker.__table__).where(
                 Worker.id_number.in_(chunk))).mappings():
             found[row["id_number"]] = {k: row[k] for k in keys}
@@ -104,7 +97,7 @@ def _held_elsewhere(numbers: set[str]) -> dict[str, tuple[int, str, str]]:
 
 def _members_of(ids: list[int]) -> dict[int, list[tuple]]:
     result: dict[int, list[tuple]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for row in db.session.execute(select(FamilyMember.worker_id, *[
                 getattr(FamilyMember, k) for k in MEMBER_KEYS]).where(
                 FamilyMember.worker_id.in_(chunk)).order_by(FamilyMember.id)):
@@ -268,12 +261,12 @@ def _write(plan, user) -> None:
     touched = list(ids.values())
     changed = [_worker_values(r, (members or {}).get(r["id_number"])) | {"id": r["id"]}
                for r in plan["changed"]]
-    for chunk in _chunks(changed):
+    for chunk in chunks(changed):
         db.session.execute(update(Worker), chunk)  # ORM bulk update by primary key
     touched.extend(r["id"] for r in changed)
     if members is not None:
         replaced = [r["id"] for r in plan["changed"] if r.get("_members_changed")]
-        for chunk in _chunks(replaced):
+        for chunk in chunks(replaced):
             db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
         ids.update({r["id_number"]: r["id"] for r in plan["changed"]
                     if r.get("_members_changed")})
