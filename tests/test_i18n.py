@@ -48,10 +48,12 @@ def strings(message) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def en_app(app, database_config):
+def en_app(app):
     """Return an English portal on the same database as ``app`` (users included)."""
+    database = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI",
+                                                 "SQLALCHEMY_ENGINE_OPTIONS")}
     english = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PORTAL_LOCALE": "en",
-                          **database_config})
+                          **database})
     yield english
     with english.app_context():
         db.engine.dispose()
