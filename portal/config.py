@@ -31,6 +31,8 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning must still submit
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
+        # Previewed but never confirmed import files are deleted after this many hours.
+        "IMPORT_UPLOAD_HOURS": float(os.environ.get("IMPORT_UPLOAD_HOURS", 24)),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "FLASK_ADMIN_SWATCH": "default",
     }

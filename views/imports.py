@@ -1,15 +1,14 @@
 """Excel import pages of a model view: template, upload → dry-run preview → confirm."""
 from __future__ import annotations
 
-import secrets
 import tempfile
-from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.excel import uploads
 from portal.excel.export import XLSX
 from portal.excel.importer import MAX_SHOWN_ERRORS, run_import
 from portal.excel.reader import FileRefused
@@ -31,10 +30,10 @@ class ExcelImportMixin:
             abort(404)
         return spec
 
-    def _upload_dir(self) -> Path:
-        path = Path(current_app.instance_path) / "imports"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+    @staticmethod
+    def _purge_old_uploads() -> None:
+        uploads.purge(current_app.instance_path,
+                      current_app.config.get("IMPORT_UPLOAD_HOURS", uploads.DEFAULT_HOURS))
 
     @expose("/import/", methods=("GET", "POST"))
     @requires("C")
@@ -52,9 +51,11 @@ class ExcelImportMixin:
         except FileRefused as exc:
             flash(str(exc), "error")
             return redirect(url_for(".import_view"))
-        token = secrets.token_hex(16) if report.ok else None
+        self._purge_old_uploads()
+        # A new preview replaces the last one: its file is not needed any more.
+        uploads.discard(current_app.instance_path, session.pop("import_token", None))
+        token = uploads.keep(current_app.instance_path, data) if report.ok else None
         if token:
-            (self._upload_dir() / f"{token}.xlsx").write_bytes(data)
             session["import_token"], session["import_name"] = token, upload.filename
         return self.render("admin/import.html", spec=spec, report=report, token=token,
                            shown=report.errors[:MAX_SHOWN_ERRORS])
@@ -67,15 +68,19 @@ class ExcelImportMixin:
         if not token or token != session.pop("import_token", None):
             flash(_("The preview has expired; upload the file again."), "error")
             return redirect(url_for(".import_view"))
-        path = self._upload_dir() / f"{token}.xlsx"
+        data = uploads.read(current_app.instance_path, token)
+        if data is None:
+            flash(_("The preview has expired; upload the file again."), "error")
+            return redirect(url_for(".import_view"))
         try:
-            report = run_import(spec, path.read_bytes(), current_user, dry_run=False,
+            report = run_import(spec, data, current_user, dry_run=False,
                                 filename=session.pop("import_name", ""))
         except FileRefused as exc:
             flash(str(exc), "error")
             return redirect(url_for(".import_view"))
         finally:
-            path.unlink(missing_ok=True)
+            uploads.discard(current_app.instance_path, token)
+            self._purge_old_uploads()
         if not report.ok:  # the database changed since the preview
             return self.render("admin/import.html", spec=spec, report=report, token=None,
                                shown=report.errors[:MAX_SHOWN_ERRORS])
