@@ -1,11 +1,7 @@
-"""The record types of the portal and the rules that keep them right."""
-from models import (  # noqa: F401  (flush listeners)
-    inventory_rules,
-    ledger,
-    lovecard_rules,
-    notice_rules,
-    worker_rules,
-)
+"""The record types of the portal and the rules that keep them right.
+
+The rules' session hooks are attached by ``models.listeners.init_app`` (the app factory).
+"""
 from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import Base, DomainError, db

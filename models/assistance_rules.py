@@ -2,31 +2,27 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
+from models.guards import Guards, unless
 from models.ledger import post_entry, reverse_entry
 from models.notice_rules import passed_notice
 from models.settings import get_setting
+from models.workflow import Field, Step, Workflow
 
 OPEN_STATES = ("applied", "verified")
 GRANTED_STATES = ("approved", "paid")
 AMOUNT_FIELDS = ("cash_amount", "goods", "goods_value", "out_of_pocket", "kind", "worker_id",
                  "year", "campaign")
-APPROVERS = ("manager", "admin")
 
 CONSTRAINT_MESSAGES = {
     "uq_assistance_one_grant": lambda: _(
         "This worker already has a grant of this kind in this campaign."),
     "balance_not_negative": lambda: _("The fund does not have enough money."),
 }
-
-
-def _require_state(record: Assistance, *states: str) -> None:
-    if record.state not in states:
-        raise DomainError(_("Record #%(id)d is not in a state that allows this step.",
-                            id=record.id))
 
 
 def check_application(record: Assistance) -> None:
@@ -60,24 +56,30 @@ def apply(record: Assistance, user) -> None:
 
 def check_edit(record: Assistance, changed: set[str]) -> None:
     """Refuse edits the record's state no longer allows."""
-    if record.state not in OPEN_STATES + ("approved",):
-        raise DomainError(_("A paid, rejected or reversed record cannot be edited."))
+    refusal = GUARDS.edit(record)
+    if refusal:
+        raise DomainError(str(refusal))
     if record.state == "approved" and changed & set(AMOUNT_FIELDS):
         raise DomainError(_("Amounts are read-only once approved."))
     check_application(record)
 
 
-def verify(record: Assistance, user) -> None:
+EDITABLE_STATES = OPEN_STATES + ("approved",)
+
+GUARDS = Guards(
+    edit=unless(lambda record: record.state in EDITABLE_STATES,
+                _l("A paid, rejected or reversed record cannot be edited.")),
+    delete=unless(lambda record: record.state in OPEN_STATES + ("rejected",),
+                  _l("Only unpaid, unapproved records can be deleted.")))
+
+
+def _verify(record: Assistance, user) -> None:
     """Record the home visit that confirmed the application (入户核实)."""
-    _require_state(record, "applied")
     record.state, record.verified_by_id, record.verified_at = "verified", user.id, utcnow()
 
 
-def approve(record: Assistance, user, override_reason: str = "") -> None:
+def _approve(record: Assistance, user, override_reason: str = "") -> None:
     """Approve a verified record; a second grant in a campaign needs a manager's reason."""
-    _require_state(record, "verified")
-    if user.role not in APPROVERS:
-        raise DomainError(_("Only a centre manager can approve."))
     if record.applied_by_id == user.id:
         raise DomainError(_("Whoever applied cannot approve the same record."))
     granted = [g for g in other_grants(record) if g.state in GRANTED_STATES]
@@ -97,11 +99,8 @@ def awaiting_approval_by(user_id: int):
                 or_(Assistance.applied_by_id.is_(None), Assistance.applied_by_id != user_id))
 
 
-def reject(record: Assistance, user, reason: str) -> None:
+def _reject(record: Assistance, user, reason: str) -> None:
     """Turn an open application down, with the reason."""
-    _require_state(record, *OPEN_STATES)
-    if user.role not in APPROVERS:
-        raise DomainError(_("Only a centre manager can reject."))
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the rejection."))
     record.state, record.rejected_by_id, record.rejected_at = "rejected", user.id, utcnow()
@@ -114,11 +113,8 @@ def needs_notice(record: Assistance) -> bool:
     return record.kind in kinds
 
 
-def pay(record: Assistance, user) -> None:
+def _pay(record: Assistance, user) -> None:
     """Pay an approved record: the fund entry is written in the same transaction."""
-    _require_state(record, "approved")
-    if user.role not in APPROVERS:
-        raise DomainError(_("Only a centre manager can pay."))
     if needs_notice(record) and not (record.notice_passed or passed_notice(record)):
         raise DomainError(_("This kind of aid is paid only after a public notice without "
                             "objection."))
@@ -131,11 +127,8 @@ def pay(record: Assistance, user) -> None:
     record.state, record.paid_by_id, record.paid_at = "paid", user.id, utcnow()
 
 
-def reverse(record: Assistance, user, reason: str) -> None:
+def _reverse(record: Assistance, user, reason: str) -> None:
     """Undo a mistaken payment with a reversing fund entry."""
-    _require_state(record, "paid")
-    if user.role not in APPROVERS:
-        raise DomainError(_("Only a centre manager can reverse a payment."))
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the reversal."))
     if record.payment_entry is not None:
@@ -144,5 +137,28 @@ def reverse(record: Assistance, user, reason: str) -> None:
     record.reverse_reason = reason.strip()
 
 
-TRANSITIONS = {"verify": verify, "approve": approve, "reject": reject, "pay": pay,
-               "reverse": reverse}
+def _reason(label) -> tuple[Field, ...]:
+    return (Field("reason", label, required=True),)
+
+
+WORKFLOW = Workflow("assistance", (
+    Step("verify", _l("Verify"), ("applied",), "U", _verify, _l("Record verified."),
+         _l("Only an assistance officer can verify.")),
+    Step("approve", _l("Approve"), ("verified",), "A", _approve, _l("Record approved."),
+         _l("Only a centre manager can approve."), style="success",
+         fields=(Field("override_reason", _l("Reason for a second grant")),)),
+    Step("reject", _l("Reject"), OPEN_STATES, "A", _reject, _l("Record rejected."),
+         _l("Only a centre manager can reject."), _reason(_l("Reason for rejection")),
+         style="danger"),
+    Step("pay", _l("Pay"), ("approved",), "A", _pay,
+         _l("Record paid; the fund entry is written."), _l("Only a centre manager can pay."),
+         style="success"),
+    Step("reverse", _l("Reverse payment"), ("paid",), "A", _reverse,
+         _l("Payment reversed; the reversing fund entry is written."),
+         _l("Only a centre manager can reverse a payment."),
+         _reason(_l("Reason for reversal")), style="warning"),
+), wrong_state=lambda record: _("Record #%(id)d is not in a state that allows this step.",
+                                id=record.id))
+
+verify, approve, reject, pay, reverse = (
+    WORKFLOW.runner(name) for name in ("verify", "approve", "reject", "pay", "reverse"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from models import Fund, Instalment, Loan, Redemption, Worker, db
 from models.base import today
 from models.inventory_rules import local_day_start
-from models.loan_rules import overdue_clause
+from models.loan_queries import overdue_clause
 from models.report import assistance_figures
 
 CENT = Decimal("0.01")

@@ -4,11 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models.base import DomainError, db, today, utcnow
 from models.donation import Donation
 from models.funds import Fund
+from models.guards import Guards, unless
 from models.inventory import StockMovement
 from models.inventory_rules import _reverse, stock_in
 from models.ledger import money, post_entry, reverse_entry
@@ -25,6 +27,20 @@ def donation_fund() -> Fund | None:
     """Return the fund money donations go into by default: the first active donation fund."""
     return db.session.scalar(select(Fund).where(Fund.source == "donation",
                                                 Fund.active.is_(True)).order_by(Fund.id))
+
+
+GUARDS = Guards(
+    edit=unless(lambda donation: donation.state == "draft",
+                _l("A recorded donation cannot be edited; void it and enter it again.")),
+    delete=unless(lambda donation: donation.state == "draft",
+                  _l("Only a draft donation can be deleted; void a recorded one.")))
+
+
+def check_edit(donation: Donation) -> None:
+    """Refuse changes to a donation that is no longer a draft."""
+    refusal = GUARDS.edit(donation)
+    if refusal:
+        raise DomainError(str(refusal))
 
 
 def check_draft(donation: Donation) -> None:

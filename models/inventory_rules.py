@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, event, func, or_, select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from models.base import CHINA, DomainError, db, today, utcnow
+from models.guards import Guards
 from models.inventory import OUT_REASONS, Item, StockLot, StockMovement
 from models.pinyin import initials
 
@@ -29,6 +30,17 @@ CONSTRAINT_MESSAGES = {
     "item.barcode": lambda: _("Another item has this barcode."),
     "uq_stock_movement_reverses_id": lambda: _("This movement has already been reversed."),
 }
+
+
+def _item_delete_refusal(item: Item):
+    """Refuse to delete an item that has stock movements: the ledger keeps it."""
+    if db.session.scalar(select(StockMovement.id).where(StockMovement.item_id == item.id)
+                         .limit(1)):
+        return _l("An item with stock movements stays on record; untick “Offered” instead.")
+    return None
+
+
+ITEM_GUARDS = Guards(delete=_item_delete_refusal)
 
 
 def _add(model, pk: int, delta: int) -> int | None:
@@ -229,8 +241,7 @@ def stock_differences() -> list[tuple[str, int, int]]:
     return found
 
 
-@event.listens_for(Session, "before_flush")
-def _item_search_keys(session, flush_context, instances):
+def keep_item_search_keys(session, flush_context, instances):
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Item):
             obj.barcode = (obj.barcode or "").strip() or None

@@ -5,7 +5,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import DDL, event, func, update
-from sqlalchemy.orm import Session
 
 from models.base import DomainError, db
 from models.funds import Fund, FundEntry
@@ -47,8 +46,7 @@ for _model in APPEND_ONLY:
                          DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_ledger_edits(session, flush_context, instances):
+def refuse_ledger_edits(session, flush_context, instances):
     for obj in session.deleted:
         if isinstance(obj, APPEND_ONLY):
             raise DomainError(_("Ledger entries are never deleted; post a reversing entry."))

@@ -6,15 +6,18 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from stdnum.cn import uscc
 
 from models.base import DomainError, db, today, utcnow
+from models.guards import Guards, unless
 from models.ledger import post_entry, reverse_entry
-from models.loan_schedule import BUCKETS, BadAmount, allocate, make_schedule, to_amount
+from models.loan_schedule import BadAmount, allocate, make_schedule, to_amount
 from models.loans import Instalment, Loan, Repayment
+from models.permissions import require
+from models.workflow import Field, Step, Workflow
 
-APPROVERS = ("manager", "admin")
 ZERO = Decimal("0.00")
 
 CONSTRAINT_MESSAGES = {
@@ -61,11 +64,6 @@ def _require_state(loan: Loan, *states: str) -> None:
                             id=loan.id))
 
 
-def _require_approver(user, message: str) -> None:
-    if user.role not in APPROVERS:
-        raise DomainError(message)
-
-
 def _require_reason(reason: str, message: str) -> str:
     if not (reason or "").strip():
         raise DomainError(message)
@@ -105,35 +103,37 @@ def apply(loan: Loan, user) -> None:
     loan.state, loan.applied_by_id, loan.applied_at = "applied", user.id, utcnow()
 
 
+GUARDS = Guards(
+    edit=unless(lambda loan: loan.state == "applied",
+                _l("Only a loan still at the application stage can be edited.")),
+    delete=unless(lambda loan: loan.state in ("applied", "rejected"),
+                  _l("Only loans never disbursed can be deleted.")))
+
+
 def check_edit(loan: Loan) -> None:
     """Refuse edits once the loan has left the application stage."""
-    if loan.state != "applied":
-        raise DomainError(_("Only a loan still at the application stage can be edited."))
+    refusal = GUARDS.edit(loan)
+    if refusal:
+        raise DomainError(str(refusal))
     check_application(loan)
 
 
-def approve(loan: Loan, user) -> None:
+def _approve(loan: Loan, user) -> None:
     """Approve an application; whoever applied cannot approve it, whatever their role."""
-    _require_state(loan, "applied")
-    _require_approver(user, _("Only a centre manager can approve loans."))
     if loan.applied_by_id == user.id:
         raise DomainError(_("Whoever applied cannot approve the same loan."))
     check_application(loan)
     loan.state, loan.approved_by_id, loan.approved_at = "approved", user.id, utcnow()
 
 
-def reject(loan: Loan, user, reason: str) -> None:
+def _reject(loan: Loan, user, reason: str) -> None:
     """Turn down an application or an approved loan not yet paid out, with the reason."""
-    _require_state(loan, "applied", "approved")
-    _require_approver(user, _("Only a centre manager can reject loans."))
     loan.reject_reason = _require_reason(reason, _("Give the reason for the rejection."))
     loan.state, loan.rejected_by_id, loan.rejected_at = "rejected", user.id, utcnow()
 
 
-def disburse(loan: Loan, user, fund_id=None, on=None) -> None:
+def _disburse(loan: Loan, user, fund_id=None, on=None) -> None:
     """Pay an approved loan out of a fund and make its schedule, in one transaction."""
-    _require_state(loan, "approved")
-    _require_approver(user, _("Only a centre manager can disburse loans."))
     try:
         fund_id = int(fund_id or loan.fund_id or 0)
     except ValueError:
@@ -215,7 +215,7 @@ def record_repayment(loan: Loan, user, amount, paid_on=None, document: str = "",
 
 def reverse_repayment(repayment: Repayment, user, reason: str) -> Repayment:
     """Undo a wrong repayment with a reversing entry; the schedule is restored."""
-    _require_approver(user, _("Only a centre manager can reverse a repayment."))
+    require(user, "repayment", "A", WORKFLOW["reverse"].refused)
     reason = _require_reason(reason, _("Give the reason for the reversal."))
     if repayment.reverses_id is not None:
         raise DomainError(_("A reversing entry cannot itself be reversed."))
@@ -237,56 +237,52 @@ def reverse_repayment(repayment: Repayment, user, reason: str) -> Repayment:
     return reversal
 
 
-def write_off(loan: Loan, user, reason: str) -> None:
+def _reverse_on_loan(loan: Loan, user, repayment_id, reason: str) -> Repayment:
+    """Reverse repayment ``repayment_id`` of ``loan`` (the workflow page's per-line step)."""
+    repayment = db.session.get(Repayment, int(repayment_id)) if str(
+        repayment_id).isdigit() else None
+    if repayment is None or repayment.loan_id != loan.id:
+        raise DomainError(_("Loan JK-%(id)d has no such repayment.", id=loan.id))
+    return reverse_repayment(repayment, user, reason)
+
+
+def _write_off(loan: Loan, user, reason: str) -> None:
     """Write off what a disbursed loan still owes (核销), with the reason."""
-    _require_state(loan, "disbursed")
-    _require_approver(user, _("Only a centre manager can write off a loan."))
     loan.write_off_reason = _require_reason(reason, _("Give the reason for the write-off."))
     loan.state, loan.written_off_by_id, loan.written_off_at = "written_off", user.id, utcnow()
 
 
-TRANSITIONS = {"approve": approve, "reject": reject, "disburse": disburse,
-               "repay": record_repayment, "write_off": write_off}
+def _reason(label) -> tuple[Field, ...]:
+    return (Field("reason", label, required=True),)
 
 
-def oldest_unpaid_due():
-    """Return the correlated subquery: the due date of a loan's oldest unpaid instalment."""
-    return (select(func.min(Instalment.due_on))
-            .where(Instalment.loan_id == Loan.id, Instalment.amount_paid < Instalment.amount_due)
-            .correlate(Loan).scalar_subquery())
+WORKFLOW = Workflow("loan", (
+    Step("approve", _l("Approve"), ("applied",), "A", _approve, _l("Loan approved."),
+         _l("Only a centre manager can approve loans."), style="success"),
+    Step("disburse", _l("Disburse"), ("approved",), "A", _disburse,
+         _l("Loan disbursed; the fund entry and the repayment schedule are made."),
+         _l("Only a centre manager can disburse loans."),
+         (Field("fund_id", _l("Lent from fund"), "fund", required=True),), style="success"),
+    Step("reject", _l("Reject"), ("applied", "approved"), "A", _reject, _l("Loan rejected."),
+         _l("Only a centre manager can reject loans."), _reason(_l("Reason for rejection")),
+         style="danger"),
+    Step("repay", _l("Record repayment"), ("disbursed",), "C", record_repayment,
+         _l("Repayment recorded and returned to the fund."),
+         fields=(Field("amount", _l("Amount (yuan)"), "amount", required=True),
+                 Field("paid_on", _l("Paid on"), "date"),
+                 Field("document", _l("Receipt no."), "text"),
+                 Field("note", _l("Note"), "text")), endpoint="repayment"),
+    Step("write_off", _l("Write off"), ("disbursed",), "A", _write_off,
+         _l("Loan written off."), _l("Only a centre manager can write off a loan."),
+         _reason(_l("Reason for write-off")), style="outline-danger"),
+    Step("reverse", _l("Reverse"), ("disbursed", "repaid"), "A", _reverse_on_loan,
+         _l("Repayment reversed; the schedule and the fund are restored."),
+         _l("Only a centre manager can reverse a repayment."),
+         (Field("repayment_id", "", "hidden"), Field("reason", _l("Reason for reversal"),
+                                                     "text", required=True)),
+         style="warning", endpoint="repayment", inline=True),
+), wrong_state=lambda loan: _("Loan JK-%(id)d is not in a state that allows this step.",
+                              id=loan.id))
 
-
-def overdue_clause(as_of: dt.date, bucket: str | None = None):
-    """Return the clause picking disbursed loans overdue on ``as_of`` (in ``bucket``)."""
-    oldest = oldest_unpaid_due()
-    clauses = [Loan.state == "disbursed", oldest < as_of]
-    for code, first, last in BUCKETS:
-        if code == bucket:
-            clauses.append(oldest <= as_of - dt.timedelta(days=first))
-            if last is not None:
-                clauses.append(oldest >= as_of - dt.timedelta(days=last))
-    return clauses
-
-
-def loan_differences() -> list[tuple[str, Decimal, Decimal]]:
-    """Return ``(what, shown, ledger)`` wherever a loan's cached totals disagree with its
-    repayment ledger or its schedule (the shape ``portal verify`` reports)."""
-    def sums(column, key):
-        return {k: Decimal(v or 0) for k, v in db.session.execute(
-            select(key, func.sum(column)).group_by(key)).all()}
-
-    repaid = sums(Repayment.amount, Repayment.loan_id)
-    allocated = sums(Instalment.amount_paid, Instalment.loan_id)
-    due = sums(Instalment.amount_due, Instalment.loan_id)
-    found = []
-    for loan in db.session.scalars(select(Loan).where(Loan.issued_on.is_not(None))
-                                   .order_by(Loan.id)):
-        for what, shown, truth in (
-                (_("Loan JK-%(id)d repaid", id=loan.id), loan.repaid_amount, repaid),
-                (_("Loan JK-%(id)d paid by instalments", id=loan.id), loan.repaid_amount,
-                 allocated),
-                (_("Loan JK-%(id)d total due", id=loan.id), loan.total_due, due)):
-            ledger = truth.get(loan.id, ZERO).quantize(Decimal("0.01"))
-            if Decimal(shown).quantize(Decimal("0.01")) != ledger:
-                found.append((what, shown, ledger))
-    return found
+approve, reject, disburse, write_off = (
+    WORKFLOW.runner(name) for name in ("approve", "reject", "disburse", "write_off"))

@@ -5,15 +5,18 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import event, func, inspect, select, update
-from sqlalchemy.orm import Session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from models.base import DomainError, db, today, utcnow
 from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_STATUSES
+from models.guards import Guards, unless
 from models.ledger import money
 from models.lovecard import CardEntry, LoveCard, end_of_next_year
 from models.numbering import next_number
 from models.pinyin import initials
+from models.redemption import Redemption
 from models.worker import Worker
 
 MAX_TOP_UP = Decimal("10000")
@@ -105,9 +108,31 @@ def post_points(card: LoveCard, points, kind: str, user, document: str = "",
     return entry
 
 
+def card_unused(card: LoveCard) -> bool:
+    """Tell whether ``card`` has no points history and no redemptions (may be deleted)."""
+    return not (db.session.scalar(select(CardEntry.id).where(CardEntry.card_id == card.id)
+                                  .limit(1)) or db.session.scalar(
+        select(Redemption.id).where(Redemption.card_id == card.id).limit(1)))
+
+
+GUARDS = Guards(delete=unless(card_unused, _l(
+    "A card with points history stays on record; cancel it instead.")))
+
+
+def parse_points(value) -> Decimal:
+    """Return typed-in points as a two-decimal amount, or refuse what is not a number."""
+    try:
+        points = money(value or 0)
+    except (ArithmeticError, TypeError, ValueError):
+        raise DomainError(_("Enter the points as a number.")) from None
+    if not points.is_finite():
+        raise DomainError(_("Enter the points as a number."))
+    return points
+
+
 def top_up(card: LoveCard, points, user, reason: str, document: str = "") -> CardEntry:
     """Credit points to an active card of a worker on file."""
-    points = money(points or 0)
+    points = parse_points(points)
     if points <= 0 or points > MAX_TOP_UP:
         raise DomainError(_("A top-up is more than 0 and at most %(max)s points.",
                             max=f"{MAX_TOP_UP:,.0f}"))
@@ -117,6 +142,11 @@ def top_up(card: LoveCard, points, user, reason: str, document: str = "") -> Car
     entry = post_points(card, points, "topup", user, document, reason.strip())
     db.session.flush()
     return entry
+
+
+def find_reversal(entry: CardEntry) -> int | None:
+    """Return the id of the entry that reversed ``entry``, if any."""
+    return db.session.scalar(select(CardEntry.id).where(CardEntry.reverses_id == entry.id))
 
 
 def already_reversed(entry: CardEntry) -> DomainError:
@@ -152,12 +182,17 @@ def reverse_top_up(entry: CardEntry, user, reason: str) -> CardEntry:
                             id=entry.id, kind=CARD_ENTRY_KINDS[entry.kind]))
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the reversal."))
-    if db.session.scalar(select(CardEntry.id).where(CardEntry.reverses_id == entry.id)):
+    if find_reversal(entry):
         raise already_reversed(entry)
     card = holding_card(entry.card)
     try:
-        reversal = post_points(card, -entry.points, "topup_reversal", user, entry.document,
-                               reason.strip(), require_active=False, reverses_id=entry.id)
+        with db.session.begin_nested():
+            reversal = post_points(card, -entry.points, "topup_reversal", user,
+                                   entry.document, reason.strip(), require_active=False,
+                                   reverses_id=entry.id)
+            db.session.flush()
+    except IntegrityError:  # a reversal by someone else won the unique index
+        raise already_reversed(entry) from None
     except DomainError:
         # Not enough points: a reversal committed meanwhile, or the points were spent.
         if db.session.scalar(select(CardEntry.id).where(CardEntry.reverses_id == entry.id)):
@@ -167,7 +202,6 @@ def reverse_top_up(entry: CardEntry, user, reason: str) -> CardEntry:
                             "%(points)s of this top-up: the points have been redeemed, so "
                             "the top-up cannot be reversed.", no=card.card_no,
                             left=f"{left:,.2f}", points=f"{entry.points:,.2f}")) from None
-    db.session.flush()
     return reversal
 
 
@@ -226,8 +260,7 @@ def card_differences() -> list[tuple[str, Decimal, Decimal]]:
             if money(card.balance) != money(sums.get(card.id) or 0)]
 
 
-@event.listens_for(Session, "before_flush")
-def _holder_initials(session, flush_context, instances):
+def keep_holder_initials(session, flush_context, instances):
     """Keep each card's pinyin initials equal to its holder's name, so search is indexed."""
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, LoveCard):

@@ -4,18 +4,19 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, event, exists, func, inspect, select, update
-from sqlalchemy.orm import Session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, inspect, select, update
 
 from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import DomainError, db, today, utcnow
+from models.guards import Guards, unless
 from models.notice import Notice, NoticeLine, Objection
 from models.notice_lines import check_lines, line_values, require_draft
+from models.permissions import require
 from models.richtext import plain_text, sanitize_html
 from models.settings import get_setting
 
-APPROVERS = ("manager", "admin")
 # Ended notices stay readable this long, then leave the public site (data minimisation).
 RECENT_DAYS = 90
 # Fields that say what was published: fixed once a notice leaves the draft state.
@@ -29,9 +30,15 @@ CONSTRAINT_MESSAGES = {
 }
 
 
+GUARDS = Guards(
+    edit=lambda notice: None if notice.state == "draft" else _l(
+        "Only a draft notice can be changed; notice #%(id)d is not a draft.", id=notice.id),
+    delete=unless(lambda notice: notice.state == "draft",
+                  _l("Only a draft notice can be deleted; withdraw a published one.")))
+
+
 def _require_approver(user) -> None:
-    if user.role not in APPROVERS:
-        raise DomainError(_("Only a centre manager can publish or withdraw a notice."))
+    require(user, "notice", "A", _("Only a centre manager can publish or withdraw a notice."))
 
 
 def prepare_draft(notice: Notice, user, is_created: bool) -> None:
@@ -169,8 +176,7 @@ def _committed(obj, key):
     return values[0] if values else None
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changing_what_was_published(session, flush_context, instances):
+def refuse_changing_what_was_published(session, flush_context, instances):
     for obj in session.deleted:
         if isinstance(obj, NoticeLine) and obj.frozen_at is not None:
             raise DomainError(_("The lines of a published notice cannot be changed."))

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 
 from models.base import DomainError, db, today, utcnow
 from models.notice import Notice, Objection
+from models.notice_rules import open_objection_counts
+from models.permissions import allows, require
 
 RATE_LIMIT = 5
 RATE_WINDOW = dt.timedelta(hours=1)
-HANDLERS = ("staff", "admin")
 MAX_TEXT = 2000
 
 
@@ -62,8 +63,7 @@ def file_objection(notice: Notice, ip: str, contact: str, text: str,
 
 def handle(objection: Objection, user, reply: str, resolve: bool) -> None:
     """Record staff's reply; resolving needs one and stamps who resolved it and when."""
-    if user.role not in HANDLERS:
-        raise DomainError(_("Only assistance officers handle objections."))
+    require(user, "objection", "U", _("Only assistance officers handle objections."))
     objection.reply = (reply or "").strip()
     if resolve and (objection.state or "open") == "open":
         if not objection.reply:
@@ -72,3 +72,10 @@ def handle(objection: Objection, user, reply: str, resolve: bool) -> None:
         objection.resolved_at = utcnow()
     elif objection.state == "resolved" and not objection.reply:
         raise DomainError(_("A resolved objection keeps its reply."))
+
+
+def open_objections_for(notice_id: int, user) -> int | None:
+    """Return the open objections of a notice if ``user`` may read objections, else None."""
+    if not (getattr(user, "is_authenticated", False) and allows(user, "objection", "R")):
+        return None
+    return open_objection_counts([notice_id]).get(notice_id, 0)

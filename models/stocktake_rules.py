@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from models.base import DomainError, db, today, utcnow
+from models.guards import Guards, unless
 from models.inventory import Item
 from models.inventory_rules import stock_in, stock_out
 from models.numbering import document_no
@@ -39,6 +41,24 @@ def start_stocktake(user, category: str | None = None, note: str = "") -> Stockt
 def _require_open(stocktake: Stocktake) -> None:
     if stocktake.state != "open":
         raise DomainError(_("Stocktake %(no)s is already confirmed.", no=stocktake.number))
+
+
+GUARDS = Guards(delete=unless(lambda stocktake: stocktake.state == "open",
+                              _l("A confirmed stocktake stays on record.")))
+
+
+def parse_counts(stocktake: Stocktake, form) -> dict[int, int | None]:
+    """Return the counts typed on the sheet (``counted-<line id>`` fields) by line id."""
+    counts = {}
+    for line in stocktake.lines:
+        raw = form.get(f"counted-{line.id}")
+        if raw is None:
+            continue
+        raw = raw.strip()
+        if raw and not raw.isdecimal():
+            raise DomainError(_("Counted quantities are whole numbers, zero or more."))
+        counts[line.id] = int(raw) if raw else None
+    return counts
 
 
 def record_counts(stocktake: Stocktake, counts: dict[int, int | None], user) -> int:

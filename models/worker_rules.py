@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.base import DomainError, db, today
@@ -164,8 +164,7 @@ def _touched_worker_ids(session: Session) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "before_flush")
-def _derive_before_flush(session, flush_context, instances):
+def derive_before_flush(session, flush_context, instances):
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Worker):
             derive(obj)
@@ -192,8 +191,7 @@ def rebuild_person_index(conn, worker_ids) -> None:
             "AND m.id_number IS NOT NULL", chunk + chunk)
 
 
-@event.listens_for(Session, "after_flush")
-def _sync_person_index(session, flush_context):
+def sync_person_index(session, flush_context):
     """Rewrite the ID-number index rows of every file touched by this flush."""
     ids = _touched_worker_ids(session)
     if ids:

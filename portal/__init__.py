@@ -22,9 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = portal_config.instance_secret(app.instance_path)
 
-    from portal import auth, database, i18n  # noqa: F401  (database registers pragmas)
+    import models.listeners
+    from portal import audit, auth, database, i18n
 
     db.init_app(app)
+    database.init_app(app)
+    models.listeners.init_app(app)
+    audit.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
@@ -35,7 +39,6 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.user_loader(auth.load_user)
     app.register_blueprint(auth.bp)
 
-    import portal.audit  # noqa: F401  (registers the audit listener)
     from portal import admin, cli, errors, public
     from views.base import local_time
 

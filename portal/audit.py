@@ -68,8 +68,14 @@ def actor() -> dict:
     return row
 
 
-@event.listens_for(Session, "after_flush")
-def _audit_flush(session, flush_context):
+def init_app(app=None) -> None:
+    """Write an audit row for every change flushed by any session (registered once)."""
+    if not event.contains(Session, "after_flush", audit_flush):
+        event.listen(Session, "after_flush", audit_flush)
+
+
+def audit_flush(session, flush_context):
+    """Add the audit rows of this flush's creates, updates and deletes."""
     if session.info.get("audit") is False:
         return
     who, now, rows = actor(), utcnow(), []

@@ -66,7 +66,7 @@ def verify_command():
     """Recompute every balance from its ledger and report any difference."""
     from models.inventory_rules import stock_differences
     from models.ledger import ledger_differences
-    from models.loan_rules import loan_differences
+    from models.loan_queries import loan_differences
     from models.lovecard_rules import card_differences
     from models.training_rules import place_differences
 

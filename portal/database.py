@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from models import Setting, db
 from models.settings import SETTINGS
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
+def init_app(app: Flask) -> None:
+    """Attach the SQLite connection settings to the app's engine (ignored elsewhere)."""
+    with app.app_context():
+        engine = db.engine
+    for name, hook in (("connect", sqlite_pragmas), ("savepoint", sqlite_savepoint_in_transaction)):
+        if not event.contains(engine, name, hook):
+            event.listen(engine, name, hook)
+
+
+def sqlite_pragmas(dbapi_connection, connection_record):
     """Turn on foreign keys and WAL for every SQLite connection."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -20,8 +27,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-@event.listens_for(Engine, "savepoint")
-def _sqlite_savepoint_inside_transaction(conn, name):
+def sqlite_savepoint_in_transaction(conn, name):
     """Open the transaction before a savepoint on SQLite, so releasing it commits nothing.
 
     pysqlite begins a transaction only before a data change; a SAVEPOINT issued before

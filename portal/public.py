@@ -10,6 +10,7 @@ import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import StringField, TextAreaField
@@ -18,12 +19,17 @@ from wtforms.validators import DataRequired, Length, Optional
 from models import db
 from models.base import DomainError, today
 from models.choices import ASSISTANCE_KINDS, NOTICE_SOURCES, WORKER_CATEGORIES
+from models.display import money
 from models.masking import mask_text
 from models.notice_rules import close_ended, public_notice, public_notices
-from models.objection_rules import MAX_TEXT, RateLimited, accepts_objections, file_objection
+from models.objection_rules import (
+    MAX_TEXT,
+    RateLimited,
+    accepts_objections,
+    file_objection,
+    open_objections_for,
+)
 from models.richtext import sanitize_html
-from views.base import money
-from views.objections import open_objections_for
 
 bp = Blueprint("public", __name__, url_prefix="/notices", static_folder="static",
                static_url_path="/static", cli_group=None)
@@ -72,7 +78,7 @@ def _render_notice(notice, form: ObjectionForm, status: int = 200):
         title=mask_text(notice.title), body=safe_text(notice.body), lines=lines,
         total=sum((line.amount for line in lines if line.amount is not None), 0),
         running=notice.status_on(day) == "published", open_count=open_objections_for(
-            notice.id), accepts=accepts_objections(notice, day), money=money,
+            notice.id, current_user), accepts=accepts_objections(notice, day), money=money,
         kinds=ASSISTANCE_KINDS, categories=WORKER_CATEGORIES, sources=NOTICE_SOURCES,
         status_label=RUNNING if notice.status_on(day) == "published" else ENDED), status
 

@@ -1,16 +1,41 @@
-"""The registry: each record type's model, view, menu place and the roles allowed each verb.
+"""The registry: each record type's model, view and menu place; its roles come from
+``models.permissions``, the one role matrix.
 
-Verbs: C create, R read, U update, D delete, A approve, X export (DESIGN.md).
-Adding a record type is one model, one short view and one line here.
+Adding a record type is one model, one short view, one line here and one line there.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-ROLES = ("admin", "staff", "clerk", "manager")
-VERBS = "CRUDAX"
+from models import Assistance, AuditLog, FamilyMember, Fund, FundEntry, Setting, User, Worker
+from models.donation import Donation
+from models.inventory import Item, StockLot, StockMovement
+from models.loans import Loan, Repayment
+from models.lovecard import CardEntry, LoveCard
+from models.notice import Notice, Objection
+from models.permissions import PERMISSIONS, ROLES, VERBS, allows
+from models.redemption import Redemption
+from models.stocktake import Stocktake
+from models.training import Enrolment, TrainingClass
+from views.assistance import AssistanceView
+from views.audit import AuditLogView
+from views.counter import CounterView, RedemptionView
+from views.donations import DonationView
+from views.funds import FundEntryView, FundView
+from views.inventory import ItemView, StockLotView, StockMovementView
+from views.loans import LoanView, RepaymentView
+from views.lovecards import CardEntryView, LoveCardView
+from views.notices import NoticeView
+from views.objections import ObjectionView
+from views.settings import SettingView
+from views.stocktake import StocktakeView
+from views.training import EnrolmentView, TrainingClassView
+from views.users import UserView
+from views.workers import FamilyMemberView, WorkerView
+
+__all__ = ["ROLES", "VERBS", "RecordType", "by_endpoint", "record_types"]
 
 
 @dataclass(frozen=True)
@@ -20,11 +45,15 @@ class RecordType:
     view: type
     name: object
     category: object | None
-    perms: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def perms(self) -> dict[str, str]:
+        """Return the verbs each role has here (from ``models.permissions``)."""
+        return PERMISSIONS.get(self.endpoint, {})
 
     def allows(self, role: str | None, verb: str) -> bool:
         """Tell whether ``role`` may do ``verb`` on this record type."""
-        return bool(role) and verb in self.perms.get(role, "")
+        return allows(role, self.endpoint, verb)
 
     def make_view(self, session):
         """Build this record type's admin view."""
@@ -36,85 +65,37 @@ class RecordType:
 
 def record_types() -> list[RecordType]:
     """Return every record type, in menu order."""
-    from models import Assistance, AuditLog, FamilyMember, Fund, FundEntry, Setting, User, Worker
-    from models.donation import Donation
-    from models.inventory import Item, StockLot, StockMovement
-    from models.loans import Loan, Repayment
-    from models.lovecard import CardEntry, LoveCard
-    from models.notice import Notice, Objection
-    from models.redemption import Redemption
-    from models.stocktake import Stocktake
-    from models.training import Enrolment, TrainingClass
-    from views.assistance import AssistanceView
-    from views.audit import AuditLogView
-    from views.counter import CounterView, RedemptionView
-    from views.donations import DonationView
-    from views.funds import FundEntryView, FundView
-    from views.inventory import ItemView, StockLotView, StockMovementView
-    from views.loans import LoanView, RepaymentView
-    from views.lovecards import CardEntryView, LoveCardView
-    from views.notices import NoticeView
-    from views.objections import ObjectionView
-    from views.settings import SettingView
-    from views.stocktake import StocktakeView
-    from views.training import EnrolmentView, TrainingClassView
-    from views.users import UserView
-    from views.workers import FamilyMemberView, WorkerView
-
     files, aid, money, system = (_l("Worker files"), _l("Assistance"), _l("Funds"),
                                  _l("System"))
     goods, market = _l("Donations and goods"), _l("Love supermarket")
+    training, loans, notices = _l("Training"), _l("Loans"), _l("Notices")
     return [
-        RecordType("worker", Worker, WorkerView, _l("Hardship workers"), files,
-                   {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"}),
+        RecordType("worker", Worker, WorkerView, _l("Hardship workers"), files),
         RecordType("familymember", FamilyMember, FamilyMemberView, _l("Household members"),
-                   files, {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"}),
-        RecordType("assistance", Assistance, AssistanceView, _l("Assistance records"), aid,
-                   {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"}),
-        RecordType("fund", Fund, FundView, _l("Funds"), money,
-                   {"admin": "CRUDX", "staff": "R", "clerk": "R", "manager": "RX"}),
-        # Ledger rows are only ever added: nobody edits or deletes them.
-        RecordType("fundentry", FundEntry, FundEntryView, _l("Fund ledger"), money,
-                   {"admin": "CRX", "staff": "R", "clerk": "R", "manager": "RX"}),
-        # Donations, the goods warehouse and the love supermarket (issue 4). Ledger rows
-        # (stock movements, card entries) and redemptions are never edited or deleted:
-        # mistakes are reversed or voided (C), so nobody has U or D on them.
-        RecordType("donation", Donation, DonationView, _l("Donations"), goods,
-                   {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"}),
-        RecordType("item", Item, ItemView, _l("Goods on offer"), goods,
-                   {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"}),
-        RecordType("stocklot", StockLot, StockLotView, _l("Lots and expiry"), goods,
-                   {"admin": "RX", "staff": "R", "clerk": "R", "manager": "RX"}),
+                   files),
+        RecordType("assistance", Assistance, AssistanceView, _l("Assistance records"), aid),
+        RecordType("fund", Fund, FundView, _l("Funds"), money),
+        RecordType("fundentry", FundEntry, FundEntryView, _l("Fund ledger"), money),
+        RecordType("donation", Donation, DonationView, _l("Donations"), goods),
+        RecordType("item", Item, ItemView, _l("Goods on offer"), goods),
+        RecordType("stocklot", StockLot, StockLotView, _l("Lots and expiry"), goods),
         RecordType("stockmovement", StockMovement, StockMovementView, _l("Stock ledger"),
-                   goods, {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"}),
-        RecordType("stocktake", Stocktake, StocktakeView, _l("Stocktakes"), goods,
-                   {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"}),
-        RecordType("counter", Redemption, CounterView, _l("Counter"), market,
-                   {"admin": "CR", "clerk": "CR"}),
-        RecordType("lovecard", LoveCard, LoveCardView, _l("Love cards"), market,
-                   {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"}),
-        RecordType("cardentry", CardEntry, CardEntryView, _l("Points ledger"), market,
-                   {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"}),
-        RecordType("redemption", Redemption, RedemptionView, _l("Redemptions"), market,
-                   {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"}),
+                   goods),
+        RecordType("stocktake", Stocktake, StocktakeView, _l("Stocktakes"), goods),
+        RecordType("counter", Redemption, CounterView, _l("Counter"), market),
+        RecordType("lovecard", LoveCard, LoveCardView, _l("Love cards"), market),
+        RecordType("cardentry", CardEntry, CardEntryView, _l("Points ledger"), market),
+        RecordType("redemption", Redemption, RedemptionView, _l("Redemptions"), market),
         RecordType("trainingclass", TrainingClass, TrainingClassView, _l("Training classes"),
-                   _l("Training"), {"admin": "CRUDX", "staff": "CRU", "manager": "RX"}),
-        RecordType("enrolment", Enrolment, EnrolmentView, _l("Enrolments"), _l("Training"),
-                   {"admin": "CRUDX", "staff": "CRU", "manager": "RX"}),
-        RecordType("loan", Loan, LoanView, _l("Micro-loans"), _l("Loans"),
-                   {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"}),
-        # Repayments are ledger rows: no U/D for anyone; A reverses a wrong one.
-        RecordType("repayment", Repayment, RepaymentView, _l("Repayments"), _l("Loans"),
-                   {"admin": "CRAX", "staff": "CR", "manager": "RAX"}),
-        # Staff draft, managers publish and withdraw (A); what was published never changes.
-        RecordType("notice", Notice, NoticeView, _l("Public notices"), _l("Notices"),
-                   {"admin": "CRUDA", "staff": "CRU", "manager": "RA"}),
-        RecordType("objection", Objection, ObjectionView, _l("Objections"), _l("Notices"),
-                   {"admin": "RU", "staff": "RU", "manager": "R"}),
-        RecordType("user", User, UserView, _l("Users"), system, {"admin": "CRUD"}),
-        RecordType("auditlog", AuditLog, AuditLogView, _l("Audit log"), system,
-                   {"admin": "R", "manager": "R"}),
-        RecordType("setting", Setting, SettingView, _l("Settings"), system, {"admin": "RU"}),
+                   training),
+        RecordType("enrolment", Enrolment, EnrolmentView, _l("Enrolments"), training),
+        RecordType("loan", Loan, LoanView, _l("Micro-loans"), loans),
+        RecordType("repayment", Repayment, RepaymentView, _l("Repayments"), loans),
+        RecordType("notice", Notice, NoticeView, _l("Public notices"), notices),
+        RecordType("objection", Objection, ObjectionView, _l("Objections"), notices),
+        RecordType("user", User, UserView, _l("Users"), system),
+        RecordType("auditlog", AuditLog, AuditLogView, _l("Audit log"), system),
+        RecordType("setting", Setting, SettingView, _l("Settings"), system),
     ]
 
 

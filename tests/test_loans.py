@@ -10,12 +10,8 @@ from sqlalchemy import func, select, text
 from models import Fund, FundEntry, Loan, Repayment, db
 from models.base import DomainError, freeze_today, today
 from models.ledger import ledger_differences
-from models.loan_rules import (
-    loan_differences,
-    record_repayment,
-    reverse_repayment,
-    write_off,
-)
+from models.loan_queries import loan_differences
+from models.loan_rules import record_repayment, reverse_repayment, write_off
 from tests.conftest import flashes
 from tests.factories import make_fund, make_worker, user
 from tests.factories_loans import disbursed_loan, make_loan

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from models import Enrolment, Loan, Repayment, TrainingClass, Worker, db
 from models.ledger import ledger_differences
-from models.loan_rules import loan_differences, record_repayment, reverse_repayment, write_off
+from models.loan_queries import loan_differences
+from models.loan_rules import record_repayment, reverse_repayment, write_off
 from models.training_rules import enrol
 from tests.conftest import postgres_only
 from tests.factories import make_worker, user

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from models import Enrolment, Loan, Repayment, TrainingClass, db
 from models.ledger import ledger_differences
-from models.loan_rules import loan_differences
+from models.loan_queries import loan_differences
 from models.training_rules import place_differences
 from seed import demo
 

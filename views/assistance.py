@@ -1,7 +1,7 @@
 """Assistance records: the application form, the workflow page, bulk steps and printing."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -14,26 +14,19 @@ from sqlalchemy import inspect, select
 from models import Assistance, Fund, db
 from models.assistance_rules import (
     CONSTRAINT_MESSAGES,
-    TRANSITIONS,
+    GUARDS,
+    WORKFLOW,
     apply,
     awaiting_approval_by,
     check_edit,
     needs_notice,
     other_grants,
 )
-from models.base import DomainError
 from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES
 from models.idnumber import mask_id_number
 from models.notice_rules import passed_notice
 from views.base import SecuredModelView, money, requires
-
-# Each workflow step and the verb (registry letter) it needs.
-STEP_VERBS = {"verify": "U", "approve": "A", "reject": "A", "pay": "A", "reverse": "A"}
-STEP_DONE = {
-    "verify": _l("Record verified."), "approve": _l("Record approved."),
-    "reject": _l("Record rejected."), "pay": _l("Record paid; the fund entry is written."),
-    "reverse": _l("Payment reversed; the reversing fund entry is written."),
-}
+from views.workflow import WorkflowPage
 
 
 class AwaitingMyApprovalFilter(BaseSQLAFilter):
@@ -49,7 +42,7 @@ class AwaitingMyApprovalFilter(BaseSQLAFilter):
         return [("1", _l("Yes"))]
 
 
-class AssistanceView(SecuredModelView):
+class AssistanceView(WorkflowPage, SecuredModelView):
     column_list = ("id", "worker", "kind", "year", "campaign", "cash_amount", "goods_value",
                    "fund", "state", "applied_by", "applied_at")
     column_labels = {"id": _l("No."), "worker": _l("Worker"), "fund": _l("Fund"),
@@ -78,7 +71,8 @@ class AssistanceView(SecuredModelView):
         EndpointLinkRowAction("fa fa-print", ".print_view", title=_l("Print form")),
     ]
     constraint_messages = CONSTRAINT_MESSAGES
-    action_verbs = {"delete": "D", "verify": "U", "approve": "A", "pay": "A"}
+    workflow, guards = WORKFLOW, GUARDS
+    step_template, record_page = "admin/assistance_step.html", ".step_view"
 
     # --- forms ----------------------------------------------------------------------
     def on_model_change(self, form, model, is_created):
@@ -93,44 +87,12 @@ class AssistanceView(SecuredModelView):
             changed = {a.key for a in state.attrs if a.history.has_changes()}
             check_edit(model, changed)
 
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is not None and record.state in ("paid", "rejected", "reversed"):
-            flash(_("A paid, rejected or reversed record cannot be edited."), "error")
-            return redirect(url_for(".step_view", id=record.id))
-        return super().edit_view()
-
-    def on_model_delete(self, model):
-        if model.state not in ("applied", "verified", "rejected"):
-            raise DomainError(_("Only unpaid, unapproved records can be deleted."))
-
     # --- the workflow page ----------------------------------------------------------
-    @expose("/step/", methods=("GET", "POST"))
-    @requires("R")
-    def step_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
-        if request.method == "POST":
-            return self._do_step(record, request.form.get("step", ""))
-        return self.render("admin/assistance_step.html", record=record,
-                           can=lambda step: self.allows(STEP_VERBS[step]),
-                           grants=other_grants(record), needs_notice=needs_notice(record),
-                           notice_ok=record.notice_passed or passed_notice(record),
-                           kinds=ASSISTANCE_KINDS, states=ASSISTANCE_STATES, money=money,
-                           mask=mask_id_number)
-
-    def _do_step(self, record, step):
-        if step not in STEP_VERBS or not self.allows(STEP_VERBS[step]):
-            abort(403)
-        args = [request.form.get(a, "") for a in {
-            "approve": ("override_reason",), "reject": ("reason",),
-            "reverse": ("reason",)}.get(step, ())]
-        user = current_user._get_current_object()
-        return self.commit_step(record, STEP_VERBS[step],
-                                lambda: TRANSITIONS[step](record, user, *args),
-                                STEP_DONE[step])
+    def step_context(self, record) -> dict:
+        return {"grants": other_grants(record), "needs_notice": needs_notice(record),
+                "notice_ok": record.notice_passed or passed_notice(record),
+                "kinds": ASSISTANCE_KINDS, "states": ASSISTANCE_STATES, "money": money,
+                "mask": mask_id_number}
 
     @expose("/print/")
     @requires("R")
@@ -142,19 +104,14 @@ class AssistanceView(SecuredModelView):
                            kinds=ASSISTANCE_KINDS, money=money)
 
     # --- bulk steps -----------------------------------------------------------------
-    def _bulk(self, ids, step):
-        self.apply_to_selected(ids, TRANSITIONS[step],
-                               lambda n: _("%(n)d record(s): %(done)s", n=n,
-                                           done=STEP_DONE[step]))
-
     @action("verify", _l("Verify"), _l("Mark the selected applications as verified?"))
     def action_verify(self, ids):
-        self._bulk(ids, "verify")
+        self.take_step_on_selected(ids, "verify")
 
     @action("approve", _l("Approve"), _l("Approve the selected verified records?"))
     def action_approve(self, ids):
-        self._bulk(ids, "approve")
+        self.take_step_on_selected(ids, "approve")
 
     @action("pay", _l("Pay"), _l("Pay the selected approved records from their funds?"))
     def action_pay(self, ids):
-        self._bulk(ids, "pay")
+        self.take_step_on_selected(ids, "pay")

@@ -10,11 +10,10 @@ from markupsafe import Markup, escape
 from views.base import SecuredModelView, labels_and_choices
 
 
-def _describe(record_type: str) -> tuple[object, dict, dict]:
+def _describe(view, record_type: str) -> tuple[object, dict, dict]:
     """Return the display name, field labels and choices of an audited record type."""
-    from portal.registry import by_endpoint
-
-    found = by_endpoint().get(record_type)
+    found = next((v for v in view.admin._views
+                  if getattr(v, "endpoint", None) == record_type and hasattr(v, "model")), None)
     if found is None:
         return record_type, {}, {}
     labels, choices = labels_and_choices(found.model)
@@ -34,7 +33,7 @@ def _show(value, choices: dict | None):
 def _changes(view, context, model, name):
     if not model.changes:
         return ""
-    _name, labels, choices = _describe(model.record_type)
+    _name, labels, choices = _describe(view, model.record_type)
     rows = (f"<tr><td>{escape(labels.get(field, field))}</td>"
             f"<td>{escape(_show(before, choices.get(field)))}</td>"
             f"<td>{escape(_show(after, choices.get(field)))}</td></tr>"
@@ -50,7 +49,7 @@ class AuditLogView(SecuredModelView):
     column_default_sort = ("id", True)
     column_formatters = {
         "changes": _changes,
-        "record_type": lambda v, c, m, n: _describe(m.record_type)[0] if m.record_type else "",
+        "record_type": lambda v, c, m, n: _describe(v, m.record_type)[0] if m.record_type else "",
         "username": lambda v, c, m, n: _("system") if m.username == "system" else m.username,
     }
     column_formatters_detail = column_formatters

@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own catalogue
 from flask_admin.contrib.sqla import ModelView
@@ -18,22 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import DomainError
-from models.base import db, to_local
+from models.base import db
+from models.display import local_time, money  # noqa: F401  (re-exported for the views)
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
 from views.imports import ExcelImportMixin
 
 # Flask-Admin's exposed methods and the verb each one needs.
+REFUSALS = (DomainError, IntegrityError, StaleDataError)
+
 VIEW_VERBS = {
     "index_view": "R", "details_view": "R", "ajax_lookup": "R",
     "create_view": "C", "edit_view": "U", "ajax_update": "U",
     "delete_view": "D", "export": "X",
 }
-
-
-def money(value) -> str:
-    """Format an amount of yuan with two decimals and thousands separators."""
-    return f"{Decimal(value):,.2f}"
 
 
 def _bool_formatter(view, value, name):
@@ -42,11 +41,6 @@ def _bool_formatter(view, value, name):
 
 def _date_formatter(view, value, name):
     return value.strftime("%Y-%m-%d")
-
-
-def local_time(value: dt.datetime) -> str:
-    """Format a stored UTC time in China Standard Time, YYYY-MM-DD HH:MM."""
-    return to_local(value).strftime("%Y-%m-%d %H:%M")
 
 
 def _datetime_formatter(view, value, name):
@@ -99,6 +93,13 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
     page_size = 50
     # Constraint name -> callable giving the message shown when it is violated.
     constraint_messages: dict = {}
+    # What the rules allow to be edited or deleted (models.guards.Guards), and the page a
+    # record that may not be edited is shown on instead.
+    guards = None
+    record_page = ".details_view"
+    # The record type's workflow (models.workflow.Workflow): bulk actions named after a
+    # step need that step's verb.
+    workflow = None
 
     def __init__(self, model, session, **kwargs):
         labels, choices = labels_and_choices(model)
@@ -131,7 +132,9 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
         return self.allows("C") and self.has_importer()
 
     def action_verb(self, name: str) -> str:
-        """Return the verb a list action needs (the base actions keep theirs in subclasses)."""
+        """Return the verb a list action needs: a workflow step's own, else as declared."""
+        if self.workflow is not None and name in self.workflow:
+            return self.workflow[name].verb
         return self.action_verbs.get(name) or SecuredModelView.action_verbs.get(name, "U")
 
     def _required_verb(self, name: str) -> str | None:
@@ -176,11 +179,8 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
                 with db.session.begin_nested():
                     func(record, user)
                 done += 1
-            except (DomainError, StaleDataError, IntegrityError) as exc:
-                message = str(exc) if isinstance(exc, DomainError) else (
-                    self.integrity_message(exc) if isinstance(exc, IntegrityError)
-                    else _("Someone else changed it just now; reload and try again."))
-                refused.append(f"{record}：{message}")
+            except REFUSALS as exc:
+                refused.append(f"{record}：{self.refusal_message(exc)}")
         db.session.commit()
         if done:
             flash(done_message(done), "success")
@@ -188,23 +188,37 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
             flash(_("%(n)d record(s) not changed: %(list)s", n=len(refused),
                     list="；".join(refused)), "error")
 
-    def commit_step(self, record, verb: str, step, done_message):
-        """Run one workflow ``step()`` on ``record`` if the role has ``verb``; commit or explain.
+    def run_rule(self, rule, done=None) -> tuple[bool, object]:
+        """Run ``rule()`` and commit, flashing ``done`` (or ``done(result)``).
 
-        Serves the workflow pages (assistance, loans): 403 without the verb, the domain's
-        own message on a refusal, and back to the record's workflow page either way.
+        On a refusal the transaction is rolled back and the rule's Chinese message
+        flashed instead. Return ``(True, result)`` or ``(False, None)``.
         """
-        if not self.allows(verb):
-            abort(403)
         try:
-            step()
+            result = rule()
             db.session.commit()
-            flash(str(done_message), "success")
-        except (DomainError, IntegrityError, StaleDataError) as exc:
+        except REFUSALS as exc:
             db.session.rollback()
-            if not self.handle_view_exception(exc):
-                raise
-        return redirect(url_for(".step_view", id=record.id))
+            flash(self.refusal_message(exc), "error")
+            return False, None
+        if done is not None:
+            flash(str(done(result) if callable(done) else done), "success")
+        return True, result
+
+    # --- per-record guards (the rules module's, see models.guards) ----------------------
+    @expose("/edit/", methods=("GET", "POST"))
+    def edit_view(self):
+        record = self.get_one(request.args.get("id", "")) if self.guards else None
+        refusal = record is not None and self.guards.edit(record)
+        if refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for(self.record_page, id=record.id))
+        return super().edit_view()
+
+    def on_model_delete(self, model):
+        refusal = self.guards and self.guards.delete(model)
+        if refusal:
+            raise DomainError(str(refusal))
 
     @action("delete", admin_text("Delete"),
             admin_text("Are you sure you want to delete selected records?"))
@@ -218,16 +232,18 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
 
     # --- errors -------------------------------------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
-        if isinstance(exc, DomainError):
-            flash(str(exc), "error")
-            return True
-        if isinstance(exc, IntegrityError):
-            flash(self.integrity_message(exc), "error")
-            return True
-        if isinstance(exc, StaleDataError):
-            flash(_("Someone else changed it just now; reload and try again."), "error")
+        if isinstance(exc, REFUSALS):
+            flash(self.refusal_message(exc), "error")
             return True
         return super().handle_view_exception(exc)
+
+    def refusal_message(self, exc: Exception) -> str:
+        """Return the Chinese message for a rule, a database rule or a lost race."""
+        if isinstance(exc, IntegrityError):
+            return self.integrity_message(exc)
+        if isinstance(exc, StaleDataError):
+            return _("Someone else changed it just now; reload and try again.")
+        return str(exc)
 
     def integrity_message(self, exc: IntegrityError) -> str:
         """Return the Chinese message for the database rule ``exc`` broke."""

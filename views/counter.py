@@ -11,8 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import Item, LoveCard, Redemption, db
 from models.base import DomainError, today
@@ -145,17 +143,14 @@ class RedemptionView(SecuredModelView):
             expected = Decimal(form["expected_total"]) if form.get("expected_total") else None
         except InvalidOperation:
             expected = None
-        try:
-            redemption = redeem(card, lines, current_user._get_current_object(), expected,
-                                form.get("token") or None)
-            db.session.commit()
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            self.handle_view_exception(exc)
+        ok, redemption = self.run_rule(
+            lambda: redeem(card, lines, current_user._get_current_object(), expected,
+                           form.get("token") or None),
+            lambda done: _("Redeemed %(no)s: %(points)s points for %(name)s; %(balance)s "
+                           "points left.", no=done.number, points=money(done.points),
+                           name=card.worker.name, balance=money(card.balance)))
+        if not ok:
             return self.counter_page(card, lines)
-        flash(_("Redeemed %(no)s: %(points)s points for %(name)s; %(balance)s points left.",
-                no=redemption.number, points=money(redemption.points),
-                name=card.worker.name, balance=money(card.balance)), "success")
         return redirect(url_for(self.counter_url, done=redemption.id))
 
     # --- voiding -----------------------------------------------------------------------
@@ -166,16 +161,13 @@ class RedemptionView(SecuredModelView):
         if record is None:
             return redirect(self.get_url(".index_view"))
         if request.method == "POST":
-            try:
-                void_redemption(record, current_user._get_current_object(),
-                                request.form.get("reason", ""))
-                db.session.commit()
-                flash(_("Redemption %(no)s voided: the goods are back in stock and the points "
-                        "back on the card.", no=record.number), "success")
+            ok, _done = self.run_rule(
+                lambda: void_redemption(record, current_user._get_current_object(),
+                                        request.form.get("reason", "")),
+                lambda _done: _("Redemption %(no)s voided: the goods are back in stock and "
+                                "the points back on the card.", no=record.number))
+            if ok:
                 return redirect(self.get_url(".details_view", id=record.id))
-            except (DomainError, IntegrityError, StaleDataError) as exc:
-                db.session.rollback()
-                self.handle_view_exception(exc)
         return self.render("admin/redemption_void.html", record=record, money=money,
                            states=REDEMPTION_STATES)
 

@@ -10,16 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import NumberRange
 
 from models import DonationLine, Fund, Item, db
-from models.base import DomainError
 from models.choices import DONATION_STATES, DONOR_KINDS
 from models.donation_rules import (
     CONSTRAINT_MESSAGES,
+    GUARDS,
     check_draft,
+    check_edit,
     donation_fund,
     record_donation,
     void_donation,
@@ -103,6 +102,7 @@ class DonationView(SecuredModelView):
         EndpointLinkRowAction("fa fa-print", ".receipt_view", title=_l("Print receipt")),
     ]
     constraint_messages = CONSTRAINT_MESSAGES
+    guards, record_page = GUARDS, ".page_view"
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
@@ -113,27 +113,13 @@ class DonationView(SecuredModelView):
     def on_model_change(self, form, model, is_created):
         if is_created:
             model.state, model.created_by_id = "draft", current_user.id
-        elif model.state != "draft":
-            raise DomainError(_("A recorded donation cannot be edited; void it and enter it "
-                                "again."))
+        else:
+            check_edit(model)
         model.money_amount = model.money_amount or Decimal("0")
         check_draft(model)
 
-    def on_model_delete(self, model):
-        if model.state != "draft":
-            raise DomainError(_("Only a draft donation can be deleted; void a recorded one."))
-
     def get_save_return_url(self, model, is_created=False):
         return url_for(".page_view", id=model.id)
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is not None and record.state != "draft":
-            flash(_("A recorded donation cannot be edited; void it and enter it again."),
-                  "error")
-            return redirect(url_for(".page_view", id=record.id))
-        return super().edit_view()
 
     # --- the donation's page: record, void, print --------------------------------------
     @expose("/page/", methods=("GET", "POST"))
@@ -152,20 +138,14 @@ class DonationView(SecuredModelView):
         if step not in ("record", "void") or not self.allows("U"):
             abort(403)
         user = current_user._get_current_object()
-        try:
-            if step == "record":
-                record_donation(record, user)
-                done = _("Donation recorded as receipt %(no)s: goods are in stock, money in "
-                         "the fund.", no=record.receipt_no)
-            else:
-                void_donation(record, user, request.form.get("reason", ""))
-                done = _("Donation %(no)s voided: its goods and money are taken back out.",
-                         no=record.receipt_no)
-            db.session.commit()
-            flash(done, "success")
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            self.handle_view_exception(exc)
+        if step == "record":
+            self.run_rule(lambda: record_donation(record, user), lambda _done: _(
+                "Donation recorded as receipt %(no)s: goods are in stock, money in the fund.",
+                no=record.receipt_no))
+        else:
+            self.run_rule(lambda: void_donation(record, user, request.form.get("reason", "")),
+                          lambda _done: _("Donation %(no)s voided: its goods and money are "
+                                          "taken back out.", no=record.receipt_no))
         return redirect(url_for(".page_view", id=record.id))
 
     @expose("/receipt/")

@@ -1,14 +1,11 @@
 """Funds and their ledger: balances shown, entries only ever added."""
 from __future__ import annotations
 
-from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.validators import DataRequired, NumberRange
 
-from models import db
-from models.base import DomainError
 from models.choices import FUND_ENTRY_KINDS
 from models.ledger import post_entry
 from views.base import SecuredModelView
@@ -45,13 +42,7 @@ class FundEntryView(SecuredModelView):
 
     def create_model(self, form):
         """Post the entry through the ledger, never by inserting a row directly."""
-        try:
-            entry = post_entry(form.fund.data.id, form.kind.data, form.amount.data,
-                               current_user, document=form.document.data or "",
-                               reason=form.reason.data)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        return entry
+        ok, entry = self.run_rule(lambda: post_entry(
+            form.fund.data.id, form.kind.data, form.amount.data, current_user,
+            document=form.document.data or "", reason=form.reason.data))
+        return entry if ok else False

@@ -1,7 +1,7 @@
 """Goods on offer, their lots and the stock ledger: read, filtered, and moved by the rules."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,10 +12,11 @@ from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from models import Item, StockLot, StockMovement, db
-from models.base import DomainError, today
+from models.base import today
 from models.choices import MOVEMENT_REASONS
 from models.inventory_rules import (
     CONSTRAINT_MESSAGES,
+    ITEM_GUARDS,
     MANUAL_REASONS,
     post_manual,
     reverse_movement,
@@ -62,12 +63,7 @@ class ItemView(StockListsMixin, SecuredModelView):
         AllowedLink("fa fa-list", "stockmovement.index_view", title=_l("Movements"),
                     id_arg="item_id")]
     constraint_messages = CONSTRAINT_MESSAGES
-
-    def on_model_delete(self, model):
-        if db.session.scalar(select(StockMovement.id).where(StockMovement.item_id == model.id)
-                             .limit(1)):
-            raise DomainError(_("An item with stock movements stays on record; untick "
-                                "“Offered” instead."))
+    guards = ITEM_GUARDS
 
 
 def _days_left(view, context, model, name):
@@ -156,16 +152,11 @@ class StockMovementView(StockListsMixin, SecuredModelView):
 
     def create_model(self, form):
         """Post through the stock rules, never by inserting a ledger row directly."""
-        try:
-            rows = post_manual(form.item.data, form.reason.data, form.quantity.data,
-                               current_user, form.lot_no.data or "", form.expiry.data,
-                               form.document.data or "", (form.note.data or "").strip())
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        return rows[0]
+        ok, rows = self.run_rule(lambda: post_manual(
+            form.item.data, form.reason.data, form.quantity.data, current_user,
+            form.lot_no.data or "", form.expiry.data, form.document.data or "",
+            (form.note.data or "").strip()))
+        return rows[0] if ok else False
 
     @expose("/reverse/", methods=("GET", "POST"))
     @requires("C")
@@ -174,14 +165,11 @@ class StockMovementView(StockListsMixin, SecuredModelView):
         if movement is None:
             return redirect(self.get_url(".index_view"))
         if request.method == "POST":
-            try:
-                reverse_movement(movement, current_user, request.form.get("note", ""))
-                db.session.commit()
-                flash(_("Movement reversed; the reversing movement is written."), "success")
+            ok, _done = self.run_rule(
+                lambda: reverse_movement(movement, current_user, request.form.get("note", "")),
+                _l("Movement reversed; the reversing movement is written."))
+            if ok:
                 return redirect(self.get_url(".index_view"))
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
         reversed_by = db.session.scalar(select(func.count()).select_from(StockMovement)
                                         .where(StockMovement.reverses_id == movement.id))
         return self.render("admin/stockmovement_reverse.html", movement=movement,

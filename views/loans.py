@@ -4,48 +4,32 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from models import Fund, Loan, Repayment, db
-from models.base import DomainError, today
+from models import Fund, Loan, db
+from models.base import today
 from models.choices import ARREARS_BUCKETS, LOAN_STATES
 from models.idnumber import mask_id_number
+from models.loan_queries import oldest_unpaid_due, overdue_clause
 from models.loan_rules import (
     CONSTRAINT_MESSAGES,
-    TRANSITIONS,
+    GUARDS,
+    WORKFLOW,
     apply,
     check_edit,
-    oldest_unpaid_due,
-    overdue_clause,
     record_repayment,
-    reverse_repayment,
 )
 from views.base import SecuredModelView, money, requires
-
-# Each step of the workflow page, the verb (registry letter) it needs, and its form fields.
-STEP_VERBS = {"approve": "A", "reject": "A", "disburse": "A", "repay": "C", "reverse": "A",
-              "write_off": "A"}
-STEP_FIELDS = {"reject": ("reason",), "disburse": ("fund_id",),
-               "repay": ("amount", "paid_on", "document", "note"), "write_off": ("reason",)}
-STEP_DONE = {
-    "approve": _l("Loan approved."), "reject": _l("Loan rejected."),
-    "disburse": _l("Loan disbursed; the fund entry and the repayment schedule are made."),
-    "repay": _l("Repayment recorded and returned to the fund."),
-    "reverse": _l("Repayment reversed; the schedule and the fund are restored."),
-    "write_off": _l("Loan written off."),
-}
+from views.workflow import WorkflowPage
 
 
 def active_funds() -> list[Fund]:
@@ -71,7 +55,7 @@ def _money(view, context, model, name):
     return money(getattr(model, name))
 
 
-class LoanView(SecuredModelView):
+class LoanView(WorkflowPage, SecuredModelView):
     list_template = "admin/loan_list.html"
     column_list = ("id", "worker", "amount", "term_months", "state", "issued_on",
                    "outstanding", "next_due_on", "days_overdue", "arrears_bucket")
@@ -115,6 +99,8 @@ class LoanView(SecuredModelView):
         EndpointLinkRowAction("fa fa-tasks", ".step_view", title=_l("Workflow")),
     ]
     constraint_messages = CONSTRAINT_MESSAGES
+    workflow, guards = WORKFLOW, GUARDS
+    step_template, record_page = "admin/loan_step.html", ".step_view"
 
     def get_query(self):
         # The derived columns read each loan's schedule: load them in one query per page.
@@ -126,49 +112,12 @@ class LoanView(SecuredModelView):
         else:
             check_edit(model)
 
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        loan = self.get_one(request.args.get("id", ""))
-        if loan is not None and loan.state != "applied":
-            flash(_("Only a loan still at the application stage can be edited."), "error")
-            return redirect(url_for(".step_view", id=loan.id))
-        return super().edit_view()
-
-    def on_model_delete(self, model):
-        if model.state not in ("applied", "rejected"):
-            raise DomainError(_("Only loans never disbursed can be deleted."))
-
     # --- the workflow page ----------------------------------------------------------
-    @expose("/step/", methods=("GET", "POST"))
-    @requires("R")
-    def step_view(self):
-        loan = self.get_one(request.args.get("id", ""))
-        if loan is None:
-            return redirect(self.get_url(".index_view"))
-        if request.method == "POST":
-            return self._do_step(loan, request.form.get("step", ""))
-        reversed_ids = {r.reverses_id for r in loan.repayments if r.reverses_id}
-        return self.render("admin/loan_step.html", loan=loan, funds=active_funds(),
-                           can=lambda step: self.allows(STEP_VERBS[step]),
-                           reversed_ids=reversed_ids, states=LOAN_STATES,
-                           buckets=ARREARS_BUCKETS, money=money, mask=mask_id_number,
-                           today=today())
-
-    def _do_step(self, loan, step):
-        if step not in STEP_VERBS or not self.allows(STEP_VERBS[step]):
-            abort(403)
-        user = current_user._get_current_object()
-        if step == "reverse":
-            repayment = db.session.get(Repayment, request.form.get("repayment_id", 0, type=int))
-            if repayment is None or repayment.loan_id != loan.id:
-                abort(404)
-            reason = request.form.get("reason", "")
-            return self.commit_step(loan, STEP_VERBS[step],
-                                    lambda: reverse_repayment(repayment, user, reason),
-                                    STEP_DONE[step])
-        args = [request.form.get(f, "") for f in STEP_FIELDS.get(step, ())]
-        return self.commit_step(loan, STEP_VERBS[step],
-                                lambda: TRANSITIONS[step](loan, user, *args), STEP_DONE[step])
+    def step_context(self, record) -> dict:
+        return {"loan": record, "funds": active_funds(), "states": LOAN_STATES,
+                "reversed_ids": {r.reverses_id for r in record.repayments if r.reverses_id},
+                "buckets": ARREARS_BUCKETS, "money": money, "mask": mask_id_number,
+                "today": today()}
 
     # --- the overdue list -------------------------------------------------------------
     @expose("/overdue/")
@@ -223,14 +172,7 @@ class RepaymentView(SecuredModelView):
 
     def create_model(self, form):
         """Take the repayment through the loan rules, never by inserting a row directly."""
-        try:
-            repayment = record_repayment(form.loan.data, current_user, form.amount.data,
-                                         form.paid_on.data, form.document.data or "",
-                                         form.note.data or "")
-            db.session.commit()
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            if not self.handle_view_exception(exc):
-                raise
-            return False
-        return repayment
+        ok, repayment = self.run_rule(lambda: record_repayment(
+            form.loan.data, current_user, form.amount.data, form.paid_on.data,
+            form.document.data or "", form.note.data or ""))
+        return repayment if ok else False

@@ -9,21 +9,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from models import CardEntry, LoveCard, Redemption, db
+from models import CardEntry, LoveCard, db
 from models.base import DomainError
 from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.lovecard_rules import (
     CONSTRAINT_MESSAGES,
-    already_reversed,
+    GUARDS,
     cancel_card,
     holding_card,
     issue_card,
+    parse_points,
     replace_lost_card,
     reverse_top_up,
     top_up,
@@ -63,21 +62,21 @@ class LoveCardView(SecuredModelView):
     ]
     action_verbs = {"topup": "U"}
     constraint_messages = CONSTRAINT_MESSAGES
+    guards, record_page = GUARDS, ".card_view"
 
     def create_model(self, form):
         """Issue through the rules (workers on file only), with optional opening points."""
         user = current_user._get_current_object()
-        try:
+
+        def issue():
             card = issue_card(form.worker.data, user, form.valid_until.data,
                               form.new_card_no.data, form.notes.data or "")
             if form.opening_points.data:
                 top_up(card, form.opening_points.data, user, form.opening_reason.data or "")
-            db.session.commit()
-        except (DomainError, IntegrityError) as exc:
-            db.session.rollback()
-            self.handle_view_exception(exc)
-            return False
-        return card
+            return card
+
+        ok, card = self.run_rule(issue)
+        return card if ok else False
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -91,14 +90,6 @@ class LoveCardView(SecuredModelView):
             raise DomainError(_("Give the date the card is valid until."))
         if not is_created and model.valid_until < model.issued_on:
             raise DomainError(_("A card cannot expire before it was issued."))
-
-    def on_model_delete(self, model):
-        used = db.session.scalar(select(CardEntry.id).where(CardEntry.card_id == model.id)
-                                 .limit(1)) or db.session.scalar(
-            select(Redemption.id).where(Redemption.card_id == model.id).limit(1))
-        if used:
-            raise DomainError(_("A card with points history stays on record; cancel it "
-                                "instead."))
 
     def get_save_return_url(self, model, is_created=False):
         return url_for(".card_view", id=model.id)
@@ -124,28 +115,21 @@ class LoveCardView(SecuredModelView):
     def _step(self, card, step):
         if step not in CARD_STEPS or not self.allows("U"):
             abort(403)
-        user, form = current_user._get_current_object(), request.form
-        target = card
-        try:
-            if step == "topup":
-                top_up(card, form.get("points") or 0, user, form.get("reason", ""))
-                message = _("Points added.")
-            elif step == "lost":
-                target = replace_lost_card(card, user, form.get("reason", ""),
-                                           form.get("card_no"))
-                message = _("Card %(old)s marked lost; new card %(new)s holds its points.",
-                            old=card.card_no, new=target.card_no)
-            else:
-                cancel_card(card, user, form.get("reason", ""))
-                message = _("Card cancelled; its points stay on it and are never cashed.")
-            db.session.commit()
-            flash(message, "success")
-        except (DomainError, IntegrityError, StaleDataError, ArithmeticError) as exc:
-            db.session.rollback()
-            if isinstance(exc, ArithmeticError):
-                exc = DomainError(_("Enter the points as a number."))
-            self.handle_view_exception(exc)
-        return redirect(url_for(".card_view", id=target.id))
+        user, form, reason = current_user._get_current_object(), request.form, \
+            request.form.get("reason", "")
+        if step == "topup":
+            self.run_rule(lambda: top_up(card, form.get("points") or 0, user, reason),
+                          _l("Points added."))
+        elif step == "lost":
+            ok, new = self.run_rule(
+                lambda: replace_lost_card(card, user, reason, form.get("card_no")),
+                lambda new: _("Card %(old)s marked lost; new card %(new)s holds its points.",
+                              old=card.card_no, new=new.card_no))
+            return redirect(url_for(".card_view", id=new.id if ok else card.id))
+        else:
+            self.run_rule(lambda: cancel_card(card, user, reason),
+                          _l("Card cancelled; its points stay on it and are never cashed."))
+        return redirect(url_for(".card_view", id=card.id))
 
     # --- top up many cards at once ------------------------------------------------------
     @action("topup", _l("Top up points"))
@@ -161,13 +145,13 @@ class LoveCardView(SecuredModelView):
         if request.method == "POST":
             form = request.form
             try:
-                points = form.get("points") or "0"
+                points = parse_points(form.get("points"))
+            except DomainError as exc:
+                flash(str(exc), "error")
+            else:
                 self.apply_to_selected(ids, lambda card, user: top_up(
                     card, points, user, form.get("reason", "")),
                     lambda n: _("Points added to %(n)d card(s).", n=n))
-            except ArithmeticError:
-                db.session.rollback()
-                flash(_("Enter the points as a number."), "error")
             return redirect(self.get_url(".index_view"))
         return self.render("admin/lovecard_topup.html", cards=cards, money=money)
 
@@ -208,15 +192,10 @@ class CardEntryView(SecuredModelView):
 
     def create_model(self, form):
         """Top up through the card ledger's rules."""
-        try:
-            entry = top_up(form.card.data, form.points.data, current_user,
-                           form.reason.data or "", form.document.data or "")
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        return entry
+        ok, entry = self.run_rule(lambda: top_up(
+            form.card.data, form.points.data, current_user, form.reason.data or "",
+            form.document.data or ""))
+        return entry if ok else False
 
     @expose("/reverse/", methods=("GET", "POST"))
     @requires("C")
@@ -226,18 +205,12 @@ class CardEntryView(SecuredModelView):
         if entry is None:
             return redirect(self.get_url(".index_view"))
         if request.method == "POST":
-            try:
-                reverse_top_up(entry, current_user._get_current_object(),
-                               request.form.get("reason", ""))
-                db.session.commit()
-                flash(_("Top-up reversed; the reversing entry is written."), "success")
+            ok, _done = self.run_rule(
+                lambda: reverse_top_up(entry, current_user._get_current_object(),
+                                       request.form.get("reason", "")),
+                _l("Top-up reversed; the reversing entry is written."))
+            if ok:
                 return redirect(self.get_url(".index_view"))
-            except IntegrityError:  # a reversal by someone else won the unique index
-                db.session.rollback()
-                flash(str(already_reversed(entry)), "error")
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
         reversal = db.session.scalar(select(CardEntry).where(CardEntry.reverses_id == entry.id))
         return self.render("admin/cardentry_reverse.html", entry=entry, reversal=reversal,
                            holder=holding_card(entry.card), kinds=CARD_ENTRY_KINDS,

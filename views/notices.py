@@ -11,8 +11,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from models import Assistance, Loan, Notice, NoticeLine, Worker, db
 from models.base import DomainError
@@ -31,6 +29,7 @@ from models.masking import mask_text
 from models.notice_lines import add_lines, candidates, line_values, remove_lines
 from models.notice_rules import (
     CONSTRAINT_MESSAGES,
+    GUARDS,
     close_ended,
     default_period,
     open_objection_counts,
@@ -109,6 +108,7 @@ class NoticeView(SecuredModelView):
         EndpointLinkRowAction("fa fa-tasks", ".manage_view", title=_l("Lines and publishing")),
     ]
     constraint_messages = CONSTRAINT_MESSAGES
+    guards, record_page = GUARDS, ".manage_view"
 
     # --- the draft form -------------------------------------------------------------
     def edit_form(self, obj=None):
@@ -119,22 +119,8 @@ class NoticeView(SecuredModelView):
     def on_model_change(self, form, model, is_created):
         prepare_draft(model, current_user, is_created)
 
-    def on_model_delete(self, model):
-        if model.state != "draft":
-            raise DomainError(_("Only a draft notice can be deleted; withdraw a published "
-                                "one."))
-
     def get_save_return_url(self, model, is_created=False):
         return self.get_url(".manage_view", id=model.id)
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self):
-        notice = self.get_one(request.args.get("id", ""))
-        if notice is not None and notice.state != "draft":
-            flash(_("Only a draft notice can be changed; notice #%(id)d is not a draft.",
-                    id=notice.id), "error")
-            return redirect(self.get_url(".manage_view", id=notice.id))
-        return super().edit_view()
 
     @expose("/")
     def index_view(self):
@@ -192,28 +178,24 @@ class NoticeView(SecuredModelView):
             abort(403)
         user = current_user._get_current_object()
         form = request.form
-        try:
+
+        def change() -> int:
             if op == "publish":
                 publish(notice, user, _date(form.get("starts_on", "")),
                         _date(form.get("ends_on", "")))
-                done = 0
-            elif op == "withdraw":
+                return 0
+            if op == "withdraw":
                 withdraw(notice, user, form.get("reason", ""))
-                done = 0
-            elif op == "remove":
-                done = remove_lines(notice, [i for i in form.getlist("line") if i.isdigit()])
+                return 0
+            if op == "remove":
+                return remove_lines(notice, [i for i in form.getlist("line") if i.isdigit()])
+            model = {"worker": Worker, "loan": Loan}.get(notice.source, Assistance)
+            if op == "add":
+                ids = [int(i) for i in form.getlist("record") if i.isdigit()]
+                records = db.session.scalars(select(model).where(model.id.in_(ids))).all()
             else:
-                model = {"worker": Worker, "loan": Loan}.get(notice.source, Assistance)
-                if op == "add":
-                    ids = [int(i) for i in form.getlist("record") if i.isdigit()]
-                    records = db.session.scalars(select(model).where(model.id.in_(ids))).all()
-                else:
-                    records = db.session.scalars(candidates(notice, **_filters(form))).all()
-                done = add_lines(notice, records)
-            db.session.commit()
-            flash(str(OP_DONE[op]) % {"n": done}, "success")
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            if not self.handle_view_exception(exc):
-                raise
+                records = db.session.scalars(candidates(notice, **_filters(form))).all()
+            return add_lines(notice, records)
+
+        self.run_rule(change, lambda n: str(OP_DONE[op]) % {"n": n})
         return redirect(request.full_path)

@@ -5,25 +5,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import BooleanField
 
-from models.notice_rules import open_objection_counts
 from models.objection_rules import handle
+from models.permissions import allows
 from views.base import SecuredModelView
 
 
 def objections_readable() -> bool:
-    """Tell whether the current user's role may read objections (the registry decides)."""
-    from portal.registry import by_endpoint
-
-    record_type = by_endpoint().get("objection")
-    return bool(record_type and current_user.is_authenticated
-                and record_type.allows(current_user.role, "R"))
-
-
-def open_objections_for(notice_id: int) -> int | None:
-    """Return the open objections of a notice for staff who may read them, else None."""
-    if not objections_readable():
-        return None
-    return open_objection_counts([notice_id]).get(notice_id, 0)
+    """Tell whether the current user's role may read objections."""
+    return current_user.is_authenticated and allows(current_user, "objection", "R")
 
 
 def _short(view, context, model, name):

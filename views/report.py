@@ -10,12 +10,14 @@ from flask_login import current_user
 
 from models import db
 from models.base import today
+from models.display import money
+from models.permissions import allows
 from models.report import report_years, year_figures
 from models.report_tables import report_sections
 from portal.audit import log_event
 from portal.excel.export import XLSX
 from portal.report_xlsx import report_filename, write_report
-from views.base import money
+from views.access import requires
 
 
 def show(value) -> str:
@@ -26,17 +28,17 @@ def show(value) -> str:
 
 
 class ReportView(BaseView):
-    """Year-end statistics: read by the roles below, 403 and no menu item for the others."""
-
-    roles = ("admin", "manager")
+    """Year-end statistics: roles with R on "report" read it, X downloads it (permissions);
+    the others get 403 and no menu item. Every route is marked with its verb."""
 
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated and current_user.role in self.roles
+        return current_user.is_authenticated and allows(current_user, "report", "R")
 
     def _handle_view(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
-        if not self.is_accessible():
+        verb = getattr(getattr(self, name, None), "required_verb", None)
+        if verb is None or not allows(current_user, "report", verb):
             abort(403)
         return None
 
@@ -47,6 +49,7 @@ class ReportView(BaseView):
         return year
 
     @expose("/")
+    @requires("R")
     def index(self):
         year = self._year()
         figures = year_figures(year)
@@ -54,6 +57,7 @@ class ReportView(BaseView):
                            figures=figures, sections=report_sections(figures), show=show)
 
     @expose("/xlsx/")
+    @requires("X")
     def xlsx(self):
         year = self._year()
         # Spooled: a workbook of a few sheets stays in memory; send_file closes it.

@@ -1,21 +1,19 @@
 """Stocktakes: start, count on one keyboard-friendly page, confirm into adjustments."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from models import db
-from models.base import DomainError
 from models.choices import ITEM_CATEGORIES
 from models.stocktake_rules import (
     CONSTRAINT_MESSAGES,
+    GUARDS,
     confirm_stocktake,
+    parse_counts,
     record_counts,
     start_stocktake,
 )
@@ -43,25 +41,16 @@ class StocktakeView(SecuredModelView):
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-list-ol", ".sheet_view", title=_l("Count sheet"))]
     constraint_messages = CONSTRAINT_MESSAGES
+    guards = GUARDS
 
     def create_model(self, form):
         """Open the count through the rules: one line per item with its book figure."""
-        try:
-            stocktake = start_stocktake(current_user, form.category.data or None,
-                                        form.note.data or "")
-            db.session.commit()
-        except (DomainError, IntegrityError) as exc:
-            db.session.rollback()
-            self.handle_view_exception(exc)
-            return False
-        return stocktake
+        ok, stocktake = self.run_rule(lambda: start_stocktake(
+            current_user, form.category.data or None, form.note.data or ""))
+        return stocktake if ok else False
 
     def get_save_return_url(self, model, is_created=False):
         return url_for(".sheet_view", id=model.id)
-
-    def on_model_delete(self, model):
-        if model.state != "open":
-            raise DomainError(_("A confirmed stocktake stays on record."))
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
@@ -84,25 +73,12 @@ class StocktakeView(SecuredModelView):
         if not self.allows("U"):
             abort(403)
         user = current_user._get_current_object()
-        try:
-            counts = {}
-            for line in record.lines:
-                raw = request.form.get(f"counted-{line.id}")
-                if raw is not None:
-                    counts[line.id] = int(raw) if raw.strip() else None
-            changed = record_counts(record, counts, user)
-            db.session.commit()  # the counts are kept even when confirming is refused
-            if confirm:
-                adjusted = confirm_stocktake(record, user)
-                db.session.commit()
-                flash(_("Stocktake %(no)s confirmed: %(n)d adjustment(s) posted.",
-                        no=record.number, n=adjusted), "success")
-            else:
-                flash(_("%(n)d count(s) saved.", n=changed), "success")
-        except ValueError:
-            db.session.rollback()
-            flash(_("Counted quantities are whole numbers, zero or more."), "error")
-        except (DomainError, IntegrityError, StaleDataError) as exc:
-            db.session.rollback()
-            self.handle_view_exception(exc)
+        # The counts are committed first: they are kept even when confirming is refused.
+        saved, _changed = self.run_rule(
+            lambda: record_counts(record, parse_counts(record, request.form), user),
+            None if confirm else (lambda n: _("%(n)d count(s) saved.", n=n)))
+        if saved and confirm:
+            self.run_rule(lambda: confirm_stocktake(record, user),
+                          lambda n: _("Stocktake %(no)s confirmed: %(n)d adjustment(s) posted.",
+                                      no=record.number, n=n))
         return redirect(url_for(".sheet_view", id=record.id))

@@ -7,7 +7,7 @@ from sqlalchemy import case, func, select
 from models import Instalment, Loan, Worker
 from models.base import today
 from models.choices import ARREARS_BUCKETS
-from models.loan_rules import oldest_unpaid_due
+from models.loan_queries import oldest_unpaid_due
 from models.loan_schedule import bucket
 from portal.excel.spec import Column, Spec, columns_of
 

@@ -1,0 +1,79 @@
+"""Who may do what: the one role matrix that views, routes and domain rules all read.
+
+Verbs: C create, R read, U update, D delete, A approve (also publish, pay, reverse, write
+off, void: every step that needs a second person's authority), X export (DESIGN.md).
+To change who approves loans, edit the ``"loan"`` line below: the loan rules, the loan
+views, the workflow page's buttons and the access tests all follow it.
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from models.base import DomainError
+
+ROLES = ("admin", "staff", "clerk", "manager")
+VERBS = "CRUDAX"
+
+PERMISSIONS: dict[str, dict[str, str]] = {
+    "worker": {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"},
+    "familymember": {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"},
+    "assistance": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
+    "fund": {"admin": "CRUDX", "staff": "R", "clerk": "R", "manager": "RX"},
+    # Ledger rows are only ever added: nobody edits or deletes them.
+    "fundentry": {"admin": "CRX", "staff": "R", "clerk": "R", "manager": "RX"},
+    # Stock movements, card entries and redemptions are never edited or deleted: mistakes
+    # are reversed or voided (C), so nobody has U or D on them.
+    "donation": {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"},
+    "item": {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"},
+    "stocklot": {"admin": "RX", "staff": "R", "clerk": "R", "manager": "RX"},
+    "stockmovement": {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"},
+    "stocktake": {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"},
+    "counter": {"admin": "CR", "clerk": "CR"},
+    "lovecard": {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"},
+    "cardentry": {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"},
+    "redemption": {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"},
+    "trainingclass": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "enrolment": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "loan": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
+    # Repayments are ledger rows: no U/D for anyone; A reverses a wrong one.
+    "repayment": {"admin": "CRAX", "staff": "CR", "manager": "RAX"},
+    # Staff draft, managers publish and withdraw (A); what was published never changes.
+    "notice": {"admin": "CRUDA", "staff": "CRU", "manager": "RA"},
+    # Answering an objection is U.
+    "objection": {"admin": "RU", "staff": "RU", "manager": "R"},
+    "user": {"admin": "CRUD"},
+    "auditlog": {"admin": "R", "manager": "R"},
+    "setting": {"admin": "RU"},
+    "report": {"admin": "RX", "manager": "RX"},
+}
+
+# Roles that read a record type only as a lookup, with ID and bank-card numbers masked
+# (DESIGN.md: workers, clerk "R (lookup; ID number masked)").
+MASKED_IDENTITY: dict[str, tuple[str, ...]] = {"worker": ("clerk",), "familymember": ("clerk",)}
+
+
+def role_of(who) -> str | None:
+    """Return the role of a user (or pass a role name through)."""
+    return who if isinstance(who, str) or who is None else getattr(who, "role", None)
+
+
+def allows(who, endpoint: str, verb: str) -> bool:
+    """Tell whether ``who`` (a user or a role) may do ``verb`` on ``endpoint``."""
+    role = role_of(who)
+    return bool(role) and verb in PERMISSIONS.get(endpoint, {}).get(role, "")
+
+
+def require(user, endpoint: str, verb: str, message: str | None = None) -> None:
+    """Refuse with ``message`` unless ``user`` may do ``verb`` on ``endpoint``."""
+    if not allows(user, endpoint, verb):
+        raise DomainError(message or _("Your role may not do this."))
+
+
+def sees_masked_identity(who, endpoint: str) -> bool:
+    """Tell whether ``who`` sees ``endpoint``'s ID numbers masked."""
+    return role_of(who) in MASKED_IDENTITY.get(endpoint, ())
+
+
+def roles_allowed(endpoint: str, verb: str) -> tuple[str, ...]:
+    """Return the roles that may do ``verb`` on ``endpoint``."""
+    return tuple(role for role in ROLES if allows(role, endpoint, verb))
