@@ -15,7 +15,7 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure an instance of the portal."""
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    portal_config.private_folder(app.instance_path)
     app.config.from_mapping(portal_config.from_environment(app.instance_path))
     if config:
         app.config.update(config)
@@ -23,13 +23,14 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = portal_config.instance_secret(app.instance_path)
 
     import models.listeners
-    from portal import audit, auth, database, i18n
+    from portal import audit, auth, database, i18n, safety
 
     db.init_app(app)
     database.init_app(app)
     models.listeners.init_app(app)
     audit.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    safety.init_app(app)  # before CSRF, whose check reads the form
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=str(i18n.TRANSLATIONS))

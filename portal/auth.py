@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired
 from models import AuditLog, User, db
 from models.base import utcnow
 from portal.audit import log_event
+from portal.safety import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -43,9 +44,7 @@ def locked_until(username: str) -> dt.datetime | None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("admin.index")
+    return safe_next(target, url_for("admin.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

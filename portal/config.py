@@ -6,13 +6,33 @@ import secrets
 from pathlib import Path
 
 
+def private_folder(path: str | Path) -> Path:
+    """Make ``path`` (the instance folder: database, key, uploads) readable by us only."""
+    path = Path(path)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
 def instance_secret(instance_path: str) -> str:
-    """Return the secret key stored in ``instance/``, making one the first time."""
-    path = Path(instance_path) / "secret_key"
+    """Return the secret key stored in ``instance/``, making one the first time.
+
+    Two server processes starting at once on a fresh install must end with one key: each
+    writes its candidate to a file of its own and links it into place, which succeeds
+    for one of them only; both then read the key that won.
+    """
+    path = private_folder(instance_path) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        candidate = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass  # another process won; use its key
+        finally:
+            candidate.unlink()
     return path.read_text().strip()
 
 
@@ -31,6 +51,10 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning must still submit
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
+        # Largest request body read (an import upload fits); public forms get far less.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 2**20)),
+        # Where the public reaches /notices/ (links and QR codes); never the Host header.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         # Previewed but never confirmed import files are deleted after this many hours.
         "IMPORT_UPLOAD_HOURS": float(os.environ.get("IMPORT_UPLOAD_HOURS", 24)),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",

@@ -20,6 +20,13 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=403, message=_(
             "Your role may not open this page or do this.")), 403
 
+    @app.errorhandler(413)
+    def too_large(exc):
+        return render_template("error.html", code=413, message=_(
+            "What was sent is too large. Import files may be at most %(mb)d MB; forms "
+            "on public pages take only short text.",
+            mb=(app.config.get("MAX_CONTENT_LENGTH") or 0) // 2**20)), 413
+
     @app.errorhandler(404)
     def not_found(exc):
         return render_template("error.html", code=404, message=_(

@@ -30,6 +30,7 @@ from models.objection_rules import (
     open_objections_for,
 )
 from models.richtext import sanitize_html
+from portal.safety import public_url
 
 bp = Blueprint("public", __name__, url_prefix="/notices", static_folder="static",
                static_url_path="/static", cli_group=None)
@@ -71,10 +72,10 @@ def qr_svg(url: str) -> Markup:
 
 def _render_notice(notice, form: ObjectionForm, status: int = 200):
     day = today()
-    url = url_for("public.notice", notice_id=notice.id, _external=True)
+    url = public_url("public.notice", notice_id=notice.id)
     lines = notice.lines if notice.kind == "batch" else []
     return render_template(
-        "public/notice.html", notice=notice, form=form, url=url, qr=qr_svg(url),
+        "public/notice.html", notice=notice, form=form, url=url, qr=qr_svg(url) if url else None,
         title=mask_text(notice.title), body=safe_text(notice.body), lines=lines,
         total=sum((line.amount for line in lines if line.amount is not None), 0),
         running=notice.status_on(day) == "published", open_count=open_objections_for(

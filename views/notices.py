@@ -39,6 +39,7 @@ from models.notice_rules import (
     withdraw,
 )
 from models.richtext import sanitize_html
+from portal.safety import public_url
 from views.base import SecuredModelView, money, requires
 from views.objections import objections_readable
 
@@ -160,7 +161,8 @@ class NoticeView(SecuredModelView):
             filters=filters, lines=[(line, line_values(line) if line.frozen_at is None else
                                      line) for line in notice.lines],
             body=Markup(mask_text(sanitize_html(notice.body))),
-            public_url=(url_for("public.notice", notice_id=notice.id, _external=True)
+            public_url=((public_url("public.notice", notice_id=notice.id)
+                         or url_for("public.notice", notice_id=notice.id))
                         if public_notice(notice.id) else None),
             period=default_period(), can=lambda op: self.allows(OPS[op]),
             objections=notice.objections if objections_readable() else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
 import tempfile
 from dataclasses import replace
 from urllib.parse import quote
@@ -18,6 +19,9 @@ from portal.excel.xlsx import Workbook, is_risky
 
 CHUNK = 2000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Digit strings Excel would turn into a number in scientific notation (12 digits or more).
+LONG_NUMBER = re.compile(r"[0-9]{12,}[Xx]?")
 
 
 def list_query(view, ids: list | None = None):
@@ -118,6 +122,10 @@ def _csv_value(value):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, str) and is_risky(value):
         return "'" + value  # Excel shows a leading apostrophe as "this is text"
+    if isinstance(value, str) and LONG_NUMBER.fullmatch(value):
+        # Excel reads a bare 18-digit ID or 19-digit card as a number (3.70102E+17, the
+        # last digits lost); a leading tab keeps it text and runs nothing.
+        return "\t" + value
     return value
 
 

@@ -1,0 +1,53 @@
+"""Small guards at the edge of every request: where a redirect may go, how big a request
+may be, and the public address links and QR codes are built on."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, url_for
+
+# Public forms (the login, objections) carry a few short fields: anything larger is not
+# a person typing, and is refused before it is read.
+PUBLIC_FORM_BYTES = 64 * 1024
+PUBLIC_ENDPOINTS = ("auth.", "public.")
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path on this site, else ``default``.
+
+    Browsers drop tabs and newlines inside URLs and read a backslash as a slash, so
+    "/\\t/evil.example" or "/\\\\evil.example" lead off-site although they start with one
+    "/": any control character, space or backslash sends the user to ``default``.
+    """
+    if not target or any(ch in target for ch in "\\ ") or any(
+            ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def public_url(endpoint: str, **values) -> str | None:
+    """Return the absolute public URL of ``endpoint`` on ``PUBLIC_BASE_URL``.
+
+    The request's Host header is the client's to choose, so it is trusted only in
+    development and tests; elsewhere, without the setting, there is no absolute URL.
+    """
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    if current_app.debug or current_app.testing:
+        return url_for(endpoint, _external=True, **values)
+    return None
+
+
+def _limit_public_forms() -> None:
+    if (request.endpoint or "").startswith(PUBLIC_ENDPOINTS):
+        request.max_content_length = min(
+            PUBLIC_FORM_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or PUBLIC_FORM_BYTES)
+
+
+def init_app(app: Flask) -> None:
+    """Limit the size of requests to public pages more tightly than the admin's."""
+    app.before_request(_limit_public_forms)
