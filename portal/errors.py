@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
 
 
 def init_app(app: Flask) -> None:
@@ -14,6 +15,14 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=400, message=_(
             "The form has expired or did not come from this site. Go back, reload the "
             "page and try again.")), 400
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        # Our own refusals carry a translated description; werkzeug's default is English.
+        own = exc.description and exc.description != BadRequest.description
+        message = exc.description if own else _(
+            "The request could not be understood. Go back and try again.")
+        return render_template("error.html", code=400, message=message), 400
 
     @app.errorhandler(403)
     def forbidden(exc):

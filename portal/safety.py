@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, abort, current_app, request, url_for
+from flask_babel import gettext as _
 
 # Public forms (the login, objections) carry a few short fields: anything larger is not
 # a person typing, and is refused before it is read.
 PUBLIC_FORM_BYTES = 64 * 1024
 PUBLIC_ENDPOINTS = ("auth.", "public.")
+# (jQuery's cache-buster "_" is not one of them: the worker pickers send it.)
+URL_FOR_ARGUMENTS = ("export_type", "endpoint", "values", "_external", "_anchor", "_method",
+                     "_scheme")
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -48,6 +52,22 @@ def _limit_public_forms() -> None:
             PUBLIC_FORM_BYTES, current_app.config.get("MAX_CONTENT_LENGTH") or PUBLIC_FORM_BYTES)
 
 
+def _refuse_nul() -> None:
+    # PostgreSQL cannot store or compare text holding NUL: refuse it before any query.
+    values = [request.path, *request.args.values()]
+    if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data"):
+        values += [v for v in request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description=_("The request holds a NUL character, which no field "
+                                 "may contain."))
+    # Flask-Admin passes the query string on to url_for when it builds links: a query
+    # argument named like one of url_for's own would break the page or the link.
+    if any(key in URL_FOR_ARGUMENTS for key in request.args):
+        abort(400, description=_("The address holds an argument this page does not take."))
+
+
 def init_app(app: Flask) -> None:
-    """Limit the size of requests to public pages more tightly than the admin's."""
+    """Limit the size of public requests and refuse NUL characters in any request."""
     app.before_request(_limit_public_forms)
+    app.before_request(_refuse_nul)

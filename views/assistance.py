@@ -1,7 +1,7 @@
 """Assistance records: the application form, the workflow page, bulk steps and printing."""
 from __future__ import annotations
 
-from flask import flash, redirect, request
+from flask import flash
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -97,9 +97,7 @@ class AssistanceView(WorkflowPage, SecuredModelView):
     @expose("/print/")
     @requires("R")
     def print_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
+        record = self.requested_record()
         return self.render("admin/assistance_print.html", record=record,
                            kinds=ASSISTANCE_KINDS, money=money)
 

@@ -27,6 +27,7 @@ from views.imports import ExcelImportMixin
 
 # Flask-Admin's exposed methods and the verb each one needs.
 REFUSALS = (DomainError, IntegrityError, StaleDataError)
+MAX_PAGE, MAX_PAGE_SIZE = 10**6, 1000
 
 VIEW_VERBS = {
     "index_view": "R", "details_view": "R", "ajax_lookup": "R",
@@ -153,6 +154,38 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
 
     def is_action_allowed(self, name: str) -> bool:
         return self.allows(self.action_verb(name)) and super().is_action_allowed(name)
+
+    # --- what the URL asks for ------------------------------------------------------
+    def _get_list_extra_args(self):
+        # A page number is an offset in SQL: far out of range it fails there (bigint).
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        args.page_size = min(max(args.page_size or 0, 0), MAX_PAGE_SIZE)
+        return args
+
+    def get_one(self, id):
+        """Return the record with primary key ``id``, or None for an id that cannot be one.
+
+        PostgreSQL refuses to compare an integer key with "abc" or an out-of-range number
+        (an error page); such an id simply names no record.
+        """
+        key = inspect(self.model).primary_key
+        if len(key) != 1:
+            return super().get_one(id)
+        try:
+            value = key[0].type.python_type(id)
+        except (TypeError, ValueError):
+            return None
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            return None
+        return db.session.get(self.model, value)
+
+    def requested_record(self):
+        """Return the record the request's ``id`` names, or answer 404 in Chinese."""
+        record = self.get_one(request.args.get("id", ""))
+        if record is None:
+            abort(404)
+        return record
 
     # --- actions ------------------------------------------------------------------
     def coerce_ids(self, ids) -> list:

@@ -157,9 +157,7 @@ class RedemptionView(SecuredModelView):
     @expose("/void/", methods=("GET", "POST"))
     @requires("C")
     def void_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
+        record = self.requested_record()
         if request.method == "POST":
             ok, _done = self.run_rule(
                 lambda: void_redemption(record, current_user._get_current_object(),

@@ -125,9 +125,7 @@ class DonationView(SecuredModelView):
     @expose("/page/", methods=("GET", "POST"))
     @requires("R")
     def page_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
+        record = self.requested_record()
         if request.method == "POST":
             return self._step(record, request.form.get("step", ""))
         return self.render("admin/donation_page.html", record=record, money=money,
@@ -151,9 +149,7 @@ class DonationView(SecuredModelView):
     @expose("/receipt/")
     @requires("R")
     def receipt_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
+        record = self.requested_record()
         if record.state == "draft":
             flash(_("Record the donation first; the receipt number is given then."), "error")
             return redirect(url_for(".page_view", id=record.id))

@@ -161,9 +161,7 @@ class StockMovementView(StockListsMixin, SecuredModelView):
     @expose("/reverse/", methods=("GET", "POST"))
     @requires("C")
     def reverse_view(self):
-        movement = self.get_one(request.args.get("id", ""))
-        if movement is None:
-            return redirect(self.get_url(".index_view"))
+        movement = self.requested_record()
         if request.method == "POST":
             ok, _done = self.run_rule(
                 lambda: reverse_movement(movement, current_user, request.form.get("note", "")),

@@ -98,9 +98,7 @@ class LoveCardView(SecuredModelView):
     @expose("/card/", methods=("GET", "POST"))
     @requires("R")
     def card_view(self):
-        card = self.get_one(request.args.get("id", ""))
-        if card is None:
-            return redirect(self.get_url(".index_view"))
+        card = self.requested_record()
         if request.method == "POST":
             return self._step(card, request.form.get("step", ""))
         entries = db.session.scalars(select(CardEntry).where(CardEntry.card_id == card.id)
@@ -201,9 +199,7 @@ class CardEntryView(SecuredModelView):
     @requires("C")
     def reverse_view(self):
         """Confirm and post the reversal of a mistaken top-up, with its reason."""
-        entry = self.get_one(request.args.get("id", ""))
-        if entry is None:
-            return redirect(self.get_url(".index_view"))
+        entry = self.requested_record()
         if request.method == "POST":
             ok, _done = self.run_rule(
                 lambda: reverse_top_up(entry, current_user._get_current_object(),

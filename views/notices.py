@@ -133,9 +133,7 @@ class NoticeView(SecuredModelView):
     @expose("/manage/", methods=("GET", "POST"))
     @requires("R")
     def manage_view(self):
-        notice = self.get_one(request.args.get("id", ""))
-        if notice is None:
-            return redirect(self.get_url(".index_view"))
+        notice = self.requested_record()
         if request.method == "POST":
             return self._change(notice, request.form.get("op", ""))
         if close_ended():

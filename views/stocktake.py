@@ -61,9 +61,7 @@ class StocktakeView(SecuredModelView):
     @requires("R")
     def sheet_view(self):
         """The count sheet: book against counted per item; saving and confirming need U."""
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
+        record = self.requested_record()
         if request.method == "POST":
             return self._save(record, confirm=request.form.get("step") == "confirm")
         return self.render("admin/stocktake_count.html", record=record,

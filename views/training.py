@@ -1,7 +1,7 @@
 """Training classes with their roster and results, and the enrolments of workers on file."""
 from __future__ import annotations
 
-from flask import redirect, request
+from flask import request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -97,9 +97,7 @@ class TrainingClassView(SecuredModelView):
     @expose("/roster/")
     @requires("R")
     def roster_view(self):
-        klass = self.get_one(request.args.get("id", ""))
-        if klass is None:
-            return redirect(self.get_url(".index_view"))
+        klass = self.requested_record()
         enrolments = db.session.scalars(
             select(Enrolment).where(Enrolment.class_id == klass.id)
             .options(selectinload(Enrolment.worker)).order_by(Enrolment.id)).all()

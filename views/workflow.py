@@ -29,9 +29,7 @@ class WorkflowPage:
     @expose("/step/", methods=("GET", "POST"))
     @requires("R")
     def step_view(self):
-        record = self.get_one(request.args.get("id", ""))
-        if record is None:
-            return redirect(self.get_url(".index_view"))
+        record = self.requested_record()
         if request.method == "POST":
             return self.take_step(record, request.form.get("step", ""))
         user = current_user._get_current_object()
