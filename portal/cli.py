@@ -60,10 +60,8 @@ def create_user_command(name, role, password):
     click.echo(_("User %(name)s saved with role %(role)s.", name=name, role=ROLES[role]))
 
 
-@click.command("verify")
-@with_appcontext
-def verify_command():
-    """Recompute every balance from its ledger and report any difference."""
+def report_differences() -> bool:
+    """Recompute every balance from its ledger, print each difference; tell if all agree."""
     from models.inventory_rules import stock_differences
     from models.ledger import ledger_differences
     from models.loan_queries import loan_differences
@@ -81,8 +79,52 @@ def verify_command():
         click.echo(_("%(what)s: shown %(shown)s, ledger %(ledger)s", what=what, shown=shown,
                      ledger=ledger), err=True)
     if differences or others:
-        raise SystemExit(1)
+        return False
     click.echo(_("All balances agree with their ledgers."))
+    return True
+
+
+@click.command("verify")
+@with_appcontext
+def verify_command():
+    """Recompute every balance from its ledger and report any difference."""
+    if not report_differences():
+        raise SystemExit(1)
+
+
+@click.command("backup")
+@click.argument("target", metavar="FILE", type=click.Path())
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@with_appcontext
+def backup_command(target, force):
+    """Copy the whole database to FILE, safely while the portal serves."""
+    from portal.backup import BackupError, backup
+
+    try:
+        size = backup(target, force=force)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    click.echo(_("Database backed up to %(file)s (%(size)s MB).", file=target,
+                 size=f"{size / 1048576:,.1f}"))
+
+
+@click.command("restore")
+@click.argument("source", metavar="FILE", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(source, force):
+    """Replace the database with the backup in FILE, then check every balance."""
+    from portal.backup import BackupError, restore
+
+    try:
+        restore(source, force=force)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    click.echo(_("Database restored from %(file)s.", file=source))
+    if not report_differences():
+        raise SystemExit(1)
 
 
 @click.command("serve")
@@ -108,7 +150,7 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(report_command)
     for command in (init_db_command, seed_command, create_user_command, verify_command,
-                    serve_command):
+                    backup_command, restore_command, serve_command):
         app.cli.add_command(command)
 
 
