@@ -11,6 +11,7 @@ from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import DomainError, db, today, utcnow
 from models.guards import Guards, unless
+from models.masking import identity_numbers
 from models.notice import Notice, NoticeLine, Objection
 from models.notice_lines import check_lines, line_values, require_draft
 from models.permissions import require
@@ -21,6 +22,11 @@ from models.settings import get_setting
 RECENT_DAYS = 90
 # Fields that say what was published: fixed once a notice leaves the draft state.
 PUBLISHED_FIELDS = ("kind", "source", "title", "body", "starts_on", "ends_on")
+
+# What publishing calls a number the public must not see (models.masking finds them).
+NUMBER_KINDS = {"id": _l("ID number"), "card": _l("bank card number"),
+                "mobile": _l("mobile phone number"), "long": _l("long run of digits")}
+NUMBERS_SHOWN = 3
 
 CONSTRAINT_MESSAGES = {
     "uq_notice_line_assistance": lambda: _("This record is already on the notice."),
@@ -78,6 +84,7 @@ def publish(notice: Notice, user, starts_on: dt.date | None = None,
     if ends_on < starts_on:
         raise DomainError(_("The notice period must end on or after its first day."))
     notice.body = sanitize_html(notice.body)
+    _refuse_personal_numbers(notice)
     if notice.kind == "batch":
         check_lines(notice)
         now = utcnow()
@@ -89,6 +96,22 @@ def publish(notice: Notice, user, starts_on: dt.date | None = None,
         raise DomainError(_("A free notice needs its text."))
     notice.starts_on, notice.ends_on = starts_on, ends_on
     notice.state, notice.published_by_id, notice.published_at = "published", user.id, utcnow()
+
+
+def _refuse_personal_numbers(notice: Notice) -> None:
+    """Refuse a title or text holding an ID, bank card or mobile number, saying where."""
+    found = [_("%(kind)s in %(where)s: %(excerpt)s", kind=NUMBER_KINDS[number.kind],
+               where=where, excerpt=number.excerpt)
+             for where, text in ((_("the title"), notice.title), (_("the text"), notice.body))
+             for number in identity_numbers(text)]
+    if found:
+        listed = _("; ").join(found[:NUMBERS_SHOWN])
+        if len(found) > NUMBERS_SHOWN:
+            listed += _(" (%(n)d in all)", n=len(found))
+        raise DomainError(_("This notice cannot be published: a public notice must not show "
+                            "ID, bank card or mobile phone numbers, and it holds %(found)s. "
+                            "Remove them, or write them masked (like 138****8000), then "
+                            "publish.", found=listed))
 
 
 def withdraw(notice: Notice, user, reason: str) -> None:
