@@ -5,6 +5,7 @@ import io
 import re
 import threading
 import zipfile
+import zlib
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -77,6 +78,17 @@ def open_workbook(data: bytes) -> Workbook:
                             "unencrypted .xlsx workbook and try again."))
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise FileRefused(_("This is not an Excel .xlsx file."))
+    try:
+        return _open_checked(data, max_bytes)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+        # A forged size or checksum ("Bad CRC-32"), a truncated member, an unknown
+        # compression method or an encrypted member: the file is not what it says.
+        raise FileRefused(_("The file is damaged or altered (its contents do not match "
+                            "their checksums); save it again in Excel and try again.")
+                          ) from None
+
+
+def _open_checked(data: bytes, max_bytes: int) -> Workbook:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = archive.namelist()
         if "xl/workbook.xml" not in names:
@@ -86,6 +98,8 @@ def open_workbook(data: bytes) -> Workbook:
             if info.file_size > budget or (
                     info.compress_size and info.file_size / info.compress_size > MAX_RATIO):
                 raise FileRefused(_("The file unpacks to an implausible size and was refused."))
+            if info.filename.endswith((".xml", ".rels")):
+                _refuse_doctype(archive, info.filename)
         try:
             book = Workbook(CalamineWorkbook.from_filelike(io.BytesIO(data)))
         except Exception:  # noqa: BLE001 — calamine raises its own error types
@@ -96,6 +110,19 @@ def open_workbook(data: bytes) -> Workbook:
     if book is None:
         raise FileRefused(_("The workbook could not be read; save it again in Excel."))
     return book
+
+
+def _refuse_doctype(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse an XML part that declares a DOCTYPE or entities (Excel never writes one).
+
+    Entities are the stuff of "billion laughs" and external-entity attacks; a DOCTYPE
+    can only come before the root element, so the start of the part tells.
+    """
+    with archive.open(name) as stream:
+        head = stream.read(8192)
+    if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
+        raise FileRefused(_("The file contains XML declarations Excel never writes "
+                            "(DOCTYPE or ENTITY) and was refused."))
 
 
 def _scan_sheet(archive: zipfile.ZipFile, name: str) -> None:
@@ -126,12 +153,16 @@ def read_sheet(book: Workbook, spec: Spec, first: bool):
     is looked up by its title and is optional (None when absent).
     """
     title = str(spec.title)
-    if title in book.sheet_names:
-        sheet = book.get_sheet_by_name(title)
-    elif first:
-        sheet = book.get_sheet_by_index(0)
-    else:
-        return None
+    try:
+        if title in book.sheet_names:
+            sheet = book.get_sheet_by_name(title)
+        elif first:
+            sheet = book.get_sheet_by_index(0)
+        else:
+            return None
+    except Exception:  # noqa: BLE001 — calamine raises its own error types
+        raise FileRefused(_("The workbook could not be read; save it again in Excel.")
+                          ) from None
     if sheet.merged_cell_ranges:
         raise FileRefused(_("The file contains merged cells. Unmerge them and fill every "
                             "cell, then import again."))
