@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install catalogs db demo serve clean bench
+.PHONY: run test fuzz install catalogs db demo serve clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: demo
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 $(PYTEST_ARGS)
+
+# The fuzz tests with many more examples (make test runs a bounded profile of 8).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} FUZZ_SEED=1 $(BIN)/pytest -q -n auto tests/test_fuzz.py
 
 # Excel speed and memory against Flask-Admin's own export (bench/excel.py; ~3 min,
 # BENCH_ARGS=--million adds the 1,000,000-row export).

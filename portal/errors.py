@@ -4,7 +4,16 @@ from __future__ import annotations
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
+
+from models import db
+
+
+def bad_value_message() -> str:
+    """Return the message for a value the database refused as out of range or mistyped."""
+    return _("A value is out of range or not of the right kind (a number, a date, a "
+             "choice from the list). Go back and correct it.")
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +32,13 @@ def init_app(app: Flask) -> None:
         message = exc.description if own else _(
             "The request could not be understood. Go back and try again.")
         return render_template("error.html", code=400, message=message), 400
+
+    @app.errorhandler(DataError)
+    def bad_value(exc):
+        # The database refused a typed-in value (a number out of range, text where a
+        # number goes): the input was wrong, not the portal. Nothing was written.
+        db.session.rollback()
+        return render_template("error.html", code=400, message=bad_value_message()), 400
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -15,14 +15,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import JSON, inspect, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import DomainError
 from models.base import db
 from models.display import local_time, money  # noqa: F401  (re-exported for the views)
+from portal.errors import bad_value_message
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
+from views.identity import IdentityColumns
 from views.imports import ExcelImportMixin
 
 # Flask-Admin's exposed methods and the verb each one needs.
@@ -81,7 +83,7 @@ class InlineModel(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
+class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, ModelView):
     """A model view whose every URL asks the registry whether the user's role may do it."""
 
     record_type = None          # set by the registry when the view is made
@@ -116,8 +118,12 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
         return current_user.role if current_user.is_authenticated else None
 
     def allows(self, verb: str) -> bool:
-        """Tell whether the current user's role may do ``verb`` here."""
-        return self.record_type is not None and self.record_type.allows(self.role, verb)
+        """Tell whether the current user's role may do ``verb`` here.
+
+        A role that sees this view's ID numbers masked may not export them.
+        """
+        return (self.record_type is not None and self.record_type.allows(self.role, verb)
+                and not (verb == "X" and self.masks_identity()))
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and self.allows("R")
@@ -267,6 +273,9 @@ class SecuredModelView(ExcelImportMixin, ExcelExportMixin, ModelView):
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, REFUSALS):
             flash(self.refusal_message(exc), "error")
+            return True
+        if isinstance(exc, DataError):
+            flash(bad_value_message(), "error")
             return True
         return super().handle_view_exception(exc)
 
