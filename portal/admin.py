@@ -11,6 +11,7 @@ from models import db
 from portal.i18n import TRANSLATIONS
 from portal.registry import record_types
 from views.dashboard import dashboard
+from views.report import ReportView
 
 
 class HomeView(AdminIndexView):
@@ -38,7 +39,5 @@ def init_admin(app: Flask) -> Admin:
     )
     for record_type in record_types():
         admin.add_view(record_type.make_view(db))
-    from views.report import ReportView
-
     admin.add_view(ReportView(name=_l("Year-end statistics"), endpoint="report"))
     return admin
