@@ -7,6 +7,8 @@ views, the workflow page's buttons and the access tests all follow it.
 """
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 
 from models.base import DomainError
@@ -48,8 +50,13 @@ PERMISSIONS: dict[str, dict[str, str]] = {
 }
 
 # Roles that read a record type only as a lookup, with ID and bank-card numbers masked
-# (DESIGN.md: workers, clerk "R (lookup; ID number masked)").
+# (DESIGN.md: workers, clerk "R (lookup; ID number masked)"). They see no birth date
+# either, and cannot search, filter, sort, look up or export by the hidden digits
+# (views.identity, for every view that shows or searches these numbers).
 MASKED_IDENTITY: dict[str, tuple[str, ...]] = {"worker": ("clerk",), "familymember": ("clerk",)}
+# Such a role may search those numbers only by what the mask shows: the last 4 characters.
+VISIBLE_TAIL = 4
+NUMBER_TAIL = re.compile(r"[0-9]{3,18}[0-9Xx]")  # 4 to 19 characters: ID or bank-card tail
 
 
 def role_of(who) -> str | None:
@@ -72,6 +79,19 @@ def require(user, endpoint: str, verb: str, message: str | None = None) -> None:
 def sees_masked_identity(who, endpoint: str) -> bool:
     """Tell whether ``who`` sees ``endpoint``'s ID numbers masked."""
     return role_of(who) in MASKED_IDENTITY.get(endpoint, ())
+
+
+def masked_number_pattern(term: str) -> str | None:
+    """Return the LIKE pattern by which a role that sees numbers masked may match ``term``.
+
+    The term is a suffix, but only its last 4 characters are compared, the ones the mask
+    shows (110***********1234); each one before them stands for a hidden digit and
+    matches any. Comparing those would let the user test guesses of the hidden digits, one
+    search at a time, and rebuild the number. None when ``term`` is no number tail.
+    """
+    if not NUMBER_TAIL.fullmatch(term or ""):
+        return None
+    return "%" + "_" * (len(term) - VISIBLE_TAIL) + term[-VISIBLE_TAIL:].upper()
 
 
 def roles_allowed(endpoint: str, verb: str) -> tuple[str, ...]:

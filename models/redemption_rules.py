@@ -16,6 +16,7 @@ from models.ledger import money
 from models.lovecard import LoveCard
 from models.lovecard_rules import check_holder, post_points
 from models.numbering import document_no
+from models.permissions import masked_number_pattern
 from models.redemption import Redemption, RedemptionLine
 from models.worker import Worker
 
@@ -29,10 +30,15 @@ CONSTRAINT_MESSAGES = {
 }
 
 
-def find_holders(text: str, limit: int = 10) -> list[LoveCard]:
+def find_holders(text: str, limit: int = 10, masked: bool = False) -> list[LoveCard]:
     """Find cards by card no. (any status), else active cards by the holder's name, pinyin
     initials or the last digits of the ID number. Each way is one indexed query or a scan
-    of the (few) active cards."""
+    of the (few) active cards.
+
+    ``masked``: the user sees ID numbers masked, so only the last 4 of the digits typed
+    are compared (``masked_number_pattern``): the others would answer guesses of hidden
+    digits.
+    """
     text = (text or "").strip()
     if not text:
         return []
@@ -43,7 +49,8 @@ def find_holders(text: str, limit: int = 10) -> list[LoveCard]:
     if exact:
         return list(exact)
     if ID_TAIL.fullmatch(text):
-        condition = Worker.id_number.like("%" + upper)
+        condition = Worker.id_number.like(masked_number_pattern(upper) if masked
+                                          else "%" + upper)
     elif LETTERS.fullmatch(text):
         condition = LoveCard.initials.like(text.lower() + "%")
     else:

@@ -96,6 +96,7 @@ class RedemptionView(SecuredModelView):
     column_details_list = ("number", "at", "card", "worker", "lines", "points", "state",
                            "clerk", "voided_by", "voided_at", "void_reason")
     column_formatters_detail = {"lines": _lines_detail}
+    identity_columns = {"worker.id_number": "worker"}  # the counter's holder search
     column_extra_row_actions = [
         AllowedLink("fa fa-undo", ".void_view", title=_l("Void"), verb="C")]
     constraint_messages = CONSTRAINT_MESSAGES
@@ -121,7 +122,8 @@ class RedemptionView(SecuredModelView):
     @expose("/find/")
     @requires("C")
     def find_view(self):
-        return jsonify([holder_data(c) for c in find_holders(request.args.get("q", ""))])
+        return jsonify([holder_data(c) for c in find_holders(
+            request.args.get("q", ""), masked=self.masks_identity())])
 
     @expose("/items/")
     @requires("C")

@@ -57,6 +57,7 @@ class LoveCardView(SecuredModelView):
     form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
                                  "filters": ["status = 'active'"],
                                  "placeholder": _l("Type a name or ID number")}}
+    identity_columns = {"worker.id_number": "worker"}  # the worker lookup (views.identity)
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-id-card", ".card_view", title=_l("Card page")),
     ]
