@@ -211,7 +211,7 @@ def test_stocktake_posts_adjustments_and_the_audit_log_keeps_who(app, client, au
             StockMovement.reason == "stocktake").order_by(StockMovement.item_id)).all()
         assert [tuple(r) for r in rows] == [(ids[0], -2), (ids[1], 1)]
         audit = db.session.execute(select(AuditLog.username, AuditLog.record_type,
-                                          AuditLog.changes)).all()
+                                          AuditLog.changes).order_by(AuditLog.id)).all()
         counted = [(u, c["counted"][1]) for u, t, c in audit
                    if t == "stocktakeline" and "counted" in c]
         assert sorted(counted) == [("clerk", 5), ("clerk", 6), ("clerk", 8)]
