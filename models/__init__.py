@@ -9,6 +9,7 @@ from models.donation import Donation, DonationLine
 from models.funds import Fund, FundEntry
 from models.inventory import Item, StockLot, StockMovement
 from models.loans import Instalment, Loan, Repayment
+from models.login_throttle import LoginAttempt
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, NoticeLine, Objection
 from models.numbering import DocCounter
@@ -21,7 +22,7 @@ from models.worker import FamilyMember, PersonInFile, Worker
 
 __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donation",
            "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
-           "Instalment", "Item", "Loan", "LoveCard", "Notice", "NoticeLine", "Objection",
-           "PersonInFile", "Redemption", "RedemptionLine", "Repayment", "Setting",
+           "Instalment", "Item", "Loan", "LoginAttempt", "LoveCard", "Notice", "NoticeLine",
+           "Objection", "PersonInFile", "Redemption", "RedemptionLine", "Repayment", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
            "Worker", "db"]

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from models import User, Worker, db
 from models.choices import ROLES
+from models.user import password_problem
+from portal import headers
 
 
 @click.command("init-db")
@@ -45,17 +47,20 @@ def seed_command(workers, seed_value, if_empty):
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--password", required=True)
+@click.option("--temporary", is_flag=True,
+              help="The user must change the password at the first login.")
 @with_appcontext
-def create_user_command(name, role, password):
+def create_user_command(name, role, password, temporary):
     """Create a user, or reset the role and password of an existing one."""
+    problem = password_problem(password, name)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--password")
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None:
         user = User(username=name, full_name=name)
         db.session.add(user)
-    if len(password) < 8:
-        raise click.BadParameter(_("At least 8 characters."), param_hint="--password")
     user.role, user.active = role, True
-    user.set_password(password)
+    user.set_password(password, temporary=temporary)
     db.session.commit()
     click.echo(_("User %(name)s saved with role %(role)s.", name=name, role=ROLES[role]))
 
@@ -137,7 +142,9 @@ def serve_command(host, port):
 
     # app.run() refuses to start inside a Flask CLI command, so start the server directly.
     click.echo(_("Serving on http://%(host)s:%(port)d/ (Ctrl+C stops)", host=host, port=port))
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    # The handler leaves out werkzeug's "Server: Werkzeug/x Python/y" banner.
+    run_simple(host, port, current_app._get_current_object(), threaded=True,
+               request_handler=headers.RequestHandler)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Configuration read from the environment, with safe defaults kept in ``instance/``."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -36,9 +37,16 @@ def instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings the environment asks for."""
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path}/portal.db"
+    idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES", 30))
+    # Off by default so that http://127.0.0.1 (make run) works; must be on behind HTTPS.
+    secure_cookies = _flag("SESSION_COOKIE_SECURE")
     return {
         "SQLALCHEMY_DATABASE_URI": database,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
@@ -48,9 +56,20 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        # A session unused this long ends (checked on the server, see portal.sessions);
+        # the cookie's own lifetime follows, so the browser drops it too.
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=idle_minutes),
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning must still submit
+        # Failed logins per user name, and per address across all names, in a window of
+        # LOGIN_LOCK_MINUTES; a full counter locks that long (an address: twice as long
+        # each time it comes back within a day, up to LOGIN_LOCK_MAX_MINUTES).
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_ADDRESS_MAX_FAILURES": 20,
         "LOGIN_LOCK_MINUTES": 15,
+        "LOGIN_LOCK_MAX_MINUTES": 24 * 60,
         # Largest request body read (an import upload fits); public forms get far less.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 2**20)),
         # Where the public reaches /notices/ (links and QR codes); never the Host header.

@@ -126,3 +126,32 @@ def test_logout_by_get_asks_first(client, auth):
     auth.logout()
     assert client.get("/admin/worker/").status_code == 302
     assert client.get("/logout").status_code == 302  # signed out already: to the login page
+
+
+def test_cli_create_user_keeps_the_password_policy(app, runner):
+    """The command refuses what the forms refuse, in Chinese, and saves nothing."""
+    for password, message in (("short-1", "至少需要 10 个字符"), ("wang-is-long-enough", "用户名")):
+        result = runner.invoke(args=["create-user", "wang", "--role", "staff",
+                                     "--password", password])
+        assert result.exit_code == 2 and message in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "wang")) is None
+
+
+def test_cli_create_user_temporary_password_must_be_changed(app, runner, client, auth):
+    """``--temporary``: the first login goes to the change-password page."""
+    result = runner.invoke(args=["create-user", "li", "--role", "staff",
+                                 "--password", "first-day-pass", "--temporary"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "li")).must_change_password
+    page = auth.login(username="li", password="first-day-pass")
+    assert page.status_code == 302
+    assert client.get("/admin/worker/").headers["Location"].startswith("/password?next=")
+
+
+def test_every_admin_page_links_to_change_password(client, auth):
+    """The navbar offers each signed-in user the change-password page."""
+    auth.login("clerk")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'id="change-password"' in page and 'href="/password"' in page and "修改密码" in page
