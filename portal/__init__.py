@@ -40,10 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.user_loader(auth.load_user)
     app.register_blueprint(auth.bp)
 
-    from portal import admin, cli, errors, public
+    from portal import admin, cli, errors, headers, public
     from views.base import local_time
 
     admin.init_admin(app)
+    headers.init_app(app)  # after the Admin: its script tags take the CSP nonce
     cli.init_app(app)
     errors.init_app(app)
     app.register_blueprint(public.bp)  # the public notice board, /notices/
