@@ -1,12 +1,15 @@
 """Benchmark Excel export and import against Flask-Admin's built-in export, in one run.
 
     make bench [BENCH_ARGS="--rows 100000 --million"]
+    python bench/excel.py --import-only --rows 100000   # the import alone
 
 Seeds N workers into a scratch SQLite database, then measures, each in a fresh child
 process (so peak RSS is that phase's alone): Flask-Admin's built-in xlsx export of a
 stock ModelView, our xlsx export of the same 13 columns, openpyxl read-only parsing of
-our file, and our import of that file (full validation, written and committed into an
-empty database). Prints seconds, peak RSS growth over the child's start, and ratios.
+our file, and our import of that file (full validation, written and committed), once
+into an empty database (every row created) and once over a seed whose phone numbers
+differ (every row updated). Prints seconds, rows/s, peak RSS growth over the child's
+start, and ratios.
 """
 from __future__ import annotations
 
@@ -66,8 +69,12 @@ def make_app(path: str):
                        "IMPORT_MAX_BYTES": 2**31})
 
 
-def seed(path: str, rows: int) -> None:
-    """Insert ``rows`` valid worker files quickly with bulk statements."""
+def seed(path: str, rows: int, phone: str = "139") -> None:
+    """Insert ``rows`` valid worker files quickly with bulk statements.
+
+    The files are the same from run to run but for the ``phone`` prefix, so a file
+    exported from one seed changes every file of a seed with another prefix.
+    """
     from sqlalchemy import insert
 
     from models import User, Worker, db
@@ -91,7 +98,7 @@ def seed(path: str, rows: int) -> None:
             batch.append(dict(
                 name=rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强")),
                 id_number=number, gender="M" if int(number[16]) % 2 else "F",
-                birth_date=born, phone=f"139{i:08d}", base_union=f"第{i % 20}基层工会",
+                birth_date=born, phone=f"{phone}{i:08d}", base_union=f"第{i % 20}基层工会",
                 employer=f"第{i % 20}机械厂", category=rnd.choice(("deep", "relative")),
                 main_cause="illness", household_size=3, household_income=Decimal("24000"),
                 essential_spending=Decimal("6000"), per_capita_income=Decimal("500.00"),
@@ -164,8 +171,12 @@ def timed(owner, name: str, phases: dict) -> None:
     setattr(owner, name, wrapper)
 
 
-def our_import(out: str, queue) -> None:
-    """Import our file into an empty database: validated, written, committed."""
+def our_import(out: str, path: str, queue) -> None:
+    """Import our file, validated, written, committed: into ``path``, or an empty database.
+
+    Into an empty database every row is created; into a seed whose phones differ from
+    the exported ones every row is updated.
+    """
     from models import User, db
     from portal.excel import importer
     from portal.excel.importer import run_import
@@ -174,7 +185,8 @@ def our_import(out: str, queue) -> None:
     for owner, name in ((importer, "open_workbook"), (spec.importer, "validate"),
                         (spec.importer, "write")):
         timed(owner, name, phases)
-    path = tempfile.mktemp(suffix=".db")
+    scratch = not path
+    path = path or tempfile.mktemp(suffix=".db")
     app = make_app(path)
     with app.test_request_context():
         db.create_all()
@@ -183,11 +195,15 @@ def our_import(out: str, queue) -> None:
         db.session.add(user)
         db.session.commit()
         data = Path(out).read_bytes()
-        peak, start = PeakRss(), time.perf_counter()
+        peak, start, cpu = PeakRss(), time.perf_counter(), time.process_time()
         report = run_import(spec, data, user, dry_run=False)
+        # CPU seconds (all threads) too: on a shared machine they vary less than the time.
+        phases["cpu"] = time.process_time() - cpu
         queue.put((time.perf_counter() - start, peak.growth(),
-                   (report.created, len(report.errors), report.errors[:3]), phases))
-    os.unlink(path)
+                   (report.created, len(report.errors), report.errors[:3], report.updated),
+                   phases))
+    if scratch:
+        os.unlink(path)
 
 
 def run(target, *args):
@@ -199,6 +215,29 @@ def run(target, *args):
     return result
 
 
+def import_phases(ours: str, changed: str, rows: int):
+    """Import ``ours`` into an empty database, then over a seed it changes; print both.
+
+    Return the measurement of the first (creating) import.
+    """
+    created = run(our_import, ours, "")
+    _print_import("our import, creating", created)
+    seed(changed, rows, phone="138")
+    _print_import("our import, updating", run(our_import, ours, changed))
+    return created
+
+
+def _print_import(title: str, im) -> None:
+    (created, errors, first, updated), phases = im[2], im[3]
+    print(f"{title + ' (validated, committed):':43} {im[0]:6.2f} s (CPU {phases['cpu']:.2f} s), "
+          f"{(created + updated) / im[0]:8,.0f} rows/s, peak RSS +{im[1]:4.0f} MB "
+          f"(created {created:,}, updated {updated:,}, errors {errors}{' ' if first else ''}"
+          f"{first or ''})")
+    opened, checked, written = (phases.get(k, 0) for k in ("open_workbook", "validate", "write"))
+    print(f"  phases: open {opened:.2f} s, validate {checked:.2f} s, write {written:.2f} s, "
+          f"audit + commit {im[0] - opened - checked - written:.2f} s")
+
+
 def verdict(met: bool) -> str:
     return "met" if met else "NOT MET"
 
@@ -208,12 +247,19 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--million", action="store_true",
                         help="also export 1,000,000 rows with our engine (memory bound)")
+    parser.add_argument("--import-only", action="store_true",
+                        help="measure only our import (creating, then updating every row)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-excel-"))
     db_path, ours, theirs = str(work / "w.db"), str(work / "ours.xlsx"), str(work / "fa.xlsx")
     t = time.perf_counter()
     seed(db_path, args.rows)
     print(f"seeded {args.rows:,} workers in {time.perf_counter() - t:.1f} s")
+    if args.import_only:
+        run(our_export, db_path, ours)
+        import_phases(ours, str(work / "changed.db"), args.rows)
+        shutil.rmtree(work, ignore_errors=True)
+        return
     fa = run(builtin_export, db_path, theirs)
     print(f"Flask-Admin built-in xlsx export: {fa[0]:7.1f} s, peak RSS +{fa[1]:6.0f} MB")
     if fa[2] != 200:
@@ -224,12 +270,7 @@ def main() -> None:
     op = run(openpyxl_parse, ours)
     print(f"openpyxl read-only parse only:    {op[0]:7.1f} s, peak RSS +{op[1]:6.0f} MB "
           f"({op[2]:,} rows)")
-    im = run(our_import, ours)
-    print(f"our import (validated, committed): {im[0]:6.1f} s, peak RSS +{im[1]:6.0f} MB "
-          f"(created {im[2][0]:,}, errors {im[2][1]})")
-    opened, checked, written = (im[3].get(k, 0) for k in ("open_workbook", "validate", "write"))
-    print(f"  phases: open {opened:.1f} s, validate {checked:.1f} s, write {written:.1f} s, "
-          f"audit + commit {im[0] - opened - checked - written:.1f} s")
+    im = import_phases(ours, str(work / "changed.db"), args.rows)
     export_ratio, import_ratio = fa[0] / us[0], op[0] / im[0]
     print(f"ratio export: built-in / ours = {export_ratio:.1f}x (target >= 8x: "
           f"{verdict(fa[2] == 200 and export_ratio >= 8)}); our RSS growth {us[1]:.0f} MB "

@@ -10,10 +10,13 @@ from sqlalchemy.orm import Session
 
 from models.base import DomainError, db, today
 from models.idnumber import birth_date_of, gender_of, mask_id_number, normalize_id_number
+from models.lookup import select_in
 from models.settings import get_setting
-from models.worker import LIVE_STATUSES, FamilyMember, PersonInFile, Worker
+from models.worker import LIVE_STATUSES, FamilyMember, Worker
 
 CENT = Decimal("0.01")
+# What a file's derived fields follow from (see derived_values).
+DERIVED_FROM = ("id_number", "household_size", "household_income", "essential_spending")
 
 # from-status -> statuses it may move to
 TRANSITIONS = {
@@ -49,23 +52,43 @@ def suggested_category(per_capita: Decimal | None, dibao_line: Decimal) -> str |
     return None
 
 
+def derived_values(values: dict, members) -> dict:
+    """Return what follows from a file's values: birth date, gender, household size, income.
+
+    ``values`` holds at least ``DERIVED_FROM``, the ID number already valid; only the
+    number of ``members`` counts. The form (through ``derive``) and the import both
+    take these values from here.
+    """
+    number, size = values["id_number"], values.get("household_size")
+    if not size:
+        size = 1 + len(members or ())
+    return {"birth_date": birth_date_of(number), "gender": gender_of(number),
+            "household_size": size,
+            "per_capita_income": per_capita_monthly_income(
+                values.get("household_income"), values.get("essential_spending"), size)}
+
+
 def derive(worker: Worker) -> None:
     """Fill what follows from the entered data: ID number form, birth date, gender, income."""
     worker.id_number = normalize_id_number(worker.id_number)
-    worker.birth_date = birth_date_of(worker.id_number)
-    worker.gender = gender_of(worker.id_number)
-    if not worker.household_size:
-        worker.household_size = 1 + len(worker.members)
-    worker.per_capita_income = per_capita_monthly_income(
-        worker.household_income, worker.essential_spending, worker.household_size)
+    values = derived_values({key: getattr(worker, key) for key in DERIVED_FROM},
+                            worker.members)
+    for key, value in values.items():
+        setattr(worker, key, value)
     for member in worker.members:
         member.id_number = normalize_id_number(member.id_number) if member.id_number else None
 
 
-def check_status_change(old: str | None, new: str, exit_date, exit_reason: str) -> None:
-    """Raise DomainError unless ``old`` may move to ``new`` with what that move needs."""
+def check_status_change(old: str | None, new: str, exit_date, exit_reason: str,
+                        on_record: bool = False) -> None:
+    """Raise DomainError unless ``old`` may move to ``new`` with what that move needs.
+
+    ``old`` is None for a new file, which starts pending unless it is ``on_record``
+    already: an import usually carries an existing paper or Excel archive, whose
+    files come with their status; a closed one still needs its exit date and reason.
+    """
     if old is None or old == new:
-        if old is None and new != "pending":
+        if old is None and new != "pending" and not on_record:
             raise DomainError(_("A new file starts as pending review."))
     elif new not in TRANSITIONS.get(old, ()):
         raise DomainError(_("A file cannot move from this status to the chosen one."))
@@ -76,29 +99,37 @@ def check_status_change(old: str | None, new: str, exit_date, exit_reason: str) 
             raise DomainError(_("The exit date cannot be in the future."))
 
 
-def holder_of(id_number: str, exclude_worker_id: int | None = None) -> Worker | None:
-    """Return the live file in which ``id_number`` stands, other than ``exclude_worker_id``."""
-    query = (select(Worker).join(PersonInFile, PersonInFile.worker_id == Worker.id)
-             .where(PersonInFile.id_number == id_number, PersonInFile.live.is_(True)))
-    if exclude_worker_id:
-        query = query.where(Worker.id != exclude_worker_id)
-    return db.session.scalars(query.limit(1)).first()
+def live_holders(numbers) -> dict[str, tuple[int, str]]:
+    """Return ``{ID number: (file no., worker name)}`` of the live files holding ``numbers``."""
+    return {number: (worker_id, name) for number, worker_id, name in select_in(
+        "SELECT p.id_number, w.id, w.name FROM person_in_file p "
+        "JOIN worker w ON w.id = p.worker_id WHERE p.live AND p.id_number IN ({})", numbers)}
+
+
+def held_elsewhere(number: str, worker_id: int | None, holders: dict) -> str | None:
+    """Return why ``number`` may not stand in file ``worker_id``, or None if it may.
+
+    ``holders`` is what ``live_holders`` returned for it; a new file has no id yet.
+    """
+    holder = holders.get(number)
+    if holder is None or holder[0] == worker_id:
+        return None
+    return _("ID number %(n)s already stands in the live file of %(name)s (file no. %(id)d).",
+             n=mask_id_number(number), name=holder[1], id=holder[0])
 
 
 def check_people_unique(worker_id: int | None, numbers: list[str]) -> list[str]:
     """Return a Chinese message for each ID number repeated in the form or held elsewhere."""
-    errors, seen = [], set()
+    errors, seen, holders = [], set(), live_holders(set(numbers))
     for number in numbers:
         if number in seen:
             errors.append(_("ID number %(n)s appears twice in this file.",
                             n=mask_id_number(number)))
             continue
         seen.add(number)
-        other = holder_of(number, worker_id)
-        if other is not None:
-            errors.append(_("ID number %(n)s already stands in the live file of %(name)s "
-                            "(file no. %(id)d).", n=mask_id_number(number), name=other.name,
-                            id=other.id))
+        message = held_elsewhere(number, worker_id, holders)
+        if message is not None:
+            errors.append(message)
     return errors
 
 

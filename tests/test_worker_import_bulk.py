@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from models import FamilyMember, PersonInFile, Worker, db
 from models.base import today
-from models.idnumber import InvalidIdNumber, make_id_number, normalize_id_number
+from models.idnumber import InvalidIdNumber, _normalize_fully, make_id_number, plainly_valid
 from portal.excel.importer import run_import
 from portal.excel.specs import worker_spec
-from portal.excel.worker_import import _plainly_valid
 from tests.excel_files import worker_book, worker_row
 from tests.factories import id_number, make_worker, user
 
@@ -85,10 +84,10 @@ def test_fast_id_check_agrees_with_the_full_one():
                     " " + number, number[:17], "３" + number[1:]]
     for value in samples:
         try:
-            full = normalize_id_number(value)
+            full = _normalize_fully(value, latest)
         except InvalidIdNumber:
             full = None
-        if _plainly_valid(value, latest):
+        if plainly_valid(value, latest):
             assert full == value
         else:
             assert full != value

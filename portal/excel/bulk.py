@@ -1,4 +1,4 @@
-"""Write and look up many rows at once through the driver, for imports of 100,000 rows.
+"""Write many rows at once through the driver, for imports of 100,000 rows.
 
 SQLAlchemy's executemany spends about as long per row processing parameters as the
 database spends storing the row. Here each column's bind processor (the one the ORM
@@ -15,32 +15,39 @@ from contextlib import contextmanager
 from functools import lru_cache
 from itertools import chain
 
-from sqlalchemy import JSON, insert
+from sqlalchemy import JSON, bindparam, insert
 
 from models import db
+from models.lookup import select_in
 
-CHUNK = 2000  # values in one IN list: under every database's parameter limit
 BATCH = 5000  # rows in one executemany
+FIRST_BATCH = 250  # rows prepared before the driver has anything to store
+ROWS_PER_STATEMENT = 1000  # rows in one multi-row INSERT on SQLite
 WRITE_CACHE_KIB = 64 * 1024
 
 
-def chunks(values, size: int = CHUNK):
-    """Yield ``values`` in lists of at most ``size`` (an IN list the database takes)."""
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _default(column):
-    """Return the column's Python-side default, evaluated once for the whole import.
+def _default(column, kind: str = "default"):
+    """Return the column's Python-side default (or ``onupdate``), evaluated once.
 
     Callable defaults here take no arguments (today, utcnow, list); SQLAlchemy wraps
     them to accept the execution context, which they ignore.
     """
-    default = column.default
+    default = getattr(column, kind)
     if default is None or not (default.is_scalar or default.is_callable):
         return None
     return default.arg(None) if default.is_callable else default.arg
+
+
+def _stored(name: str, default, blank, fixed: dict, present: set, rows: list[dict]):
+    """Return ``(value, None)`` when all ``rows`` store one value in column ``name``,
+    else ``(None, their values)``.
+
+    A column no row has takes its default, a None the value ``blank`` (what the
+    caller's ``empty`` gives, else the default), and ``fixed`` values every row.
+    """
+    if name in fixed or name not in present:
+        return fixed.get(name, default), None
+    return None, [blank if (v := row.get(name)) is None else v for row in rows]
 
 
 def _processed(process, values: list, done: dict) -> list:
@@ -62,15 +69,34 @@ def _processed(process, values: list, done: dict) -> list:
     return out
 
 
+def _bind(column, dialect, encoded=()) -> tuple:
+    """Return how ``column``'s values reach the driver: (bind processor, is JSON, cache)."""
+    if column.key in encoded:
+        return None, False, {}
+    return (column.type.dialect_impl(dialect).bind_processor(dialect),
+            isinstance(column.type, JSON), {})
+
+
+def _for_driver(values: list, process, is_json: bool, done: dict) -> list:
+    """Return one column's values as the driver takes them."""
+    if is_json:  # lists as tuples: hashable, dumped alike
+        values = [tuple(v) if type(v) is list else v for v in values]
+    return values if process is None else _processed(process, values, done)
+
+
 def insert_rows(table, rows: list[dict], fixed: dict | None = None,
-                empty: dict | None = None, prepare=None, key: str | None = None) -> dict:
+                empty: dict | None = None, prepare=None, key: str | None = None,
+                encoded: tuple[str, ...] = (), stored=None) -> dict:
     """Insert ``rows`` (dicts by column key) into ``table``; ``fixed`` values go to every row.
 
     Return {row[key]: its new id} when ``key`` names a unique column, else {}.
 
     A missing or None value takes the column's default, as an ORM insert would, or
     for a None the value ``empty`` gives its column; the database numbers the rows.
-    ``prepare(row)``, when given, first completes each row (derived fields).
+    ``prepare(row)``, when given, first completes each row (derived fields), and
+    ``stored(columns)`` then sees each batch's values as stored, ``{column: values}``
+    (to audit them), batch after batch. Columns named in ``encoded`` come already as
+    the driver takes them (JSON as its text).
 
     A second thread prepares the next batch while the driver stores one, which it
     does without holding the GIL. On SQLite a statement carries as many rows as its
@@ -83,8 +109,7 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
     conn = db.session.connection()
     dialect = conn.dialect
     columns = [(column.key, _default(column), empty.get(column.key, _default(column)),
-                column.type.dialect_impl(dialect).bind_processor(dialect),
-                isinstance(column.type, JSON), {})
+                *_bind(column, dialect, encoded))
                for column in table.c if not column.primary_key]
     keys = [name for name, *_rest in columns]
 
@@ -93,18 +118,18 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
             for row in batch:
                 prepare(row)
         present = set().union(*batch)
-        values_by_column = []
+        values_by_column, as_stored = [], {}
         for name, default, blank, process, is_json, done in columns:
-            if name in fixed or name not in present:
-                value = fixed.get(name, default)
-                values = [value if process is None else process(value)] * len(batch)
+            same, values = _stored(name, default, blank, fixed, present, batch)
+            if values is None:
+                as_stored[name] = [same] * len(batch)
+                values = [same if process is None else process(same)] * len(batch)
             else:
-                values = [blank if (v := row.get(name)) is None else v for row in batch]
-                if is_json:  # lists as tuples: hashable, dumped alike
-                    values = [tuple(v) if type(v) is list else v for v in values]
-                if process is not None:
-                    values = _processed(process, values, done)
+                as_stored[name] = values
+                values = _for_driver(values, process, is_json, done)
             values_by_column.append(values)
+        if stored is not None:
+            stored(as_stored)
         params = list(zip(*values_by_column, strict=True))
         if not dialect.positional:  # psycopg: named parameters
             params = [dict(zip(keys, values, strict=True)) for values in params]
@@ -122,7 +147,7 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
                              for start in range(0, len(params), per_statement))]
 
     size = BATCH if per_statement is None else per_statement * max(1, BATCH // per_statement)
-    batches = [rows[start:start + size] for start in range(0, len(rows), size)]
+    batches = list(_growing(rows, size))
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(executions, batches[0])
         for following in [*batches[1:], None]:
@@ -139,12 +164,65 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
                           f"WHERE {table.c[key].name} IN ({{}})", [r[key] for r in rows]))
 
 
+def update_rows(table, rows: list[dict]) -> None:
+    """Update ``rows`` (dicts of the columns to set, the primary key too) of ``table``.
+
+    What SQLAlchemy's ORM bulk UPDATE by primary key does, one UPDATE per row in an
+    executemany, without its per-row parameter handling, which took three times as
+    long as the database's updating: each column's values are processed as
+    ``insert_rows`` does. Columns with an ``onupdate`` (the time of change) take it.
+    """
+    conn = db.session.connection()
+    dialect, pk = conn.dialect, table.primary_key.columns[0]
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:  # an import's rows share their keys: one group
+        groups.setdefault(tuple(row), []).append(row)
+    for names, group in groups.items():
+        stamped = {c.key: _default(c, "onupdate") for c in table.c
+                   if c.onupdate is not None and c.key not in names}
+        keys = [k for k in names if k != pk.key]
+        compiled = table.update().where(pk == bindparam("_pk")).compile(
+            dialect=dialect, column_keys=[*keys, *stamped])
+        values = {"_pk": [row[pk.key] for row in group]}
+        for key in keys:
+            values[key] = _for_driver([row[key] for row in group],
+                                      *_bind(table.c[key], dialect))
+        for key, value in stamped.items():
+            process = _bind(table.c[key], dialect)[0]
+            values[key] = [value if process is None else process(value)] * len(group)
+        order = compiled.positiontup if dialect.positional else list(values)
+        params = list(zip(*(values[name] for name in order), strict=True))
+        if not dialect.positional:  # psycopg: named parameters
+            params = [dict(zip(order, p, strict=True)) for p in params]
+        for start in range(0, len(params), BATCH):
+            conn.exec_driver_sql(compiled.string, params[start:start + BATCH])
+
+
+def _growing(rows: list, size: int):
+    """Yield ``rows`` in batches growing from ``FIRST_BATCH`` rows to ``size``.
+
+    Only the first batch's preparing keeps the driver waiting: each next one, twice
+    as big, is prepared while the driver stores the one before, which takes longer.
+    """
+    start, step = 0, min(FIRST_BATCH, size)
+    while start < len(rows):
+        yield rows[start:start + step]
+        start += step
+        step = min(step * 2, size)
+
+
 def _rows_per_statement(conn, width: int) -> int | None:
-    """Return how many rows one SQLite INSERT may carry, or None to use executemany."""
+    """Return how many rows one SQLite INSERT carries, or None to use executemany.
+
+    As many as the parameter limit allows, up to ``ROWS_PER_STATEMENT``: SQLite 3.32+
+    allows 250,000 parameters, and a statement of thousands of rows took longer to
+    write out and to compile than several of a thousand.
+    """
     if conn.dialect.name != "sqlite":
         return None  # psycopg pipelines executemany and releases the GIL meanwhile
     dbapi = conn.connection.dbapi_connection
-    return max(1, dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width
+    return max(1, min(limit, ROWS_PER_STATEMENT))
 
 
 @lru_cache(maxsize=16)
@@ -152,27 +230,6 @@ def _many_values(sql: str, count: int) -> str:
     """Return the one-row INSERT ``sql`` written for ``count`` rows."""
     head, group = sql.rsplit(" VALUES ", 1)
     return f"{head} VALUES {', '.join([group] * count)}"
-
-
-def select_in(sql: str, values) -> list[tuple]:
-    """Return the rows of ``sql``, whose ``IN ({})`` takes ``values``, asked in chunks.
-
-    The values go to the driver's cursor (in the session's transaction) as positional
-    parameters; the rows come back as the driver gives them: use it for text and
-    integer columns.
-    """
-    conn = db.session.connection()
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.connection.dbapi_connection.cursor()
-    values, rows = list(values), []
-    try:
-        for start in range(0, len(values), CHUNK):
-            chunk = tuple(values[start:start + CHUNK])
-            cursor.execute(sql.format(", ".join([mark] * len(chunk))), chunk)
-            rows.extend(cursor.fetchall())
-    finally:
-        cursor.close()
-    return rows
 
 
 @contextmanager

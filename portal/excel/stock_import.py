@@ -21,7 +21,7 @@ from models import Item, StockLot, StockMovement, User, db
 from models.base import DomainError
 from models.choices import MOVEMENT_REASONS
 from models.inventory_rules import post_manual
-from portal.excel.bulk import chunks
+from models.lookup import chunks
 from portal.excel.record_import import CREATED, UNCHANGED, RowError, RowImporter
 from portal.excel.spec import Column, Spec, columns_of
 

@@ -1,32 +1,34 @@
 """Import worker files with their household members, upserting by ID number.
 
-The rules are the form's: ID numbers valid and unique across the file and the live
-files in the database, choices known, status moves allowed. Writing uses bulk
-statements (one transaction) and rebuilds the one-live-file-per-person index, whose
-partial unique index still guards against a concurrent change.
+The rules are the form's, through the same functions: ID numbers valid and unique
+across the file and the live files in the database, choices known, status moves
+allowed, the derived fields. Writing uses bulk statements (one transaction), adds an
+audit row per file and household member created, changed or removed, and rebuilds
+the one-live-file-per-person index, whose partial unique index still guards against a
+concurrent change.
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
-from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from models import FamilyMember, Worker, db
 from models.base import DomainError, today
-from models.idnumber import (
-    InvalidIdNumber,
-    gender_of,
-    mask_id_number,
-    normalize_id_number,
+from models.idnumber import InvalidIdNumber, normalize_id_number
+from models.lookup import chunks, select_in
+from models.worker_rules import (
+    check_status_change,
+    derived_values,
+    held_elsewhere,
+    live_holders,
+    rebuild_person_index,
 )
-from models.worker_rules import check_status_change, per_capita_monthly_income, rebuild_person_index
-from portal.excel.bulk import chunks, insert_rows, roomy_cache, select_in
+from portal.audit import audited_keys, changed_text, changes, created_changes, log_bulk
+from portal.excel.bulk import insert_rows, roomy_cache, update_rows
 from portal.excel.importer import parse_rows
 
-CHECK_DIGITS = "0123456789X"
 # Columns a changed row keeps from its stored file when the sheet leaves them out or
 # empty (an export of a few columns, edited and imported back).
 KEPT_WHEN_ABSENT = ("household_size", "household_income", "essential_spending")
@@ -34,40 +36,13 @@ KEPT_WHEN_EMPTY = ("status", "filed_on")
 # Text columns an empty cell clears (a column left out of the sheet takes its default).
 BLANK_TEXT = ("ethnicity", "phone", "base_union", "employer", "address", "disability",
               "exit_reason", "certificate_no", "notes", "bank_name", "bank_card_no")
+EMPTY = dict.fromkeys(BLANK_TEXT, "")
 MEMBER_KEYS = ("name", "relation", "id_number", "health", "monthly_income", "school_or_work")
 
 
-def _plainly_valid(value, latest: dt.date) -> bool:
-    """Tell whether ``value`` is already a compact, valid ID number, cheaply.
-
-    The same checks as ``normalize_id_number`` (shape, real birth date from 1900 to
-    ``latest``, GB 11643 check digit) without stdnum's cleaning, which cost more than
-    the rest of a row's validation; anything else takes the full path and its message.
-    """
-    if type(value) is not str or len(value) != 18:
-        return False
-    body = value[:17]
-    if not (body.isascii() and body.isdigit()) or \
-            CHECK_DIGITS[(1 - 2 * int(body, 13)) % 11] != value[17]:
-        return False
-    born = _birth_date(value[6:14])
-    return born is not None and born.year >= 1900 and born <= latest
-
-
-@lru_cache(maxsize=1 << 16)
-def _birth_date(digits: str) -> dt.date | None:
-    """Return the day written as YYYYMMDD, or None when there is no such day."""
+def _id(report, sheet, row, label, value, latest):
     try:
-        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-    except ValueError:
-        return None
-
-
-def _id(report, sheet, row, label, value, latest=None):
-    if value and _plainly_valid(value, latest or today()):
-        return value
-    try:
-        return normalize_id_number(value) if value else None
+        return normalize_id_number(value, latest) if value else None
     except InvalidIdNumber as exc:
         report.error(sheet, row, label, exc)
         return None
@@ -87,22 +62,14 @@ def _existing(numbers: set[str]) -> dict[str, dict]:
     return found
 
 
-def _held_elsewhere(numbers: set[str]) -> dict[str, tuple[int, str, str]]:
-    # Driver SQL: text and integer results need no processing, and SQLAlchemy's
-    # expanding IN cost more than the query itself.
-    return {number: (worker_id, name, own) for number, worker_id, name, own in select_in(
-        "SELECT p.id_number, w.id, w.name, w.id_number FROM person_in_file p "
-        "JOIN worker w ON w.id = p.worker_id WHERE p.live AND p.id_number IN ({})", numbers)}
-
-
-def _members_of(ids: list[int]) -> dict[int, list[tuple]]:
-    result: dict[int, list[tuple]] = {}
+def _members_of(ids: list[int]) -> dict[int, list[dict]]:
+    """Return the stored members of files ``ids``: {file id: [member columns, id too]}."""
+    result: dict[int, list[dict]] = {}
+    keys = [c.key for c in FamilyMember.__table__.c]
     for chunk in chunks(ids):
-        for row in db.session.execute(select(FamilyMember.worker_id, *[
-                getattr(FamilyMember, k) for k in MEMBER_KEYS]).where(
-                FamilyMember.worker_id.in_(chunk)).order_by(FamilyMember.id)):
-            result.setdefault(row[0], []).append(_member_tuple(dict(zip(MEMBER_KEYS, row[1:],
-                                                                        strict=True))))
+        for row in db.session.execute(select(FamilyMember.__table__).where(
+                FamilyMember.worker_id.in_(chunk)).order_by(FamilyMember.id)).mappings():
+            result.setdefault(row["worker_id"], []).append({k: row[k] for k in keys})
     return result
 
 
@@ -131,9 +98,9 @@ def validate(book, spec, report, user=None):
     by_parent: dict[str, list[dict]] = {}
     for row in members or []:
         parent = _id(report, child, row["_row"], spec.children.column(
-            "worker_id_number").label, row.get("worker_id_number"))
+            "worker_id_number").label, row.get("worker_id_number"), latest)
         row["id_number"] = _id(report, child, row["_row"], spec.children.column(
-            "id_number").label, row.get("id_number"))
+            "id_number").label, row.get("id_number"), latest)
         if parent and parent not in seen:
             report.error(child, row["_row"], spec.children.column("worker_id_number").label,
                          _("This worker is not on the first sheet."))
@@ -145,7 +112,7 @@ def validate(book, spec, report, user=None):
             seen[row["id_number"]] = (child, row["_row"])
         by_parent.setdefault(parent, []).append(row)
     existing = _existing({r["id_number"] for r in workers if r["id_number"]})
-    held = _held_elsewhere(set(seen))
+    holders = live_holders(set(seen))
     old_members = _members_of([w["id"] for w in existing.values()]) if members else {}
     plan = {"new": [], "changed": [], "members": by_parent if members is not None else None}
     for row in workers:
@@ -153,9 +120,13 @@ def validate(book, spec, report, user=None):
         if not number:
             continue
         old = existing.get(number)
-        _check_people(report, spec, row, by_parent.get(number, []), held, number)
-        try:
-            _check_status(old, row)
+        _check_people(report, spec, row, by_parent.get(number, []), holders,
+                      old["id"] if old else None)
+        before = old["status"] if old else None
+        try:  # a new row may bring any status: its file is already on record
+            check_status_change(before, row.get("status") or before or "pending",
+                                row.get("exit_date"), row.get("exit_reason") or "",
+                                on_record=True)
         except DomainError as exc:
             report.error(sheet, row["_row"], spec.column("status").label, exc)
         if old is None:
@@ -170,11 +141,14 @@ def validate(book, spec, report, user=None):
         if not row.get("household_size"):  # derived as the form does, or kept
             row["household_size"] = old["household_size"] if members is None else 1 + len(
                 by_parent.get(number, []))
-        fields_changed = any(_differs(row[k], old[k]) for k in row if k in old and k != "id")
-        new_members = [_member_tuple(m) for m in by_parent.get(number, [])]
-        members_changed = members is not None and new_members != old_members.get(old["id"], [])
-        if fields_changed or members_changed:
-            row["_members_changed"] = members_changed
+        row["_values"] = _worker_values(row, None if members is None else by_parent.get(
+            number, []))
+        row["_changes"] = changed_text(old, row["_values"])  # what the audit row will show
+        stored = old_members.get(old["id"], [])
+        members_changed = members is not None and [_member_tuple(m) for m in by_parent.get(
+            number, [])] != [_member_tuple(m) for m in stored]
+        row["_old_members"] = stored if members_changed else None
+        if row["_changes"] or members_changed:
             plan["changed"].append(row)
         else:
             report.unchanged += 1
@@ -183,46 +157,21 @@ def validate(book, spec, report, user=None):
     return plan
 
 
-def _check_status(old: dict | None, row: dict) -> None:
-    """Check the status like the form, except that a new row may bring any status.
-
-    An import usually carries an existing paper or Excel archive, whose files are
-    already on record; a closed one still needs its exit date and reason.
-    """
-    status = row.get("status") or (old["status"] if old else "pending")
-    if old is not None:
-        check_status_change(old["status"], status, row.get("exit_date"),
-                            row.get("exit_reason") or "")
-    elif status in ("exited", "removed") and not (row.get("exit_date")
-                                                    and row.get("exit_reason")):
-        raise DomainError(_("Give the exit date and the reason to close a file."))
-
-
-def _differs(new, old) -> bool:
-    if isinstance(old, bool):  # an empty cell is written as False
-        return bool(new) != old
-    if isinstance(old, Decimal) or isinstance(new, Decimal):
-        return Decimal(new or 0) != Decimal(old or 0)
-    return (new if new not in ("",) else None) != (old if old not in ("",) else None) and not (
-        new in (None, "", []) and old in (None, "", []))
-
-
-def _check_people(report, spec, row, members, held, number):
-    if not held:
+def _check_people(report, spec, row, members, holders, worker_id):
+    """Note each person of the row's file who stands in another live file."""
+    if not holders:
         return
-    for person, sheet, at in [(number, spec.title, row)] + [
+    for person, sheet, at in [(row["id_number"], spec.title, row)] + [
             (m["id_number"], spec.children.title, m) for m in members if m["id_number"]]:
-        other = held.get(person)
-        if other and other[2] != number:
-            report.error(sheet, at["_row"], spec.column("id_number").label, _(
-                "ID number %(n)s already stands in the live file of %(name)s (file no. "
-                "%(id)d).", n=mask_id_number(person), name=other[1], id=other[0]))
+        message = held_elsewhere(person, worker_id, holders)
+        if message is not None:
+            report.error(sheet, at["_row"], spec.column("id_number").label, message)
 
 
 def _worker_values(row: dict, members: list[dict] | None) -> dict:
-    """Return a changed row's values to set, with what the form derives from them."""
+    """Return what a row sets in its stored file, with what the form derives from it."""
     values = {k: v for k, v in row.items() if not k.startswith("_")}
-    _derive(values, members)
+    values.update(derived_values(values, members))
     for key in ("household_income", "essential_spending"):
         values[key] = values.get(key) or Decimal("0")
     for key in BLANK_TEXT:
@@ -234,47 +183,70 @@ def _worker_values(row: dict, members: list[dict] | None) -> dict:
     return values
 
 
-def _derive(row: dict, members: list[dict] | None) -> None:
-    """Fill the birth date, sex, household size and income per head, as the form does."""
-    number = row["id_number"]
-    # Already validated: read the birth date and sex straight from their positions.
-    row["birth_date"] = _birth_date(number[6:14])
-    row["gender"] = gender_of(number)
-    if not row.get("household_size"):
-        row["household_size"] = 1 + len(members or ())
-    row["per_capita_income"] = per_capita_monthly_income(
-        row.get("household_income"), row.get("essential_spending"), row["household_size"])
-
-
 def write(plan, user) -> None:
-    """Insert new files, update changed ones and rebuild their people index, in bulk."""
+    """Insert new files, update changed ones, audit them and rebuild their people index."""
     with roomy_cache():
         _write(plan, user)
 
 
 def _write(plan, user) -> None:
-    members = plan["members"]
+    members = plan["members"] or {}
     # Empty cells take the column defaults (status pending, filed today, income 0, …).
-    ids = insert_rows(Worker.__table__, plan["new"], {"filed_by_id": user.id},
-                      dict.fromkeys(BLANK_TEXT, ""), key="id_number",
-                      prepare=lambda row: _derive(row, (members or {}).get(row["id_number"])))
-    touched = list(ids.values())
-    changed = [_worker_values(r, (members or {}).get(r["id_number"])) | {"id": r["id"]}
-               for r in plan["changed"]]
-    for chunk in chunks(changed):
-        db.session.execute(update(Worker), chunk)  # ORM bulk update by primary key
-    touched.extend(r["id"] for r in changed)
-    if members is not None:
-        replaced = [r["id"] for r in plan["changed"] if r.get("_members_changed")]
-        for chunk in chunks(replaced):
-            db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
-        ids.update({r["id_number"]: r["id"] for r in plan["changed"]
-                    if r.get("_members_changed")})
-        rows = []
-        for parent, group in members.items():
-            if parent in ids:
-                for member in group:
-                    member["worker_id"] = ids[parent]
-                    rows.append(member)
-        insert_rows(FamilyMember.__table__, rows)
+    fixed = {"filed_by_id": user.id}
+    ids, texts = _insert_audited(Worker, plan["new"], fixed, EMPTY, key="id_number",
+                                 derive=lambda row: row.update(derived_values(
+                                     row, members.get(row["id_number"]))))
+    log_bulk("create", Worker, zip([ids[r["id_number"]] for r in plan["new"]], texts,
+                                   strict=True), user)
+    update_rows(Worker.__table__, [r["_values"] for r in plan["changed"]])
+    log_bulk("update", Worker, ((r["id"], r["_changes"]) for r in plan["changed"]
+                                if r["_changes"]), user)
+    touched = [*ids.values(), *(r["id"] for r in plan["changed"])]
+    if plan["members"] is not None:
+        _write_members(plan, members, ids, user)
     rebuild_person_index(db.session.connection(), touched)
+
+
+def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, derive=None):
+    """Insert ``rows`` as ``insert_rows`` does; return its ids and each row's audit text.
+
+    The texts are worded from the values stored, in insert_rows' second thread while
+    the driver stores the batch before, where 100,000 rows' wording costs little.
+    """
+    texts, keys = [], audited_keys(model)
+
+    def word(columns):
+        texts.extend(created_changes({k: columns[k] for k in keys}))
+
+    return insert_rows(model.__table__, rows, fixed, empty, derive, key, stored=word), texts
+
+
+def _write_members(plan, members: dict, ids: dict, user) -> None:
+    """Replace the members of new files and of files whose members changed, audited.
+
+    A changed list is written anew, so its old rows are logged as removed and the
+    new ones as created, each under its own record id, as the form's flush would.
+    """
+    replaced = [r for r in plan["changed"] if r["_old_members"] is not None]
+    for chunk in chunks([r["id"] for r in replaced]):
+        db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
+    keys = audited_keys(FamilyMember)
+    log_bulk("delete", FamilyMember, ((m["id"], changes({k: m[k] for k in keys}, None))
+                                      for r in replaced for m in r["_old_members"]), user)
+    parents = ids | {r["id_number"]: r["id"] for r in replaced}
+    rows = []
+    for parent, group in members.items():
+        if parent in parents:
+            for member in group:
+                member["worker_id"] = parents[parent]
+                rows.append(member)
+    _ids, texts = _insert_audited(FamilyMember, rows)
+    # Each file's members were inserted in order, so their new ids ascend in that order.
+    new_ids: dict[int, list[int]] = {}
+    for worker_id, member_id in select_in(
+            "SELECT worker_id, id FROM family_member WHERE worker_id IN ({}) ORDER BY id",
+            {row["worker_id"] for row in rows}):
+        new_ids.setdefault(worker_id, []).append(member_id)
+    following = {worker_id: iter(found) for worker_id, found in new_ids.items()}
+    log_bulk("create", FamilyMember, zip([next(following[row["worker_id"]]) for row in rows],
+                                         texts, strict=True), user)
