@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -201,11 +201,12 @@ def derive_before_flush(session, flush_context, instances):
             derive(obj)
 
 
-def rebuild_person_index(conn, worker_ids) -> None:
+def rebuild_person_index(conn, worker_ids, new: bool = False) -> None:
     """Rewrite the ID-number index rows of the given files from their current rows.
 
     Plain SQL with positional parameters: an import rebuilds 100,000 files at once,
     and SQLAlchemy's expanding IN lists cost more than the statements themselves.
+    Files just inserted (``new``) have no index rows yet: nothing to delete first.
     """
     ids = list(worker_ids)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -213,7 +214,9 @@ def rebuild_person_index(conn, worker_ids) -> None:
     for start in range(0, len(ids), 5000):  # stay under the databases' parameter limits
         chunk = tuple(ids[start:start + 5000])
         marks = ", ".join([mark] * len(chunk))
-        conn.exec_driver_sql(f"DELETE FROM person_in_file WHERE worker_id IN ({marks})", chunk)
+        if not new:
+            conn.exec_driver_sql(f"DELETE FROM person_in_file WHERE worker_id IN ({marks})",
+                                 chunk)
         conn.exec_driver_sql(
             "INSERT INTO person_in_file (id_number, worker_id, member_id, live) "
             f"SELECT w.id_number, w.id, NULL, {live} FROM worker w WHERE w.id IN ({marks}) "
@@ -227,3 +230,26 @@ def sync_person_index(session, flush_context):
     ids = _touched_worker_ids(session)
     if ids:
         rebuild_person_index(session.connection(), ids)
+
+
+def _number(value) -> Decimal | None:
+    try:
+        number = Decimal(str(value).strip() or "0")
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() and abs(number) < 10**12 else None
+
+
+def suggest_for_form(income, spending, size, members: int) -> tuple[str | None, Decimal | None]:
+    """Return the suggested category and monthly income per person of a form being filled.
+
+    The values are as typed (text); an empty household size counts the worker and the
+    ``members`` listed, as saving does (``derived_values``). Unreadable values suggest
+    nothing.
+    """
+    income, spending = _number(income), _number(spending)
+    size = _number(size) if str(size or "").strip() else Decimal(1 + max(members, 0))
+    if income is None or spending is None or size is None or size < 1 or size != int(size):
+        return None, None
+    per_capita = per_capita_monthly_income(income, spending, int(size))
+    return suggested_category(per_capita, get_setting("dibao_line")), per_capita

@@ -201,10 +201,11 @@ def _write(plan, user) -> None:
     update_rows(Worker.__table__, [r["_values"] for r in plan["changed"]])
     log_bulk("update", Worker, ((r["id"], r["_changes"]) for r in plan["changed"]
                                 if r["_changes"]), user)
-    touched = [*ids.values(), *(r["id"] for r in plan["changed"])]
     if plan["members"] is not None:
         _write_members(plan, members, ids, user)
-    rebuild_person_index(db.session.connection(), touched)
+    conn = db.session.connection()
+    rebuild_person_index(conn, ids.values(), new=True)
+    rebuild_person_index(conn, [r["id"] for r in plan["changed"]])
 
 
 def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, derive=None):
