@@ -76,6 +76,14 @@ def from_environment(instance_path: str) -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         # Previewed but never confirmed import files are deleted after this many hours.
         "IMPORT_UPLOAD_HOURS": float(os.environ.get("IMPORT_UPLOAD_HOURS", 24)),
+        # Checked while streaming an upload's XML, before the reader holds any of it: the
+        # widest import (workers) has 33 columns. Calamine's peak is ~95 bytes a cell, so
+        # 2,500,000 cells keep any upload under 300 MB (about 75,000 rows of every worker
+        # column; a larger file is imported in parts); shared strings are copied into cells.
+        "IMPORT_MAX_COLUMNS": int(os.environ.get("IMPORT_MAX_COLUMNS", 64)),
+        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 2_500_000)),
+        "IMPORT_MAX_SHARED_STRINGS": int(os.environ.get("IMPORT_MAX_SHARED_STRINGS", 1_000_000)),
+        "IMPORT_MAX_STRING_MB": int(os.environ.get("IMPORT_MAX_STRING_MB", 128)),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "FLASK_ADMIN_SWATCH": "default",
     }

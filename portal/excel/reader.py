@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 import threading
 import zipfile
 import zlib
@@ -12,17 +11,11 @@ from flask_babel import gettext as _
 from python_calamine import CalamineWorkbook
 
 from models.base import DomainError
+from portal.excel.scan import Limits, Refusal, scan_parts
 from portal.excel.spec import Spec
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 MAX_RATIO = 200          # compressed → uncompressed; real sheets stay far below
-FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
-MERGED = re.compile(rb"<(?:\w+:)?mergeCell ")
-# Substrings every match of the patterns above contains: finding them is a fast byte
-# search (a lone "f" is rare in cell markup), so the slower patterns only run on the
-# rare window that holds one.
-FORMULA_HINTS = (b"<f", b":f")
-MERGED_HINT = b"mergeCell"
 
 
 class FileRefused(DomainError):
@@ -36,12 +29,21 @@ def limits() -> tuple[int, int]:
             cfg.get("IMPORT_MAX_ROWS", 200_000))
 
 
+def sheet_limits() -> Limits:
+    """Return the configured limits of a sheet and of the shared strings."""
+    cfg = current_app.config
+    return Limits(rows=limits()[1], columns=cfg.get("IMPORT_MAX_COLUMNS", 64),
+                  cells=cfg.get("IMPORT_MAX_CELLS", 2_500_000),
+                  strings=cfg.get("IMPORT_MAX_SHARED_STRINGS", 1_000_000),
+                  string_bytes=cfg.get("IMPORT_MAX_STRING_MB", 128) * 2**20)
+
+
 class Workbook:
     """An opened workbook whose first sheet is read in the background meanwhile.
 
-    Reading a sheet happens in calamine without the GIL, so it overlaps the scan of
-    the XML for formulas; every other call waits for that read, as calamine allows
-    one call at a time on a workbook.
+    Reading a sheet happens in calamine without the GIL, so it overlaps the importer's
+    own preparations; every other call waits for that read, as calamine allows one call
+    at a time on a workbook. It is opened only after every part passed the scan.
     """
 
     def __init__(self, book: CalamineWorkbook) -> None:
@@ -100,16 +102,41 @@ def _open_checked(data: bytes, max_bytes: int) -> Workbook:
                 raise FileRefused(_("The file unpacks to an implausible size and was refused."))
             if info.filename.endswith((".xml", ".rels")):
                 _refuse_doctype(archive, info.filename)
-        try:
-            book = Workbook(CalamineWorkbook.from_filelike(io.BytesIO(data)))
-        except Exception:  # noqa: BLE001 — calamine raises its own error types
-            book = None  # refused below, after the more helpful refusals of the scan
-        for name in names:
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                _scan_sheet(archive, name)
-    if book is None:
-        raise FileRefused(_("The workbook could not be read; save it again in Excel."))
-    return book
+        try:  # before calamine holds anything: it reads exactly the bytes scanned here
+            scan_parts(data, archive, sheet_limits())
+        except Refusal as refusal:
+            raise FileRefused(_refusal_message(refusal)) from None
+    try:
+        return Workbook(CalamineWorkbook.from_filelike(io.BytesIO(data)))
+    except Exception:  # noqa: BLE001 — calamine raises its own error types
+        raise FileRefused(_("The workbook could not be read; save it again in Excel.")
+                          ) from None
+
+
+def _refusal_message(refusal: Refusal) -> str:
+    """Return the Chinese message for a limit the scan found broken."""
+    n = refusal.limit
+    messages = {
+        "formula": lambda: _("The file contains formulas. Copy the cells and paste them "
+                             "as values, then import again."),
+        "merged": lambda: _("The file contains merged cells. Unmerge them and fill every "
+                            "cell, then import again."),
+        "rows": lambda: _("The sheet has more than %(n)d rows.", n=n),
+        "columns": lambda: _("A sheet uses more than %(n)d columns (IMPORT_MAX_COLUMNS); "
+                             "delete the columns to the right of the data and try again.",
+                             n=n),
+        "cells": lambda: _("A sheet spans more than %(n)d cells from its first to its last "
+                           "row and column (IMPORT_MAX_CELLS); delete stray cells far from "
+                           "the data or split the file.", n=n),
+        "shared": lambda: _("The file holds more than %(n)d different texts "
+                            "(IMPORT_MAX_SHARED_STRINGS); split the file.", n=n),
+        "strings": lambda: _("The file's texts would take more than %(mb)d MB "
+                             "(IMPORT_MAX_STRING_MB); split the file.", mb=n // 2**20),
+    }
+    make = messages.get(refusal.kind)
+    if make is None:
+        return _("The workbook could not be read; save it again in Excel.")
+    return make()
 
 
 def _refuse_doctype(archive: zipfile.ZipFile, name: str) -> None:
@@ -123,22 +150,6 @@ def _refuse_doctype(archive: zipfile.ZipFile, name: str) -> None:
     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
         raise FileRefused(_("The file contains XML declarations Excel never writes "
                             "(DOCTYPE or ENTITY) and was refused."))
-
-
-def _scan_sheet(archive: zipfile.ZipFile, name: str) -> None:
-    """Refuse sheets holding formulas or merged cells, reading the XML in pieces."""
-    tail = b""
-    with archive.open(name) as stream:
-        while chunk := stream.read(1 << 20):
-            window = tail + chunk
-            if b"f" in window and any(hint in window for hint in FORMULA_HINTS) \
-                    and FORMULA.search(window):
-                raise FileRefused(_("The file contains formulas. Copy the cells and paste them "
-                                    "as values, then import again."))
-            if MERGED_HINT in window and MERGED.search(window):
-                raise FileRefused(_("The file contains merged cells. Unmerge them and fill "
-                                    "every cell, then import again."))
-            tail = window[-32:]
 
 
 def clean_header(text) -> str:

@@ -1,0 +1,72 @@
+"""Run in a fresh process: preview each import file as an upload would; print memory.
+
+    python -m tests.import_memory_child DB FILE...
+
+Prints one JSON line per file: the idle resident set of the built app, the peak while
+that file was imported (VmHWM, reset before each file through /proc/self/clear_refs),
+the seconds taken and the outcome.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def status(key: str) -> float:
+    """Return a /proc/self/status figure in MB."""
+    with open("/proc/self/status") as lines:
+        for line in lines:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(key)
+
+
+def reset_peak() -> None:
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+
+
+def main(db: str, files: list[str]) -> None:
+    from models import User
+    from models import db as database
+    from portal import create_app
+    from portal.excel.importer import run_import
+    from portal.excel.reader import FileRefused
+    from portal.excel.specs import worker_spec
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db}", "SECRET_KEY": "memory",
+                      "WTF_CSRF_ENABLED": False})
+    with app.test_request_context():
+        database.create_all()
+        user = User(username="staff", role="staff", full_name="staff")
+        user.password_hash = "x"
+        database.session.add(user)
+        database.session.commit()
+        spec = worker_spec()
+        gc.collect()
+        idle = status("VmRSS")
+        for name in files:
+            data = Path(name).read_bytes()
+            gc.collect()
+            reset_peak()
+            start = time.perf_counter()
+            try:
+                report = run_import(spec, data, user, dry_run=True)
+                outcome = f"rows {report.rows}, to create {report.created}, " \
+                          f"errors {len(report.errors)} {report.errors[:2]}"
+                refused = ""
+            except FileRefused as exc:
+                outcome, refused = "refused", str(exc)
+            seconds = time.perf_counter() - start
+            print(json.dumps({"file": Path(name).name, "idle": idle,
+                              "peak": status("VmHWM"), "seconds": seconds,
+                              "outcome": outcome, "refused": refused},
+                             ensure_ascii=False), flush=True)
+            del data
+            report = None  # noqa: F841 — drop the last report before the next file
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
