@@ -5,13 +5,21 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 
 from models.report_tables import report_sections
+from portal.excel import layout
 
 INTEGER, MONEY = "#,##0", "#,##0.00"
 BOLD, TITLE = Font(bold=True), Font(bold=True, size=14)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+THIN = Side(style="thin", color="808080")
+GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+LABEL_WIDTH = (16, 40)   # the first column (labels) wraps beyond 40 characters
+FIGURE_WIDTH = (10, 18)  # figure columns: a header wider than 18 wraps
 # Characters Excel refuses in a sheet name.
 NOT_IN_SHEET_NAMES = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -21,19 +29,44 @@ def report_filename(year: int) -> str:
     return _("Year-end statistics-%(year)d.xlsx", year=year)
 
 
-def _cell(sheet, row: int, column: int, value, bold: bool = False):
+def _cell(sheet, row: int, column: int, value, bold: bool = False, widths=None):
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, bool):
         value = _("Yes") if value else _("No")
     if isinstance(value, Decimal):
         cell.value, cell.number_format = value, MONEY
+        shown = f"{value:,.2f}"
     elif isinstance(value, int):
         cell.value, cell.number_format = value, INTEGER
+        shown = f"{value:,}"
     else:
-        cell.value = str(value)
+        cell.value = shown = str(value)
     if bold:
         cell.font = BOLD
+    if widths is not None:
+        widths[column] = max(widths.get(column, 0), layout.text_width(shown))
     return cell
+
+
+def _print_setup(sheet, breaks: list[int]) -> None:
+    """Print landscape A4 one page wide, the heading on every page, a table per page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:2"
+    sheet.oddFooter.left.text, sheet.oddFooter.center.text = "&A", _("Page &P of &N")
+    # A break after the last row of each table but the last: no table is cut by a page.
+    for row in breaks:
+        sheet.row_breaks.append(Break(id=row))
+
+
+def _size_columns(sheet, widths: dict) -> None:
+    """Size the columns to their content; long labels and headers wrap instead."""
+    for column, chars in widths.items():
+        low, high = LABEL_WIDTH if column == 1 else FIGURE_WIDTH
+        sheet.column_dimensions[get_column_letter(column)].width = min(
+            max(chars, low), high) + layout.PAD
 
 
 def write_report(figures: dict, target) -> None:
@@ -46,22 +79,23 @@ def write_report(figures: dict, target) -> None:
         sheet = book.create_sheet(str(section.title).translate(NOT_IN_SHEET_NAMES)[:31])
         sheet.cell(row=1, column=1, value=f"{heading} — {section.title}").font = TITLE
         sheet.cell(row=2, column=1, value=as_of)
-        row, widest = 4, 2
+        row, widths, breaks = 4, {}, []
         for table in section.tables:
             _cell(sheet, row, 1, table.title, bold=True)
             row += 1
             for column, label in enumerate(table.headers, start=1):
-                cell = _cell(sheet, row, column, label, bold=True)
-                cell.fill = HEADER_FILL
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
-            widest = max(widest, len(table.headers))
+                cell = _cell(sheet, row, column, label, bold=True, widths=widths)
+                cell.fill, cell.alignment, cell.border = HEADER_FILL, WRAP, GRID
             for index, values in enumerate(table.rows):
                 row += 1
                 last = table.total and index == len(table.rows) - 1
                 for column, value in enumerate(values, start=1):
-                    _cell(sheet, row, column, value, bold=last)
+                    cell = _cell(sheet, row, column, value, bold=last, widths=widths)
+                    cell.border = GRID
+                    if column == 1:
+                        cell.alignment = WRAP
+            breaks.append(row)
             row += 2
-        sheet.column_dimensions["A"].width = 36
-        for column in range(2, widest + 1):
-            sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width = 16
+        _size_columns(sheet, widths)
+        _print_setup(sheet, breaks[:-1])
     book.save(target)

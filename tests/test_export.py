@@ -106,7 +106,10 @@ def test_household_members_on_a_second_sheet(app, client, auth):
     book = openpyxl.load_workbook(io.BytesIO(data))
     members = list(book.worksheets[1].iter_rows(values_only=True))
     assert book.sheetnames[1] == "家庭成员" and len(members) == 2
-    assert members[1][1] == "配偶甲" and members[1][2] == "配偶"
+    member = dict(zip(members[0], members[1], strict=True))
+    assert member["姓名"] == "配偶甲" and member["与职工关系"] == "配偶"
+    # The worker is named beside the ID number, so a printed sheet says whose household.
+    assert members[0][:2] == ("职工姓名", "职工身份证号") and member["职工姓名"] == "有家属"
 
 
 def test_column_chooser_keeps_the_list_filters(app, client, auth):

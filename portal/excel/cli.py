@@ -14,6 +14,15 @@ from models import User, db
 from portal.audit import log_event
 
 
+class Refused(click.ClickException):
+    """Bad input, said in the user's language alone (Click would add "Error:" in English)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True, file=file)
+
+
 def _view(endpoint: str):
     admin = current_app.extensions["admin"][0]
     for view in admin._views:
@@ -33,6 +42,7 @@ def _view(endpoint: str):
 def export_command(endpoint, target, search, filters, columns):
     """Export a list to an .xlsx file, with its search and filters, showing progress."""
     from portal.excel.export import count_rows, list_query, rows_statement, write_xlsx
+    from portal.excel.spec import UnknownColumns
     from portal.excel.specs import spec_for
 
     args = [("search", search)] if search else []
@@ -40,7 +50,10 @@ def export_command(endpoint, target, search, filters, columns):
     with current_app.test_request_context(f"/admin/{endpoint}/?{urlencode(args)}"):
         view = _view(endpoint)
         spec, joins = spec_for(view)
-        spec = spec.select([k for k in columns.split(",") if k])
+        try:
+            spec = spec.select([k.strip() for k in columns.split(",") if k.strip()])
+        except UnknownColumns as exc:  # refused before the file is even opened
+            raise Refused(str(exc)) from None
         query, _args = list_query(view)
         total = count_rows(query)
         children = None

@@ -7,13 +7,17 @@ import datetime as dt
 import re
 import tempfile
 from dataclasses import replace
+from itertools import chain, islice
 from urllib.parse import quote
 
-from flask import Response, abort, request, send_file, stream_with_context
+from flask import Response, abort, flash, redirect, request, send_file, stream_with_context
 from sqlalchemy import func, inspect, select
 
 from models import db
+from models.display import file_stamp
 from portal.audit import log_event
+from portal.excel import layout
+from portal.excel.spec import UnknownColumns
 from portal.excel.specs import spec_for
 from portal.excel.xlsx import Workbook, is_risky
 
@@ -70,12 +74,18 @@ def write_xlsx(spec, statement, target, children=None, progress=None) -> int:
 
 
 def _write_sheet(book, spec, statement, progress) -> int:
-    sheet = book.sheet(str(spec.title), [c.width for c in spec.columns])
-    sheet.header(c.header for c in spec.columns)
     converters = [c.converter() for c in spec.columns]
+    rows = ([convert(v) for convert, v in zip(converters, row, strict=True)]
+            for row in _stream(statement))
+    # The first rows are read ahead to size the columns; the rest stream past.
+    sample = list(islice(rows, layout.SAMPLE_ROWS))
+    widths, two_lines = layout.fit(spec.columns, sample)
+    sheet = book.sheet(str(spec.title), widths, layout.footer())
+    sheet.header((c.header for c in spec.columns),
+                 layout.HEADER_TWO_LINES if two_lines else None)
     count = 0
-    for row in _stream(statement):
-        sheet.row([convert(v) for convert, v in zip(converters, row, strict=True)])
+    for values in chain(sample, rows):
+        sheet.row(values)
         count += 1
         if progress and count % CHUNK == 0:
             progress(CHUNK)
@@ -130,7 +140,7 @@ def _csv_value(value):
 
 
 def _filename(view, ext: str) -> str:
-    return f"{view.name}-{dt.datetime.now():%Y%m%d-%H%M}.{ext}"
+    return f"{view.name}-{file_stamp()}.{ext}"
 
 
 def _audit(view, export_type, args, rows, ids, spec):
@@ -149,8 +159,13 @@ def export_response(view, export_type: str):
     ids = [i for i in request.values.getlist("ids") + request.values.get(
         "id_list", "").split(",") if i]
     spec, joins = spec_for(view)
-    spec = spec.select([k for value in request.args.getlist("columns")
-                        for k in value.split(",") if k])
+    try:
+        spec = spec.select([k for value in request.args.getlist("columns")
+                            for k in value.split(",") if k])
+    except UnknownColumns as exc:  # a hand-made URL: back to the chooser, which says why
+        flash(str(exc), "error")
+        return redirect(view.get_url(".export_options_view", **{
+            k: v for k, v in request.args.lists() if k != "columns"}))
     if request.args.getlist("children")[-1:] == ["0"]:
         spec = replace(spec, children=None)
     query, args = list_query(view, ids)

@@ -32,13 +32,12 @@ def spec() -> Spec:
     worker = select(Worker.name, Worker.id_number).where(Worker.id == Loan.worker_id)
     derived = {"export_only": True}
     columns = [
-        Column("id", _l("No."), kind="int", expr=Loan.id, export_only=True, width=8),
+        Column("id", _l("No."), kind="int", expr=Loan.id, export_only=True),
         Column("worker_name", _l("Worker name"), expr=worker.with_only_columns(
             Worker.name).scalar_subquery(), export_only=True),
         Column("worker_id_number", _l("ID number"), expr=worker.with_only_columns(
-            Worker.id_number).scalar_subquery(), export_only=True, width=21),
-        *columns_of(Loan, KEYS, purpose={"width": 24}, guarantor_name={"width": 24},
-                    guarantor_credit_code={"width": 21}),
+            Worker.id_number).scalar_subquery(), export_only=True),
+        *columns_of(Loan, KEYS),
         Column("outstanding", _l("Outstanding (yuan)"), kind="money",
                expr=Loan.total_due - Loan.repaid_amount, **derived),
         Column("arrears", _l("Arrears (yuan)"), kind="money",

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, inspect
 
-from models.base import CHINA, to_local
+from models.base import CHINA, DomainError, to_local
 
 EPOCH = dt.date(1899, 12, 30)
 TRUE_WORDS = {"是", "yes", "y", "true", "1", "√"}
@@ -17,6 +17,10 @@ FALSE_WORDS = {"否", "no", "n", "false", "0", ""}
 
 class CellError(ValueError):
     """A cell's value cannot be read as its column's kind; the message is for the user."""
+
+
+class UnknownColumns(DomainError):
+    """Columns were asked for that the record type's export does not have."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Column:
     required: bool = False
     export_only: bool = False   # derived values: exported, never imported
     expr: object = None         # SQL expression exported (default: the model attribute)
-    width: int = 14
+    width: int | None = None    # characters; None: from the kind and header (excel.layout)
     limit: int | None = None    # most choices in a ``multi`` cell
     derive: object = None       # export only: turns the selected value into the shown one
 
@@ -200,12 +204,19 @@ class Spec:
         return next(c for c in self.columns if c.key == key)
 
     def select(self, keys: list[str] | None):
-        """Return the spec limited to ``keys`` (unknown keys are ignored), in spec order."""
+        """Return the spec limited to ``keys``, in spec order; refuse keys it does not have."""
         if not keys:
             return self
+        known = {c.key for c in self.columns}
+        unknown = [k for k in dict.fromkeys(keys) if k not in known]
+        if unknown:
+            raise UnknownColumns(_(
+                "These columns cannot be exported: %(unknown)s. Columns that can be: "
+                "%(known)s.", unknown="、".join(unknown),
+                known="、".join(f"{c.key}（{c.header}）" for c in self.columns)))
         wanted = set(keys)
         return Spec(self.endpoint, self.model, self.title,
-                    [c for c in self.columns if c.key in wanted] or self.columns,
+                    [c for c in self.columns if c.key in wanted],
                     self.key, self.children, self.parent_key, self.importer, self.extra)
 
 

@@ -25,17 +25,19 @@ def worker_spec() -> Spec:
     from portal.excel import worker_import
 
     columns = columns_of(Worker, WORKER_KEYS, gender=DERIVED, birth_date=DERIVED,
-                         per_capita_income=DERIVED, id_number={"width": 21},
+                         per_capita_income=DERIVED,
                          secondary_causes={"limit": 3}, household_size={"required": False},
                          status={"required": False}, filed_on={"required": False},
                          address={"width": 30})
     members = columns_of(FamilyMember, ["name", "relation", "id_number", "health",
-                                        "monthly_income", "school_or_work"],
-                         id_number={"width": 21})
+                                        "monthly_income", "school_or_work"])
+    # The worker's name beside the ID number, so a printed sheet says whose household it
+    # is; the ID number alone links the rows on import.
+    worker = Column("worker_name", _l("Worker name"), expr=Worker.name, export_only=True)
     parent = Column("worker_id_number", _l("Worker ID number"), required=True,
-                    expr=Worker.id_number, width=21)
+                    expr=Worker.id_number)
     children = Spec("familymember", FamilyMember, _l("Household members"),
-                    [parent] + members, parent_key="worker_id_number")
+                    [worker, parent] + members, parent_key="worker_id_number")
     return Spec("worker", Worker, _l("Hardship workers"), columns, key="id_number",
                 children=children, importer=worker_import)
 

@@ -10,6 +10,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from portal.excel.layout import base_width
+
 EXAMPLES = {"text": "", "int": 3, "money": Decimal("1200.00"), "number": Decimal("45.5"),
             "date": dt.date(2026, 1, 15), "datetime": dt.datetime(2026, 1, 15, 9, 30),
             "bool": "否"}
@@ -32,7 +34,7 @@ def build_template(spec, target, examples: dict | None = None) -> None:
             cell = sheet.cell(row=1, column=index, value=column.header + (
                 "*" if column.required else ""))
             cell.font = Font(bold=True, color="C00000" if column.required else "000000")
-            sheet.column_dimensions[letter].width = column.width
+            sheet.column_dimensions[letter].width = base_width(column)
             example = (examples or {}).get(column.key, EXAMPLES.get(column.kind))
             if column.kind in ("choice", "multi") and column.choices:
                 labels = [str(v) for v in column.choices.values()]
