@@ -5,10 +5,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
+from models import previews
 from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
 from models.guards import Guards, unless
 from models.ledger import post_entry, reverse_entry
+from models.ledger_text import assistance_payment
 from models.notice_rules import passed_notice
 from models.settings import get_setting
 from models.workflow import Field, Step, Workflow
@@ -78,11 +80,21 @@ def _verify(record: Assistance, user) -> None:
     record.state, record.verified_by_id, record.verified_at = "verified", user.id, utcnow()
 
 
+def earlier_grants(record: Assistance) -> list[Assistance]:
+    """Return the worker's approved or paid records of the same kind and campaign."""
+    return [g for g in other_grants(record) if g.state in GRANTED_STATES]
+
+
+def needs_override(record: Assistance) -> bool:
+    """Tell whether approving ``record`` needs a manager's reason for a second grant."""
+    return record.state == "verified" and bool(earlier_grants(record))
+
+
 def _approve(record: Assistance, user, override_reason: str = "") -> None:
     """Approve a verified record; a second grant in a campaign needs a manager's reason."""
     if record.applied_by_id == user.id:
         raise DomainError(_("Whoever applied cannot approve the same record."))
-    granted = [g for g in other_grants(record) if g.state in GRANTED_STATES]
+    granted = earlier_grants(record)
     override_reason = (override_reason or "").strip()
     if granted and not override_reason:
         raise DomainError(_("%(name)s already has this kind of aid in this campaign (record "
@@ -123,7 +135,8 @@ def _pay(record: Assistance, user) -> None:
             raise DomainError(_("Choose the fund the cash is paid from."))
         record.payment_entry = post_entry(
             record.fund_id, "assistance_out", -record.cash_amount, user,
-            document=f"BF-{record.id}", reason=f"{record.worker.name} {record.kind}")
+            document=f"BF-{record.id}",
+            reason=assistance_payment(record.worker.name, record.kind))
     record.state, record.paid_by_id, record.paid_at = "paid", user.id, utcnow()
 
 
@@ -146,17 +159,18 @@ WORKFLOW = Workflow("assistance", (
          _l("Only an assistance officer can verify.")),
     Step("approve", _l("Approve"), ("verified",), "A", _approve, _l("Record approved."),
          _l("Only a centre manager can approve."), style="success",
-         fields=(Field("override_reason", _l("Reason for a second grant")),)),
+         fields=(Field("override_reason", _l("Reason for a second grant"), required=True,
+                       when=needs_override),)),
     Step("reject", _l("Reject"), OPEN_STATES, "A", _reject, _l("Record rejected."),
          _l("Only a centre manager can reject."), _reason(_l("Reason for rejection")),
          style="danger"),
     Step("pay", _l("Pay"), ("approved",), "A", _pay,
          _l("Record paid; the fund entry is written."), _l("Only a centre manager can pay."),
-         style="success"),
+         style="success", preview=previews.pay_aid),
     Step("reverse", _l("Reverse payment"), ("paid",), "A", _reverse,
          _l("Payment reversed; the reversing fund entry is written."),
          _l("Only a centre manager can reverse a payment."),
-         _reason(_l("Reason for reversal")), style="warning"),
+         _reason(_l("Reason for reversal")), style="warning", preview=previews.reverse_aid),
 ), wrong_state=lambda record: _("Record #%(id)d is not in a state that allows this step.",
                                 id=record.id))
 

@@ -14,6 +14,7 @@ from models.guards import Guards, unless
 from models.inventory import StockMovement
 from models.inventory_rules import _reverse, stock_in
 from models.ledger import money, post_entry, reverse_entry
+from models.ledger_text import donation_in
 from models.numbering import document_no
 
 CONSTRAINT_MESSAGES = {
@@ -93,8 +94,7 @@ def record_donation(donation: Donation, user) -> None:
     if fund is not None:
         donation.fund_entry = post_entry(
             fund.id, "donation_in", donation.money_amount, user,
-            document=donation.receipt_no, reason=_("Donation from %(donor)s",
-                                                   donor=donation.donor_name))
+            document=donation.receipt_no, reason=donation_in(donation.donor_name))
     db.session.flush()
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from stdnum.cn import uscc
 
+from models import previews
 from models.base import DomainError, db, today, utcnow
 from models.guards import Guards, unless
 from models.ledger import post_entry, reverse_entry
@@ -262,7 +263,8 @@ WORKFLOW = Workflow("loan", (
     Step("disburse", _l("Disburse"), ("approved",), "A", _disburse,
          _l("Loan disbursed; the fund entry and the repayment schedule are made."),
          _l("Only a centre manager can disburse loans."),
-         (Field("fund_id", _l("Lent from fund"), "fund", required=True),), style="success"),
+         (Field("fund_id", _l("Lent from fund"), "fund", required=True),), style="success",
+         preview=previews.disburse_loan),
     Step("reject", _l("Reject"), ("applied", "approved"), "A", _reject, _l("Loan rejected."),
          _l("Only a centre manager can reject loans."), _reason(_l("Reason for rejection")),
          style="danger"),
@@ -280,7 +282,8 @@ WORKFLOW = Workflow("loan", (
          _l("Only a centre manager can reverse a repayment."),
          (Field("repayment_id", "", "hidden"), Field("reason", _l("Reason for reversal"),
                                                      "text", required=True)),
-         style="warning", endpoint="repayment", inline=True),
+         style="warning", endpoint="repayment", inline=True,
+         preview=previews.reverse_repayment),
 ), wrong_state=lambda loan: _("Loan JK-%(id)d is not in a state that allows this step.",
                               id=loan.id))
 

@@ -9,6 +9,7 @@ from models.base import DomainError, db, today, utcnow
 from models.guards import Guards, unless
 from models.inventory import Item
 from models.inventory_rules import stock_in, stock_out
+from models.ledger_text import stocktake_note
 from models.numbering import document_no
 from models.stocktake import Stocktake, StocktakeLine
 
@@ -92,7 +93,7 @@ def confirm_stocktake(stocktake: Stocktake, user) -> int:
     db.session.flush()  # the version check: confirming twice at once adjusts once
     adjusted = 0
     for line in sorted(stocktake.lines, key=lambda x: x.item_id):
-        diff, note = line.difference, _("Stocktake %(no)s", no=stocktake.number)
+        diff, note = line.difference, stocktake_note(stocktake.number)
         if diff > 0:
             stock_in(line.item, diff, "stocktake", user, document=stocktake.number,
                      note=note, stocktake_id=stocktake.id)

@@ -24,6 +24,20 @@ class Field:
     label: object
     kind: str = "textarea"
     required: bool = False
+    when: Callable | None = None        # when(record): asked only if true (None: always)
+
+    def shown(self, record) -> bool:
+        """Tell whether the step's form asks for this field on ``record``."""
+        return self.when is None or bool(self.when(record))
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a step is about to do, shown for confirmation before it is taken."""
+
+    summary: object                     # one sentence: what will happen
+    facts: tuple = ()                   # (label, value) rows: amount, fund, balance after …
+    warning: object = ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,7 @@ class Step:
     style: str = "primary"              # the button's Bootstrap colour
     endpoint: str | None = None         # whose verb, when not the workflow's own
     inline: bool = False                # offered beside each line, not in the side panel
+    preview: Callable | None = None     # preview(record, user, *fields) -> Preview: confirm first
 
 
 class Workflow:
@@ -73,6 +88,11 @@ class Workflow:
     def run(self, name: str, record, user, *args, **kwargs):
         """Take step ``name`` on ``record`` as ``user``."""
         return self.check(name, record, user).run(record, user, *args, **kwargs)
+
+    def preview(self, name: str, record, user, *args) -> Preview | None:
+        """Return what step ``name`` would do (None when it needs no confirmation)."""
+        step = self.check(name, record, user)
+        return step.preview(record, user, *args) if step.preview else None
 
     def runner(self, name: str) -> Callable:
         """Return a function ``(record, user, *args)`` that takes step ``name``."""

@@ -106,7 +106,8 @@ def test_workflow_step_by_role(app, client, auth, role, endpoint, workflow, step
         state = db.session.get(model, pk).state
     auth.login(role)
     response = client.post(f"/admin/{endpoint}/step/?id={pk}", data={
-        "csrf_token": auth.token(), "step": step, "reason": "测试", "repayment_id": "0"})
+        "csrf_token": auth.token(), "step": step, "reason": "测试", "repayment_id": "0",
+        "confirmed": "1"})
     may = allows(role, workflow[step].endpoint or endpoint, workflow[step].verb)
     if not allows(role, endpoint, "R"):
         assert response.status_code == 403

@@ -16,7 +16,8 @@ from tests.factories import make_assistance, make_fund, make_worker, user
 def step(client, auth, pk, name, **fields):
     """Post one workflow step and return the page shown after it."""
     response = client.post(f"/admin/assistance/step/?id={pk}",
-                           data={"csrf_token": auth.token(), "step": name, **fields},
+                           data={"csrf_token": auth.token(), "step": name, "confirmed": "1",
+                                 **fields},
                            follow_redirects=True)
     return response
 

@@ -57,6 +57,8 @@ def test_staff_applies_manager_approves_and_pays(app, page: Page):
     page.locator("#step-approve button").click()
     expect(page.locator("#record-state")).to_have_text("已审批")
     page.locator("#step-pay button").click()
+    expect(page.locator("#confirm-facts")).to_contain_text("3,800.00")
+    page.locator("#confirm-button").click()
     expect(page.locator("#record-state")).to_have_text("已发放")
     page.goto("/admin/fund/")
     expect(page.locator("td", has_text="3,800.00")).to_be_visible()

@@ -27,6 +27,8 @@ def test_manager_publishes_public_objects_staff_sees(app, page: Page, chromium, 
     page.goto(f"/admin/notice/manage/?id={pk}")
     expect(page.locator("#notice-lines")).to_contain_text("欧**娜")
     page.locator("#publish").click()
+    expect(page.locator("#confirm-facts")).to_contain_text("公示期")
+    page.locator("#confirm-button").click()
     expect(page.locator("#notice-state")).to_have_text("已发布")
     expect(page.locator("#public-link")).to_have_attribute("href", re.compile(f"/notices/{pk}$"))
     log_out(page)

@@ -22,7 +22,8 @@ D = Decimal
 def step(client, auth, pk, name, **fields):
     """Post one step of the loan's workflow page and return the page shown after it."""
     return client.post(f"/admin/loan/step/?id={pk}",
-                       data={"csrf_token": auth.token(), "step": name, **fields},
+                       data={"csrf_token": auth.token(), "step": name, "confirmed": "1",
+                             **fields},
                        follow_redirects=True).get_data(as_text=True)
 
 

@@ -20,7 +20,7 @@ from tests.factories_notices import make_education, make_notice, make_published
 def manage(client, auth, pk, op, **fields):
     """Post one change on the notice page and return the page shown after it."""
     return client.post(f"/admin/notice/manage/?id={pk}",
-                       data={"csrf_token": auth.token(), "op": op, **fields},
+                       data={"csrf_token": auth.token(), "op": op, "confirmed": "1", **fields},
                        follow_redirects=True)
 
 

@@ -2,6 +2,8 @@
 
 GET shows the record with the steps the user may take now (one form per step, built
 from the step's declared fields); POST takes one step through the rules and comes back.
+A step that declares a preview (money moving, a record frozen) is first shown on a
+confirmation page saying what will happen; only its confirming POST takes the step.
 """
 from __future__ import annotations
 
@@ -11,6 +13,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from views.access import requires
+
+
+def confirm_page(view, preview, label, style: str, back: str, **extra):
+    """Render the page that says what a step will do and re-posts its form, confirmed."""
+    hidden = [(k, v) for k, v in request.form.items(multi=True)
+              if k not in ("csrf_token", "confirmed")]
+    return view.render("admin/confirm_step.html", preview=preview, title=label, button=label,
+                       style=style, action=request.full_path, back=back, hidden=hidden,
+                       **extra)
 
 
 class WorkflowPage:
@@ -44,6 +55,12 @@ class WorkflowPage:
             abort(403)
         step, user = self.workflow[name], current_user._get_current_object()
         args = self.step_arguments(record, step)
+        if step.preview and request.form.get("confirmed") != "1":
+            ok, preview = self.run_rule(lambda: self.workflow.preview(name, record, user, *args))
+            back = url_for(".step_view", id=record.id)
+            if ok:
+                return confirm_page(self, preview, step.label, step.style, back)
+            return redirect(back)
         self.run_rule(lambda: self.workflow.run(name, record, user, *args), step.done)
         return redirect(url_for(".step_view", id=record.id))
 
