@@ -12,6 +12,11 @@ from models.base import db, label, today, utcnow
 from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES, SCHOOL_LEVELS
 
 MONEY = Numeric(12, 2)
+# The fields only one kind of aid asks for: the form shows them for that kind alone, and
+# a record of another kind keeps none of them (what was typed before the kind changed).
+KIND_FIELDS = {"education": ("student_name", "school", "school_level"),
+               "medical": ("out_of_pocket",)}
+EMPTY = {"student_name": "", "school": "", "school_level": None, "out_of_pocket": Decimal("0")}
 
 
 class Assistance(db.Model):
@@ -92,6 +97,14 @@ class Assistance(db.Model):
     rejected_by = relationship("User", foreign_keys=[rejected_by_id])
     reversed_by = relationship("User", foreign_keys=[reversed_by_id])
     payment_entry = relationship("FundEntry", foreign_keys=[payment_entry_id])
+
+    def drop_other_kinds_fields(self) -> None:
+        """Empty the fields that belong to kinds of aid other than this record's."""
+        for kind, fields in KIND_FIELDS.items():
+            if kind != self.kind:
+                for name in fields:
+                    if getattr(self, name) != EMPTY[name]:
+                        setattr(self, name, EMPTY[name])
 
     @property
     def total_value(self) -> Decimal:

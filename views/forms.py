@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from wtforms import SelectMultipleField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from models.idnumber import InvalidIdNumber, normalize_id_number
 
@@ -35,3 +35,26 @@ class MultiChoiceField(SelectMultipleField):
         if self.limit is not None and len(self.data or []) > self.limit:
             from flask_babel import gettext as _
             raise ValidationError(_("Choose at most %(n)d.", n=self.limit))
+
+
+class Chosen:
+    """Require a choice in a select that starts blank."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if field.data is None:
+            from flask_babel import gettext as _
+            raise StopValidation(_("Choose one."))
+
+
+def start_blank(form_class, *names) -> None:
+    """Make the selects ``names`` of ``form_class`` start blank and require a choice.
+
+    For choices where any preselected default would be a guess the user might not
+    notice (the main hardship cause, a goods line's item).
+    """
+    for name in names:
+        unbound = getattr(form_class, name)
+        unbound.kwargs["allow_blank"] = True
+        unbound.kwargs["validators"] = [*unbound.kwargs.get("validators", ()), Chosen()]

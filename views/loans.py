@@ -29,6 +29,7 @@ from models.loan_rules import (
     record_repayment,
 )
 from views.base import SecuredModelView, money, requires
+from views.pickers import PicksWorker
 from views.workflow import WorkflowPage
 
 
@@ -55,7 +56,7 @@ def _money(view, context, model, name):
     return money(getattr(model, name))
 
 
-class LoanView(WorkflowPage, SecuredModelView):
+class LoanView(PicksWorker, WorkflowPage, SecuredModelView):
     list_template = "admin/loan_list.html"
     column_list = ("id", "worker", "amount", "term_months", "state", "issued_on",
                    "outstanding", "next_due_on", "days_overdue", "arrears_bucket")
@@ -84,9 +85,6 @@ class LoanView(WorkflowPage, SecuredModelView):
                           "repaid_amount", "write_off_reason")
     form_columns = ("worker", "amount", "purpose", "guarantor_name", "guarantor_credit_code",
                     "guarantee_letter_no", "term_months", "interest_rate", "fund", "notes")
-    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
-                                 "filters": ["status = 'active'"],
-                                 "placeholder": _l("Type a name or ID number")}}
     form_args = {
         "fund": {"query_factory": active_funds},
         "amount": {"validators": [DataRequired(), NumberRange(min=Decimal("0.01"))]},

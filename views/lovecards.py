@@ -28,12 +28,13 @@ from models.lovecard_rules import (
     top_up,
 )
 from views.base import SecuredModelView, money, requires
+from views.pickers import PicksWorker
 from views.stock_lists import AllowedLink
 
 CARD_STEPS = {"topup": top_up, "lost": replace_lost_card, "cancel": cancel_card}
 
 
-class LoveCardView(SecuredModelView):
+class LoveCardView(PicksWorker, SecuredModelView):
     column_list = ("card_no", "worker", "status", "balance", "valid_until", "issued_on")
     column_labels = {"worker": _l("Worker"), "worker.name": _l("Worker name"),
                      "replaced_by": _l("Replaced by card"), "issued_by": _l("Issued by")}
@@ -54,9 +55,6 @@ class LoveCardView(SecuredModelView):
     }
     form_args = {"valid_until": {"validators": [Optional()],
                                  "description": _l("Empty: the end of next year")}}
-    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
-                                 "filters": ["status = 'active'"],
-                                 "placeholder": _l("Type a name or ID number")}}
     identity_columns = {"worker.id_number": "worker"}  # the worker lookup (views.identity)
     column_extra_row_actions = [
         EndpointLinkRowAction("fa fa-id-card", ".card_view", title=_l("Card page")),

@@ -36,6 +36,7 @@ from models.training_rules import (
     summary,
 )
 from views.base import SecuredModelView, money, requires
+from views.pickers import PicksWorker
 
 FOLLOW_UP_FIELDS = ("attendance_rate", "certificate_no", "outcome", "employer", "outcome_on",
                     "monthly_income", "followed_up_on")
@@ -130,7 +131,7 @@ def _rate_text(part: int, whole: int) -> str:
     return "—" if value is None else f"{value}%"
 
 
-class EnrolmentView(SecuredModelView):
+class EnrolmentView(PicksWorker, SecuredModelView):
     edit_template = "admin/enrolment_edit.html"
     column_list = ("training_class", "worker", "state", "enrolled_on", "attendance_rate",
                    "certificate_no", "outcome", "employer", "monthly_income", "followed_up_on")
@@ -153,9 +154,6 @@ class EnrolmentView(SecuredModelView):
                           "dropped_on", "attendance_rate", "certificate_no", "outcome",
                           "employer", "outcome_on", "monthly_income", "followed_up_on")
     form_columns = ("training_class", "worker") + FOLLOW_UP_FIELDS + ("notes",)
-    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
-                                 "filters": ["status = 'active'"],
-                                 "placeholder": _l("Type a name or ID number")}}
     form_args = {
         "training_class": {"query_factory": lambda: db.session.scalars(
             select(TrainingClass).where(TrainingClass.state.in_(OPEN_CLASS_STATES))

@@ -1,7 +1,8 @@
 """Hardship-worker files and their household members."""
 from __future__ import annotations
 
-from flask import request
+from flask import jsonify, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.contrib.sqla.validators import Unique
@@ -11,11 +12,14 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
 from wtforms import BooleanField
+from wtforms.validators import NumberRange, Optional
 
 from models import FamilyMember, Worker
 from models.choices import HARDSHIP_CAUSES, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
+from models.permissions import allows
 from models.settings import get_setting
+from models.worker_pick import not_on_file
 from models.worker_rules import (
     CONSTRAINT_MESSAGES,
     activate,
@@ -24,10 +28,13 @@ from models.worker_rules import (
     likely_duplicates,
     mark_reviewed,
     review_overdue_clause,
+    suggest_for_form,
     suggested_category,
 )
-from views.base import InlineModel, SecuredModelView
-from views.forms import IdNumber, MultiChoiceField
+from views.base import InlineModel, SecuredModelView, money, requires
+from views.forms import IdNumber, MultiChoiceField, start_blank
+from views.pickers import PicksWorker
+from views.worker_form import CLOSING, NEW_FOR_WORKER, sections
 
 
 def _causes(view, context, model, name):
@@ -98,16 +105,20 @@ class WorkerView(SecuredModelView):
         "id_number": {"validators": [IdNumber()]},
         "secondary_causes": {"choices": list(HARDSHIP_CAUSES.items()), "limit": 3},
         "household_size": {"description": _l("Including the worker; left empty it is "
-                                              "counted from the household members.")},
+                                              "counted from the household members."),
+                           "validators": [Optional(), NumberRange(min=1)]},
         "category": {"description": _l("Suggested from monthly income per person against "
                                        "the minimum living allowance line.")},
     }
     form_extra_fields = {"confirm_duplicates": BooleanField(
         _l("I have checked the possible duplicates"),
         description=_l("Tick only when the portal warns of possible duplicate files."))}
+    form_create_rules = sections()
+    form_edit_rules = sections(CLOSING)
     inline_models = (MemberInline(FamilyMember),)
     constraint_messages = CONSTRAINT_MESSAGES
     action_verbs = {"delete": "D", "approve": "U", "review": "U"}
+    details_template = "admin/worker_details.html"
 
     def scaffold_form(self):
         form_class = super().scaffold_form()
@@ -116,12 +127,54 @@ class WorkerView(SecuredModelView):
         field = form_class.id_number
         field.kwargs["validators"] = [v for v in field.kwargs.get("validators", [])
                                       if not isinstance(v, Unique)]
+        start_blank(form_class, "main_cause")  # any default would be a guess
+        form_class.household_size.kwargs["default"] = None  # blank: counted from the members
+        return form_class
+
+    def get_create_form(self):
+        form_class = super().get_create_form()
+        for name in CLOSING[1]:  # a new file starts pending
+            delattr(form_class, name)
         return form_class
 
     def create_form(self, obj=None):
-        form = super().create_form(obj)
-        del form.status, form.exit_date, form.exit_reason  # a new file starts pending
+        return self._suggesting(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        form = self._suggesting(super().edit_form(obj))
+        if request.method == "GET" and obj is not None and not obj.category:
+            form.category.data = suggested_category(obj.per_capita_income,
+                                                    get_setting("dibao_line"))
         return form
+
+    def _suggesting(self, form):
+        """Let the form's script pre-fill the category suggested by the figures typed."""
+        if hasattr(form, "category"):
+            form.category.render_kw = {"data-suggest-url": url_for(".suggest_view")}
+        return form
+
+    @expose("/suggest/")
+    @requires("R")
+    def suggest_view(self):
+        """Answer the category suggested for the household figures in the query."""
+        args = request.args
+        code, per_capita = suggest_for_form(
+            args.get("household_income", ""), args.get("essential_spending", ""),
+            args.get("household_size", ""), args.get("members", 0, type=int))
+        hint = "" if per_capita is None else _(
+            "Suggested: %(category)s (monthly income per person %(amount)s yuan)",
+            category=WORKER_CATEGORIES[code] if code else _("no hardship category"),
+            amount=money(per_capita))
+        return jsonify(category=code, hint=hint)
+
+    def new_record_links(self, worker) -> list[tuple[str, str]]:
+        """Return (text, URL) of the records the user may make for ``worker`` from its page."""
+        back = url_for(".details_view", id=worker.id)
+        return [(str(text), url_for(f"{endpoint}.create_view", worker_id=worker.id, url=back))
+                for endpoint, text in NEW_FOR_WORKER if allows(self.role, endpoint, "C")]
+
+    def not_on_file(self, worker) -> str | None:
+        return not_on_file(worker)
 
     def validate_form(self, form):
         if not super().validate_form(form):
@@ -176,7 +229,7 @@ class WorkerView(SecuredModelView):
                               lambda n: _("Annual review recorded for %(n)d file(s).", n=n))
 
 
-class FamilyMemberView(SecuredModelView):
+class FamilyMemberView(PicksWorker, SecuredModelView):
     column_list = ("worker", "name", "relation", "id_number", "health", "monthly_income",
                    "school_or_work")
     column_searchable_list = ("name", "id_number", "worker.name")
@@ -187,8 +240,7 @@ class FamilyMemberView(SecuredModelView):
     form_columns = ("worker", "name", "relation", "id_number", "health", "monthly_income",
                     "school_or_work")
     form_args = {"id_number": {"validators": [IdNumber(optional=True)]}}
-    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
-                                 "placeholder": _l("Type a name or ID number")}}
+    on_file = False  # a household member may be added to a file under review
     constraint_messages = CONSTRAINT_MESSAGES
 
     def validate_form(self, form):
