@@ -67,7 +67,7 @@ HOUSING_TYPES = {
 MEDICAL_INSURANCE = {
     "employee": _l("Employee medical insurance"),
     "resident": _l("Resident medical insurance"),
-    "none": _l("None"),
+    "none": _l("Not insured"),
 }
 
 RELATIONS = {
@@ -137,6 +137,9 @@ AUDIT_ACTIONS = {
     "reject": _l("Reject"),
     "pay": _l("Pay"),
     "reverse": _l("Reverse"),
+    "import": _l("Import"),
+    "backup": _l("Backup"),
+    "restore": _l("Restore"),
 }
 
 

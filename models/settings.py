@@ -9,6 +9,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import DomainError, db, label
+from models.choices import ASSISTANCE_KINDS
 
 # key -> (type, default, label)
 SETTINGS = {
@@ -17,9 +18,11 @@ SETTINGS = {
     "review_interval_days": (int, 365, _l("Days between annual reviews of a file")),
     "notice_days": (int, 7, _l("Default notice period (days)")),
     "notice_required_kinds": (str, "education", _l(
-        "Kinds of aid paid only after a public notice without objection (codes, comma "
-        "separated: living, medical, education, festival, emergency, employment, legal)")),
+        "Kinds of aid paid only after a public notice without objection")),
 }
+# Settings whose value is a set of codes from a choice list, stored comma separated and
+# edited as ticks beside the choices' labels.
+CHOICE_SETS = {"notice_required_kinds": ASSISTANCE_KINDS}
 
 
 class Setting(db.Model):
@@ -41,6 +44,8 @@ def parse_setting(key: str, raw: str):
     """Return ``raw`` converted to the setting's type, or raise DomainError in Chinese."""
     if key not in SETTINGS:
         raise DomainError(_("Unknown setting: %(key)s", key=key))
+    if key in CHOICE_SETS:
+        return _codes_text(key, raw)
     kind = SETTINGS[key][0]
     try:
         value = kind(str(raw).strip())
@@ -54,4 +59,29 @@ def parse_setting(key: str, raw: str):
 def get_setting(key: str):
     """Return the stored value of ``key`` or its default."""
     row = db.session.get(Setting, key)
+    if row is not None and key in CHOICE_SETS:  # as stored: an unknown code matches nothing
+        return row.value
     return parse_setting(key, row.value) if row else SETTINGS[key][1]
+
+
+def setting_codes(key: str, raw) -> list[str]:
+    """Return the codes a choice-set setting's value (text or list) holds."""
+    parts = raw.split(",") if isinstance(raw, str) else list(raw or ())
+    return [part.strip() for part in parts if part and part.strip()]
+
+
+def _codes_text(key: str, raw) -> str:
+    """Return the stored text of a choice-set value, in the choices' order; refuse unknowns."""
+    choices, codes = CHOICE_SETS[key], setting_codes(key, raw)
+    unknown = [code for code in codes if code not in choices]
+    if unknown:
+        raise DomainError(_("Not a choice of this setting: %(codes)s", codes="、".join(unknown)))
+    return ",".join(code for code in choices if code in codes)
+
+
+def setting_text(key: str, raw) -> str:
+    """Return a setting's value as people read it: a choice set by its labels."""
+    if key not in CHOICE_SETS:
+        return str(raw)
+    labels = [str(CHOICE_SETS[key].get(code, code)) for code in setting_codes(key, raw)]
+    return "、".join(labels) or "—"
