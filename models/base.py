@@ -38,8 +38,20 @@ class DomainError(Exception):
 
 
 def utcnow() -> dt.datetime:
-    """Return the current time in UTC, without tzinfo, as stored in the database."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Return the current time in UTC, without tzinfo, as stored in the database.
+
+    ``freeze_now`` can hold it at a moment (the demo data's history).
+    """
+    return _frozen_now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def freeze_now(moment: dt.datetime | None) -> None:
+    """Make ``utcnow()`` answer ``moment`` (UTC, naive; None thaws it)."""
+    global _frozen_now
+    _frozen_now = moment
+
+
+_frozen_now: dt.datetime | None = None
 
 
 # The centre's clock: China Standard Time, no daylight saving. Times are stored in UTC.

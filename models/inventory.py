@@ -55,7 +55,8 @@ class Item(db.Model):
     low_stock: Mapped[int] = mapped_column(default=5, info=label(_l("Low-stock threshold")))
     active: Mapped[bool] = mapped_column(default=True, info=label(_l("Offered")))
     on_hand: Mapped[int] = mapped_column(default=0, info=label(_l("In stock")))
-    initials: Mapped[str] = mapped_column(String(64), default="", info={"audit": False})
+    initials: Mapped[str] = mapped_column(String(64), default="", info={
+        "audit": False, "label": _l("Pinyin initials")})
     notes: Mapped[str] = mapped_column(Text, default="", info=label(_l("Notes")))
 
     lots: Mapped[list[StockLot]] = relationship(back_populates="item", order_by="StockLot.id")
@@ -128,10 +129,14 @@ class StockMovement(db.Model):
     document: Mapped[str] = mapped_column(String(32), default="", index=True,
                                           info=label(_l("Document no.")))
     note: Mapped[str] = mapped_column(String(200), default="", info=label(_l("Reason")))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    donation_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), index=True)
-    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemption.id"), index=True)
-    stocktake_id: Mapped[int | None] = mapped_column(ForeignKey("stocktake.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"),
+                                                info=label(_l("Entered by")))
+    donation_id: Mapped[int | None] = mapped_column(ForeignKey("donation.id"), index=True,
+                                                    info=label(_l("Donation")))
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemption.id"), index=True,
+                                                      info=label(_l("Redemption")))
+    stocktake_id: Mapped[int | None] = mapped_column(ForeignKey("stocktake.id"), index=True,
+                                                     info=label(_l("Stocktake")))
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("stock_movement.id"), unique=True, info=label(_l("Reverses movement")))
 

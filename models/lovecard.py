@@ -48,7 +48,8 @@ class LoveCard(db.Model):
     valid_until: Mapped[dt.date] = mapped_column(Date, default=lambda: end_of_next_year(),
                                                  info=label(_l("Valid until")))
     # Pinyin initials of the holder's name, kept by models.lovecard_rules on every flush.
-    initials: Mapped[str] = mapped_column(String(32), default="", info={"audit": False})
+    initials: Mapped[str] = mapped_column(String(32), default="", info={
+        "audit": False, "label": _l("Pinyin initials")})
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("love_card.id"),
                                                        info=label(_l("Replaced by card")))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -157,10 +157,14 @@ def public_clause(day: dt.date | None = None):
 
 
 def public_notices(day: dt.date | None = None) -> list[Notice]:
-    """Return the notices the public may read, running ones first, newest first."""
+    """Return the notices the public may read, running ones first, each newest first.
+
+    Newest is the day a notice went up (then the time it was published): a long-running
+    notice put up before a short new one is listed after it.
+    """
     day = day or today()
-    rows = db.session.scalars(select(Notice).where(public_clause(day))
-                              .order_by(Notice.ends_on.desc(), Notice.id.desc())).all()
+    rows = db.session.scalars(select(Notice).where(public_clause(day)).order_by(
+        Notice.starts_on.desc(), Notice.published_at.desc(), Notice.id.desc())).all()
     return sorted(rows, key=lambda n: n.ends_on < day)
 
 

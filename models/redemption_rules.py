@@ -5,7 +5,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import case, or_, select
 from sqlalchemy.orm import contains_eager
 
 from models.base import DomainError, db, today, utcnow
@@ -60,7 +60,11 @@ def find_holders(text: str, limit: int = 10, masked: bool = False) -> list[LoveC
 
 
 def find_items(text: str, limit: int = 12) -> list[Item]:
-    """Find items on offer by exact barcode, else by pinyin initials or part of the name."""
+    """Find items on offer by exact barcode, else by pinyin initials or part of the name.
+
+    Initials match anywhere in the name (纯牛奶 by "nn"), names they begin first: the
+    goods on offer are a few hundred, so the scan costs nothing.
+    """
     text = (text or "").strip()
     if not text:
         return []
@@ -68,10 +72,14 @@ def find_items(text: str, limit: int = 12) -> list[Item]:
     by_code = db.session.scalar(offered.where(Item.barcode == text))
     if by_code is not None:
         return [by_code]
-    condition = Item.name.contains(text, autoescape=True)
+    condition, first = Item.name.contains(text, autoescape=True), Item.name.startswith(
+        text, autoescape=True)
     if LETTERS.fullmatch(text):
-        condition = or_(condition, Item.initials.like(text.lower() + "%"))
-    return list(db.session.scalars(offered.where(condition).order_by(Item.name).limit(limit)))
+        condition = or_(condition, Item.initials.contains(text.lower(), autoescape=True))
+        first = or_(first, Item.initials.startswith(text.lower(), autoescape=True))
+    return list(db.session.scalars(offered.where(condition)
+                                   .order_by(case((first, 0), else_=1), Item.name)
+                                   .limit(limit)))
 
 
 def check_card(card: LoveCard | None) -> None:

@@ -71,7 +71,7 @@ def _assistance(f: dict) -> list[Table]:
     rows = [[label, *_aid_cells(f["by_kind"].get(kind, empty))]
             for kind, label in ASSISTANCE_KINDS.items()]
     return [Table(_l("Assistance paid, by kind"),
-                  [_l("Kind of aid"), _l("Times aided (人次)"), _l("Workers aided"),
+                  [_l("Kind of aid"), _l("Times aided"), _l("Workers aided"),
                    _l("Cash (yuan)"), _l("Goods value (yuan)"), _l("Total (yuan)")],
                   [*rows, [_l("Total"), *_aid_cells(f["total"])]], total=True)]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, send_from_directory, url_for
 
 from models.choices import ROLES
 from portal import config as portal_config
@@ -49,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(public.bp)  # the public notice board, /notices/
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
+    app.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
+        app.static_folder, "favicon.svg", mimetype="image/svg+xml"))
     app.jinja_env.globals["role_label"] = lambda role: ROLES.get(role, role)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["localdate"] = lambda value: local_time(value)[:10]

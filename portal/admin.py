@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import db
-from portal.i18n import TRANSLATIONS
+from portal.i18n import TRANSLATIONS, prefer_portal_admin_strings
 from portal.registry import record_types
 from views.dashboard import dashboard
 from views.report import ReportView
@@ -37,6 +37,7 @@ def init_admin(app: Flask) -> Admin:
         # Our catalogue also carries Flask-Admin strings its shipped zh catalogue lacks.
         translations_path=str(TRANSLATIONS),
     )
+    prefer_portal_admin_strings()
     for record_type in record_types():
         admin.add_view(record_type.make_view(db))
     admin.add_view(ReportView(name=_l("Year-end statistics"), endpoint="report"))

@@ -123,6 +123,12 @@ def objection(notice_id: int):
     return redirect(url_for("public.notice", notice_id=notice_id, _anchor="objection"))
 
 
+@bp.route("/<path:anything>")
+def not_a_notice(anything: str):
+    """Answer an address under /notices/ that names no notice (``abc``) like a missing one."""
+    abort(404)
+
+
 @bp.after_request
 def security_headers(response):
     """Add the public pages' security and privacy headers."""

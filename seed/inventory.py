@@ -1,6 +1,7 @@
 """Demo goods, a van of donations, love cards and redemptions, all through the real rules."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 from decimal import Decimal
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from models import Donation, DonationLine, Item, Redemption, Worker, db
-from models.base import DomainError, today
+from models.base import CHINA, DomainError, freeze_now, today
 from models.donation_rules import donation_fund, record_donation, void_donation
 from models.inventory_rules import stock_in, stock_out
 from models.lovecard_rules import cancel_card, issue_card, replace_lost_card, top_up
@@ -51,6 +52,22 @@ DONATIONS = (
 )
 
 
+# Love cards were issued this many days ago; redemptions spread from then until today.
+HISTORY_DAYS = 58
+
+
+@contextlib.contextmanager
+def days_ago(days: int, minutes: int = 90):
+    """Write what the block records ``days`` days ago, ``minutes`` after 8:30 China time."""
+    local = dt.datetime.combine(today() - dt.timedelta(days=days), dt.time(8, 30))
+    moment = local + dt.timedelta(minutes=minutes) - CHINA
+    freeze_now(min(moment, dt.datetime.now(dt.UTC).replace(tzinfo=None)))  # never ahead
+    try:
+        yield
+    finally:
+        freeze_now(None)
+
+
 def _items() -> dict[str, Item]:
     items = {}
     for n, (name, category, unit, price, low) in enumerate(ITEMS, start=1):
@@ -85,11 +102,13 @@ def _goods_and_donations(items, users) -> None:
         donation = _donation(items, clerk, donor, kind, contact, days, money, use, lines)
         if Decimal(money) and donation_fund() is None:
             continue  # no donation fund yet: leave the money donation as a draft
-        record_donation(donation, clerk)
+        with days_ago(days):
+            record_donation(donation, clerk)
     wrong = _donation(items, clerk, "济南鲁丰粮油有限公司", "organisation", "孙经理", 59, "0", "",
                       [("大米 5kg", 30, "25", 300)])
-    record_donation(wrong, clerk)
-    void_donation(wrong, clerk, "与上一笔重复登记")
+    with days_ago(59):
+        record_donation(wrong, clerk)
+        void_donation(wrong, clerk, "与上一笔重复登记")
     _donation(items, clerk, "天桥区志愿者协会", "organisation", "刘老师", 0, "0", "",
               [("鸡蛋 30枚", 40, "25", 25), ("酱油 500ml", 60, "8", 540)])  # still a draft
     # Bought goods, one lot of milk already past its date, eggs about to expire.
@@ -110,26 +129,34 @@ def _cards(rnd: random.Random, users) -> list:
                                  .order_by(Worker.id)).all()
     cards = []
     for worker in rnd.sample(workers, min(len(workers), max(1, len(workers) * 35 // 100))):
-        card = issue_card(worker, clerk)
-        top_up(card, rnd.choice((100, 150, 200, 300)), clerk, "爱心积分发放（开卡）")
-        if rnd.random() < 0.5:
-            top_up(card, 100, clerk, f"{today():%Y年%m月}爱心积分发放")
+        with days_ago(HISTORY_DAYS + 1):
+            card = issue_card(worker, clerk)
+            top_up(card, rnd.choice((100, 150, 200, 300)), clerk, "爱心积分发放（开卡）")
+            if rnd.random() < 0.5:
+                top_up(card, 100, clerk, f"{today():%Y年%m月}爱心积分发放")
         cards.append(card)
     return cards
 
 
 def _redemptions(rnd: random.Random, users, items, cards) -> int:
+    """Redeem at the counter over the past two months, oldest first; a few today."""
     clerk, made = users["clerk"], 0
     offer = [i for i in items.values() if i.points_price <= 90]
+    baskets = []
     for card in cards:
         for _round in range(rnd.choice((0, 1, 1, 2))):
             basket = rnd.sample(offer, rnd.choice((1, 2, 2, 3)))
-            lines = [(item.id, rnd.choice((1, 1, 2))) for item in basket]
-            try:
+            baskets.append((card, [(item.id, rnd.choice((1, 1, 2))) for item in basket]))
+    moments = sorted(((0 if rnd.random() < 0.15 else rnd.randint(1, HISTORY_DAYS),
+                       rnd.randint(0, 8 * 60)) for _ in baskets),
+                     key=lambda moment: (-moment[0], moment[1]))
+    for (card, lines), (day, minutes) in zip(baskets, moments, strict=True):
+        try:
+            with days_ago(day, minutes):
                 redeem(card, lines, clerk)
-                made += 1
-            except DomainError:
-                continue  # too few points or goods left: the next person
+            made += 1
+        except DomainError:
+            continue  # too few points or goods left: the next person
     return made
 
 

@@ -139,3 +139,13 @@ def test_clerk_voids_on_the_redemption_page(app, client, auth, shop):
     auth.logout()
     auth.login("staff")
     assert client.get(f"/admin/redemption/void/?id={pk}").status_code == 403
+
+
+def test_pinyin_initials_match_inside_a_name(app, client, auth, shop):
+    """纯牛奶 is found by "nn" (牛奶), not only by its first letters; those come first."""
+    with app.app_context():
+        make_item("纯牛奶 250ml", stock=5)
+        make_item("牛奶饼干", stock=5)
+    auth.login("clerk")
+    names = [i["name"] for i in client.get("/admin/counter/items/?q=nn").get_json()]
+    assert names == ["牛奶饼干", "纯牛奶 250ml"]

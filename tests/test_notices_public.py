@@ -202,3 +202,33 @@ def test_staff_resolve_with_a_reply_managers_only_read(app, client, auth):
     with app.app_context():
         objection = db.session.get(Objection, pk)
         assert (objection.state, objection.resolved_by.username) == ("resolved", "staff")
+
+
+def test_public_list_is_newest_first(app, client):
+    """Notices are listed by the day they went up, newest first (running ones before ended)."""
+    day = today()
+
+    def published_on(start: int, end: int, title: str) -> int:
+        freeze_today(day + dt.timedelta(days=start))  # a notice cannot start in the past
+        notice = make_published(kind="free", title=title, ends_on=day + dt.timedelta(days=end))
+        freeze_today(None)
+        return notice.id
+
+    with app.app_context():
+        long_running = published_on(-10, 20, "长期公示")
+        newest = published_on(0, 6, "今日公示")
+        ended_late = published_on(-9, -3, "较新已结束")
+        ended_early = published_on(-20, -1, "较早已结束")
+    html = client.get("/notices/").get_data(as_text=True)
+    listed = [int(n) for n in re.findall(r'href="/notices/(\d+)"', html)]
+    assert listed == [newest, long_running, ended_late, ended_early]
+
+
+@pytest.mark.parametrize("path", ["/notices/abc", "/notices/abc/def", "/notices/1x"])
+def test_a_bad_notice_address_gets_the_public_404(client, path):
+    """A notice address that is not a number answers the public board's 404, not the admin's."""
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "该公示不存在或已不再公开" in html or "notices.css" in html
+    assert "notices.css" in html and "/admin/" not in html

@@ -61,3 +61,21 @@ def test_seed_if_empty_does_nothing_twice(app, runner):
     runner.invoke(args=["seed", "--workers", "5", "--if-empty"])
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Worker)) == 5
+
+
+def test_demo_redemptions_spread_over_past_months(app, runner):
+    """The counter's history goes back two months, oldest first, not all of it today."""
+    from models import Redemption
+    from models.base import CHINA, today
+
+    result = runner.invoke(args=["seed", "--workers", "80", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        times = db.session.scalars(select(Redemption.at).order_by(Redemption.id)).all()
+        days = [(at + CHINA).date() for at in times]
+        assert len(days) >= 10
+        assert len({(d.year, d.month) for d in days}) >= 2
+        assert sum(d == today() for d in days) < len(days) / 2
+        assert (today() - min(days)).days >= 40
+        assert times == sorted(times)
+        assert ledger_differences() == []

@@ -12,6 +12,8 @@ from flask_login import current_user
 from sqlalchemy import inspect, select
 
 from models import Assistance, Fund, db
+from models.assistance import KIND_FIELDS
+from models.assistance_facts import decision_facts
 from models.assistance_rules import (
     CONSTRAINT_MESSAGES,
     GUARDS,
@@ -26,6 +28,7 @@ from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES
 from models.idnumber import mask_id_number
 from models.notice_rules import passed_notice
 from views.base import SecuredModelView, money, requires
+from views.pickers import PicksWorker
 from views.workflow import WorkflowPage
 
 
@@ -36,13 +39,13 @@ class AwaitingMyApprovalFilter(BaseSQLAFilter):
         return query.filter(awaiting_approval_by(current_user.id))
 
     def operation(self):
-        return _l("yes")
+        return _l("is")
 
     def get_options(self, view):
         return [("1", _l("Yes"))]
 
 
-class AssistanceView(WorkflowPage, SecuredModelView):
+class AssistanceView(PicksWorker, WorkflowPage, SecuredModelView):
     column_list = ("id", "worker", "kind", "year", "campaign", "cash_amount", "goods_value",
                    "fund", "state", "applied_by", "applied_at")
     column_labels = {"id": _l("No."), "worker": _l("Worker"), "fund": _l("Fund"),
@@ -61,9 +64,9 @@ class AssistanceView(WorkflowPage, SecuredModelView):
     form_columns = ("worker", "kind", "year", "campaign", "reason", "cash_amount", "goods",
                     "goods_value", "fund", "student_name", "school", "school_level",
                     "out_of_pocket")
-    form_ajax_refs = {"worker": {"fields": ("name", "id_number"), "page_size": 20,
-                                 "filters": ["status = 'active'"],
-                                 "placeholder": _l("Type a name or ID number")}}
+    # Shown only for their kind of aid (static/forms.js).
+    form_widget_args = {name: {"data-show-when": f"kind={kind}"}
+                        for kind, names in KIND_FIELDS.items() for name in names}
     form_args = {"fund": {"query_factory": lambda: db.session.scalars(
         select(Fund).where(Fund.active.is_(True)).order_by(Fund.name)).all()}}
     column_extra_row_actions = [
@@ -76,6 +79,7 @@ class AssistanceView(WorkflowPage, SecuredModelView):
 
     # --- forms ----------------------------------------------------------------------
     def on_model_change(self, form, model, is_created):
+        model.drop_other_kinds_fields()
         if is_created:
             apply(model, current_user)
             if other_grants(model):
@@ -92,7 +96,7 @@ class AssistanceView(WorkflowPage, SecuredModelView):
         return {"grants": other_grants(record), "needs_notice": needs_notice(record),
                 "notice_ok": record.notice_passed or passed_notice(record),
                 "kinds": ASSISTANCE_KINDS, "states": ASSISTANCE_STATES, "money": money,
-                "mask": mask_id_number}
+                "mask": mask_id_number, "facts": decision_facts(record)}
 
     @expose("/print/")
     @requires("R")

@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own catalogue
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -65,12 +66,30 @@ FORMATTERS.update({
 def labels_and_choices(model) -> tuple[dict, dict]:
     """Return the labels and choices declared in the ``info`` of ``model``'s columns."""
     labels, choices = {}, {}
-    for column in inspect(model).columns:
+    mapper = inspect(model)
+    for column in mapper.columns:
         if "label" in column.info:
             labels[column.key] = column.info["label"]
         if "choices" in column.info and not isinstance(column.type, JSON):
             choices[column.key] = list(column.info["choices"].items())
+    for relation in mapper.relationships:  # a record a column points to: that column's label
+        named = [c.info["label"] for c in relation.local_columns if "label" in c.info]
+        if relation.direction.name == "MANYTOONE" and named:
+            labels.setdefault(relation.key, named[0])
     return labels, choices
+
+
+class PortalModelConverter(AdminModelConverter):
+    """Flask-Admin's form converter, whose optional selects start with a blank option.
+
+    WTForms shows an option's value when its text is empty, so Flask-Admin's blank
+    option of a related record read "__None" (also in inline forms, made by this too).
+    """
+
+    def _model_select_field(self, prop, multiple, remote_model, **kwargs):
+        if not multiple and prop.key not in getattr(self.view, "_form_ajax_refs", {}):
+            kwargs.setdefault("blank_text", " ")
+        return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
 class InlineModel(InlineFormAdmin):
@@ -90,6 +109,7 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
     action_verbs: dict[str, str] = {"delete": "D", "export_selected": "X"}
     column_type_formatters = FORMATTERS
     column_type_formatters_detail = FORMATTERS
+    model_form_converter = PortalModelConverter
     column_display_pk = False
     can_view_details = True
     can_set_page_size = True
@@ -112,6 +132,13 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
                                 (self.form_overrides or {})}, **(self.form_choices or {})}
         super().__init__(model, session, **kwargs)
 
+    def _get_list_value(self, context, model, name, column_formatters,
+                        column_type_formatters):
+        # A choice column's empty value skips the type formatters: blank, not "None".
+        value = super()._get_list_value(context, model, name, column_formatters,
+                                        column_type_formatters)
+        return "" if value is None else value
+
     # --- access -------------------------------------------------------------------
     @property
     def role(self) -> str | None:
@@ -133,6 +160,7 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
     can_delete = property(lambda self: self.allows("D"))
     can_export = property(lambda self: self.allows("X"))
     list_template = "admin/portal_list.html"
+    details_template = "admin/portal_details.html"
 
     @property
     def can_import(self) -> bool:
@@ -245,6 +273,14 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
         return True, result
 
     # --- per-record guards (the rules module's, see models.guards) ----------------------
+    def may_edit(self, record) -> bool:
+        """Tell whether the user may edit ``record`` now (else no pencil, no edit tab)."""
+        return self.can_edit and not (self.guards and self.guards.edit(record))
+
+    def may_delete(self, record) -> bool:
+        """Tell whether the user may delete ``record`` now (else no bin on its row)."""
+        return self.can_delete and not (self.guards and self.guards.delete(record))
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         record = self.get_one(request.args.get("id", "")) if self.guards else None

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.form import rules
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import NumberRange
 
-from models import DonationLine, Fund, Item, db
+from models import DonationLine, Fund, Item, db, previews
 from models.choices import DONATION_STATES, DONOR_KINDS
 from models.donation_rules import (
     CONSTRAINT_MESSAGES,
@@ -24,6 +25,8 @@ from models.donation_rules import (
     void_donation,
 )
 from views.base import InlineModel, SecuredModelView, money, requires
+from views.forms import start_blank
+from views.workflow import confirm_page
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ("", "拾", "佰", "仟")
@@ -76,6 +79,11 @@ class LineInline(InlineModel):
                  "quantity": {"validators": [NumberRange(min=1)]},
                  "value": {"validators": [NumberRange(min=0)]}}
     form_label = _l("Goods lines")
+    form_rules = (rules.Row("item", "quantity", "value", "lot_no", "expiry"),)  # one row a line
+
+    def postprocess_form(self, form_class):
+        start_blank(form_class, "item")  # a preselected first item would be a guess
+        return form_class
 
 
 class DonationView(SecuredModelView):
@@ -140,6 +148,12 @@ class DonationView(SecuredModelView):
             self.run_rule(lambda: record_donation(record, user), lambda _done: _(
                 "Donation recorded as receipt %(no)s: goods are in stock, money in the fund.",
                 no=record.receipt_no))
+        elif request.form.get("confirmed") != "1":
+            ok, preview = self.run_rule(lambda: previews.void_donation(
+                record, request.form.get("reason", "")))
+            if ok:
+                return confirm_page(self, preview, _("Void"), "danger",
+                                    url_for(".page_view", id=record.id))
         else:
             self.run_rule(lambda: void_donation(record, user, request.form.get("reason", "")),
                           lambda _done: _("Donation %(no)s voided: its goods and money are "

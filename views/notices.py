@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from models import Assistance, Loan, Notice, NoticeLine, Worker, db
+from models import Assistance, Loan, Notice, NoticeLine, Worker, db, previews
 from models.base import DomainError
 from models.choices import (
     ASSISTANCE_KINDS,
@@ -42,6 +42,7 @@ from models.richtext import sanitize_html
 from portal.safety import public_url
 from views.base import SecuredModelView, money, requires
 from views.objections import objections_readable
+from views.workflow import confirm_page
 
 # Each change on the notice page and the verb (registry letter) it needs.
 OPS = {"add": "U", "add_all": "U", "remove": "U", "publish": "A", "withdraw": "A"}
@@ -178,6 +179,8 @@ class NoticeView(SecuredModelView):
             abort(403)
         user = current_user._get_current_object()
         form = request.form
+        if op == "publish" and form.get("confirmed") != "1":
+            return self._confirm_publish(notice, user)
 
         def change() -> int:
             if op == "publish":
@@ -199,3 +202,21 @@ class NoticeView(SecuredModelView):
 
         self.run_rule(change, lambda n: str(OP_DONE[op]) % {"n": n})
         return redirect(request.full_path)
+
+    def _confirm_publish(self, notice: Notice, user):
+        """Show what publishing will do, with the notice's text, before it is done."""
+        form = request.form
+        ok, preview = self.run_rule(lambda: previews.publish_notice(
+            notice, user, _date(form.get("starts_on", "")), _date(form.get("ends_on", ""))))
+        if not ok:
+            return redirect(request.full_path)
+        body = Markup(mask_text(sanitize_html(notice.body)))
+        return confirm_page(self, preview, _("Publish"), "success", request.full_path,
+                            extra=self._notice_text(notice, body))
+
+    def _notice_text(self, notice: Notice, body) -> Markup:
+        """Return the notice's text (and lines) as the confirmation page shows them."""
+        return Markup(render_template("admin/notice_preview.html", notice=notice, body=body,
+                                      lines=[line_values(line) for line in notice.lines],
+                                      money=money, kinds=ASSISTANCE_KINDS,
+                                      categories=WORKER_CATEGORIES))

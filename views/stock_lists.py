@@ -21,7 +21,7 @@ class _Flag(BaseSQLAFilter):
     """A filter with one value, "yes"."""
 
     def operation(self):
-        return _l("yes")
+        return _l("is")
 
     def get_options(self, view):
         return [("1", _l("Yes"))]
