@@ -43,6 +43,10 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True,
                                   request_handler=_QuietHandler)
+        # Request threads are joined at stop: a request still running when the test ends
+        # (a search the page fired as it closed) must not reach the next test's database.
+        self.server.daemon_threads = False
+        self.server.block_on_close = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True,
                                        name=f"live-server-{self.server.server_port}")

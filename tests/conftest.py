@@ -126,7 +126,11 @@ class SharedApp:
             db.engine.dispose()  # the file is replaced under it
         for suffix in ("-wal", "-shm"):
             self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
-        shutil.copyfile(self.template, self.path)
+        # A new file renamed into place, not the old one overwritten: a connection some
+        # thread of the last test still holds keeps the old file and cannot touch this one.
+        fresh = self.path.with_name(self.path.name + ".new")
+        shutil.copyfile(self.template, fresh)
+        os.replace(fresh, self.path)
 
     @staticmethod
     def _wipe_sql(session) -> str:
