@@ -129,7 +129,7 @@ class SharedApp:
         # A new file renamed into place, not the old one overwritten: a connection some
         # thread of the last test still holds keeps the old file and cannot touch this one.
         fresh = self.path.with_name(self.path.name + ".new")
-        shutil.copyfile(self.template, fresh)
+        shutil.copy(self.template, fresh)  # the mode too: the database stays 0600
         os.replace(fresh, self.path)
 
     @staticmethod

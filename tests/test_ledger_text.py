@@ -1,7 +1,9 @@
 """Ledger text is Chinese from the choice labels, never codes or the UI's English (issue 13.2)."""
 from __future__ import annotations
 
+import importlib.util
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -16,7 +18,8 @@ from models.stocktake_rules import confirm_stocktake, start_stocktake
 from tests.factories import make_assistance, make_fund, make_worker, user
 from tests.factories_inventory import donation_fund, make_donation, make_item
 
-OLD_HEAD = "e4d82d14f13d"
+MIGRATION = (Path(__file__).resolve().parent.parent / "portal" / "migrations" / "versions"
+             / "b7e2c4a91d05_ledger_text_in_chinese.py")
 
 
 def _paid(kind: str = "medical", **overrides) -> Assistance:
@@ -82,6 +85,23 @@ def _old_rows() -> dict:
             "number": stocktake.number}
 
 
+def _run_ledger_migration() -> None:
+    """Run the ledger-text migration's ``upgrade`` on the database as it is now.
+
+    The rows are written at the head schema with today's models (an older revision's
+    schema would miss columns later migrations added), then the rewrite runs as Alembic
+    would run it, in one transaction.
+    """
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    spec = importlib.util.spec_from_file_location("ledger_text_migration", MIGRATION)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        module.upgrade()
+
+
 def test_migration_rewrites_only_the_old_generated_text(database_config):
     """Old forms become Chinese; look-alikes, amounts and the append-only guard stay."""
     from portal import create_app
@@ -90,13 +110,13 @@ def test_migration_rewrites_only_the_old_generated_text(database_config):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", **database_config})
     directory = app.extensions["migrate"].directory
     with app.app_context():
-        upgrade(directory=directory, revision=OLD_HEAD)
+        upgrade(directory=directory)
         _fill_base_rows()
         ids = _old_rows()
         before = {e.id: (e.amount, e.balance_after, e.fund_id, e.kind)
                   for e in db.session.scalars(select(FundEntry))}
         db.session.remove()
-        upgrade(directory=directory)
+        _run_ledger_migration()
         reasons = dict(db.session.execute(select(FundEntry.id, FundEntry.reason)).all())
         assert reasons[ids["paid"]] == "刘建国 医疗救助"
         assert reasons[ids["typed"]] == "张三 medical"

@@ -44,3 +44,27 @@ def test_english_pages_keep_the_english_picker(en_app):  # noqa: F811
     client = en_app.test_client()
     Auth(client).login("staff")
     assert "datepicker-zh.js" not in client.get("/admin/assistance/").get_data(as_text=True)
+
+
+def test_pickers_speak_chinese(app, client, auth):
+    """The select2 pickers' own words ("No matches found", "Searching…") come in Chinese:
+    select2-zh.js is loaded after select2 and before Flask-Admin's form.js makes them."""
+    with app.app_context():
+        make_worker()
+    auth.login("staff")
+    response = client.get("/admin/assistance/new/")
+    html = response.get_data(as_text=True)
+    tag = re.search(r'<script src="([^"]*select2-zh\.js)" nonce="([^"]+)"', html)
+    assert tag, "the Chinese picker words are not loaded"
+    assert f"'nonce-{tag.group(2)}'" in response.headers["Content-Security-Policy"]
+    order = [html.index(name) for name in ("select2.min.js", "select2-zh.js", "admin/js/form.js")]
+    assert order == sorted(order)
+    script = client.get(tag.group(1)).get_data(as_text=True)
+    for text in ("formatNoMatches", "未找到匹配项", "formatSearching", "formatInputTooShort"):
+        assert text in script
+
+
+def test_english_pages_keep_the_english_picker_words(en_app):  # noqa: F811
+    client = en_app.test_client()
+    Auth(client).login("staff")
+    assert "select2-zh.js" not in client.get("/admin/assistance/new/").get_data(as_text=True)
