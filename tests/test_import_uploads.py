@@ -1,12 +1,15 @@
-"""Uploaded import files: private while kept, gone after the confirm or the time limit."""
+"""Uploaded import files: kept in the database for their owner, gone after the confirm or
+the time limit, never on a server's disk."""
 from __future__ import annotations
 
-import os
-import stat
-import time
+import datetime as dt
 
 import pytest
+from sqlalchemy import delete, insert, select
 
+from models import ImportUpload, User, db
+from models.base import utcnow
+from portal.excel import uploads
 from tests.excel_files import worker_row
 from tests.factories import id_number
 from tests.test_excel_import import book, confirm, upload
@@ -17,61 +20,80 @@ def workers(app, n: int) -> bytes:
     return book(app, [worker_row(id_number(), name=f"孙立{i}") for i in range(n)])
 
 
-@pytest.fixture
-def instance(app, tmp_path, monkeypatch):
-    """Give the app an instance folder of its own for this test; return the uploads folder."""
+def kept(app) -> list[ImportUpload]:
+    """Return the uploads waiting in the database, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(select(ImportUpload).order_by(ImportUpload.created_at)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def user_id(app, name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == name))
+
+
+def test_a_previewed_file_waits_in_the_database_and_is_deleted_at_confirm(app, client, auth,
+                                                                          tmp_path,
+                                                                          monkeypatch):
+    """The preview keeps the bytes for its user (not on disk); the confirm deletes them."""
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    return tmp_path / "imports"
-
-
-def kept(folder) -> list:
-    return sorted(folder.glob("*.xlsx"))
-
-
-def test_a_previewed_file_is_private_and_deleted_at_confirm(app, client, auth, instance):
-    """0600 in a 0700 folder while waiting for the confirm; deleted once confirmed."""
     auth.login("staff")
-    page = upload(client, auth, workers(app, 2)).get_data(as_text=True)
-    [path] = kept(instance)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    data = workers(app, 2)
+    page = upload(client, auth, data).get_data(as_text=True)
+    [row] = kept(app)
+    assert row.data == data and row.owner_id == user_id(app, "staff")
+    assert f'name="token" value="{row.token}"' in page
+    assert not (tmp_path / "imports").exists()
     assert confirm(client, auth, page).status_code == 302
-    assert kept(instance) == []
+    assert kept(app) == []
 
 
-def test_a_second_preview_replaces_the_first_file(app, client, auth, instance):
+def test_a_second_preview_replaces_the_first_upload(app, client, auth):
     """Only the newest preview of a session is kept: the older one can never be confirmed."""
     auth.login("staff")
     upload(client, auth, workers(app, 2))
-    first = kept(instance)
+    first = [row.token for row in kept(app)]
     upload(client, auth, workers(app, 3))
-    second = kept(instance)
+    second = [row.token for row in kept(app)]
     assert len(first) == len(second) == 1 and first != second
 
 
 @pytest.mark.parametrize("hours,left", [(24, 1), (1, 0)])
-def test_stale_uploads_are_deleted_after_the_time_limit(app, client, auth, instance, hours,
-                                                        left):
-    """A file nobody confirmed is deleted at the next preview once older than the limit."""
+def test_stale_uploads_are_deleted_after_the_time_limit(app, client, auth, hours, left):
+    """An upload nobody confirmed is deleted at the next preview once older than the limit."""
     app.config["IMPORT_UPLOAD_HOURS"] = hours
-    instance.mkdir(mode=0o700)
-    forgotten = instance / ("ab" * 16 + ".xlsx")
-    forgotten.write_bytes(b"PK")
-    two_hours_ago = time.time() - 2 * 3600
-    os.utime(forgotten, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        db.session.execute(insert(ImportUpload).values(
+            token="ab" * 16, owner_id=user_id(app, "admin"), data=b"PK",
+            created_at=utcnow() - dt.timedelta(hours=2)))
+        db.session.commit()
     auth.login("staff")
     page = upload(client, auth, workers(app, 1)).get_data(as_text=True)
-    assert forgotten.exists() is bool(left)
+    assert ("ab" * 16 in [row.token for row in kept(app)]) is bool(left)
     confirm(client, auth, page)
-    assert len(kept(instance)) == left
+    assert len(kept(app)) == left
 
 
-def test_a_confirm_whose_file_is_gone_asks_for_the_upload_again(app, client, auth, instance):
-    """The file was purged between the preview and the confirm: a clear message, no 500."""
+def test_a_confirm_whose_upload_is_gone_asks_for_the_upload_again(app, client, auth):
+    """The upload was purged between the preview and the confirm: a clear message, no 500."""
     auth.login("staff")
     page = upload(client, auth, workers(app, 1)).get_data(as_text=True)
-    for path in kept(instance):
-        path.unlink()
+    with app.app_context():
+        db.session.execute(delete(ImportUpload))
+        db.session.commit()
     response = confirm(client, auth, page)
     assert response.status_code == 302
     assert "预览已失效" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_only_the_owner_fetches_an_upload_back(app):
+    """A token alone is not enough: another user, or a malformed token, gets nothing."""
+    with app.app_context():
+        token = uploads.keep(user_id(app, "staff"), b"PK-data")
+        assert uploads.read(user_id(app, "staff"), token) == b"PK-data"
+        assert uploads.read(user_id(app, "admin"), token) is None
+        assert uploads.read(user_id(app, "staff"), token.upper()) is None
+        assert uploads.read(user_id(app, "staff"), "' OR 1=1 --") is None
+        uploads.discard(token)
+        assert uploads.read(user_id(app, "staff"), token) is None

@@ -32,8 +32,7 @@ class ExcelImportMixin:
 
     @staticmethod
     def _purge_old_uploads() -> None:
-        uploads.purge(current_app.instance_path,
-                      current_app.config.get("IMPORT_UPLOAD_HOURS", uploads.DEFAULT_HOURS))
+        uploads.purge(current_app.config.get("IMPORT_UPLOAD_HOURS", uploads.DEFAULT_HOURS))
 
     @expose("/import/", methods=("GET", "POST"))
     @requires("C")
@@ -53,8 +52,8 @@ class ExcelImportMixin:
             return redirect(url_for(".import_view"))
         self._purge_old_uploads()
         # A new preview replaces the last one: its file is not needed any more.
-        uploads.discard(current_app.instance_path, session.pop("import_token", None))
-        token = uploads.keep(current_app.instance_path, data) if report.ok else None
+        uploads.discard(session.pop("import_token", None))
+        token = uploads.keep(current_user.id, data) if report.ok else None
         if token:
             session["import_token"], session["import_name"] = token, upload.filename
         return self.render("admin/import.html", spec=spec, report=report, token=token,
@@ -68,7 +67,7 @@ class ExcelImportMixin:
         if not token or token != session.pop("import_token", None):
             flash(_("The preview has expired; upload the file again."), "error")
             return redirect(url_for(".import_view"))
-        data = uploads.read(current_app.instance_path, token)
+        data = uploads.read(current_user.id, token)
         if data is None:
             flash(_("The preview has expired; upload the file again."), "error")
             return redirect(url_for(".import_view"))
@@ -79,7 +78,7 @@ class ExcelImportMixin:
             flash(str(exc), "error")
             return redirect(url_for(".import_view"))
         finally:
-            uploads.discard(current_app.instance_path, token)
+            uploads.discard(token)
             self._purge_old_uploads()
         if not report.ok:  # the database changed since the preview
             return self.render("admin/import.html", spec=spec, report=report, token=None,

@@ -11,7 +11,8 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Keep the loggers that exist (the portal's request log) working after a migration runs.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -93,14 +94,29 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite's batch mode copies a table and drops the old one: with foreign keys on,
+        # dropping a table other rows point at (user) fails once the database holds data.
+        # They are off while migrating (outside the transaction: SQLite ignores the pragma
+        # inside one), every reference is checked before the commit, and they are back on.
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                broken = sqlite and raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:  # before the commit: nothing of this upgrade is kept
+                    raise RuntimeError(f"rows point at missing rows: {broken[:5]}")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

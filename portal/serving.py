@@ -1,0 +1,81 @@
+"""``portal serve --prod``: the portal under gunicorn, several worker processes.
+
+gunicorn writes its ``Server: gunicorn`` line itself, before the app's headers, so no
+after_request hook can take it back; the response class is patched here to leave it out,
+as ``portal.headers.RequestHandler`` does for werkzeug. ``portal.wsgi`` is the same for
+gunicorn started by hand.
+"""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_babel import gettext as _
+from gunicorn.app.base import BaseApplication
+from gunicorn.http import wsgi
+
+from models import db
+
+SECRET_KEY_MIN = 16
+_default_headers = wsgi.Response.default_headers
+
+
+def _headers_without_banner(self) -> list[str]:
+    """Return gunicorn's own response lines without the ``Server`` one."""
+    return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
+
+
+def drop_server_banner() -> None:
+    """Make gunicorn send no ``Server`` header (its name and, in old versions, version)."""
+    wsgi.Response.default_headers = _headers_without_banner
+
+
+def secret_key_problem() -> str | None:
+    """Say why the environment's SECRET_KEY cannot serve production, or None when it can.
+
+    Every server of a federation must sign sessions with one key: a key made in this
+    machine's instance/ folder would log users out whenever another server answers.
+    """
+    if len(os.environ.get("SECRET_KEY", "")) < SECRET_KEY_MIN:
+        return _("Refusing to start: production serving needs the environment variable "
+                 "SECRET_KEY (the same random value of at least %(n)d characters on "
+                 "every server).", n=SECRET_KEY_MIN)
+    return None
+
+
+def default_workers() -> int:
+    """Return gunicorn's usual worker count for this machine: two per core, plus one."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+class PortalServer(BaseApplication):
+    """gunicorn serving an app built by the ``portal`` command (options as gunicorn names)."""
+
+    def __init__(self, app: Flask, options: dict):
+        self.app, self.options = app, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            if name in self.cfg.settings:  # control_socket_disable came in gunicorn 25.1
+                self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        # Each worker is a fork of the command's process: it must not share the database
+        # connections of its parent's pool (close=False leaves them to the parent).
+        with self.app.app_context():
+            db.engine.dispose(close=False)
+        return self.app
+
+
+def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout: int) -> None:
+    """Run ``app`` under gunicorn until it is stopped (SIGINT or SIGTERM)."""
+    drop_server_banner()
+    PortalServer(app, {
+        "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+        "worker_class": "gthread", "timeout": timeout,
+        # The access lines come from portal.requestlog (with the request id and user).
+        "accesslog": None, "errorlog": "-", "proc_name": "portal",
+        # One shared control socket per machine (~/.gunicorn) would clash between two servers.
+        "control_socket_disable": True,
+    }).run()
