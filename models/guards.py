@@ -8,6 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import exists, inspect, select
+
+from models.base import db
+
 
 def _never(record) -> None:
     return None
@@ -15,10 +19,27 @@ def _never(record) -> None:
 
 @dataclass(frozen=True)
 class Guards:
-    """``edit(record)`` and ``delete(record)`` give the refusal message, or None to allow."""
+    """``edit(record)`` and ``delete(record)`` give the refusal message, or None to allow.
+
+    A ``delete`` guard that queries the database may come with ``deletes_refused(records)``,
+    answering for a whole list page at once (the ids whose delete it refuses), so the
+    page's delete buttons cost one query, not one per row. Both must agree.
+    """
 
     edit: Callable[[object], object | None] = _never
     delete: Callable[[object], object | None] = _never
+    deletes_refused: Callable[[list], set] | None = None
+
+
+def ids_used_by(column, records) -> set:
+    """Return the ids of ``records`` that some row's ``column`` (a foreign key) names."""
+    ids = [record.id for record in records]
+    if not ids:
+        return set()
+    key = inspect(type(records[0])).primary_key[0]
+    # EXISTS: one index probe per record, however long its ledger.
+    return set(db.session.scalars(select(key).where(key.in_(ids),
+                                                    exists().where(column == key))))
 
 
 def unless(allowed: Callable[[object], bool], message) -> Callable[[object], object | None]:

@@ -13,6 +13,7 @@ from functools import cache
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, inspect, select
+from sqlalchemy.orm import selectinload
 
 from models import User, db
 from models.display import local_time
@@ -103,15 +104,33 @@ class AuditReader:
     def _record(self, model: type, pk):
         key = (model, str(pk))
         if key not in self._records:
-            record = None
-            try:
-                value = inspect(model).primary_key[0].type.python_type(pk)
-                if not (isinstance(value, int) and not -(2**63) <= value < 2**63):
-                    record = db.session.get(model, value)
-            except (TypeError, ValueError):
-                pass  # not a key of this type (PostgreSQL would refuse the comparison)
-            self._records[key] = record
+            value = _key_value(model, pk)
+            self._records[key] = None if value is None else db.session.get(model, value)
         return self._records[key]
+
+    def prefetch(self, rows) -> None:
+        """Look up every record ``rows`` name, one query per record type (a list page)."""
+        wanted: dict[type, set[str]] = {}
+        models = _models()
+        for row in rows:
+            model = models.get(row.record_type)
+            if model is not None and row.record_id:
+                wanted.setdefault(model, set()).add(str(row.record_id))
+            for field, pair in (row.changes or {}).items():
+                target = _target(_column(model, field))
+                values = pair if isinstance(pair, list) and len(pair) == 2 else [pair]
+                for value in values if target is not None else ():
+                    if value is not None:
+                        wanted.setdefault(target, set()).add(str(value))
+        for model, keys in wanted.items():
+            keys = {key for key in keys if (model, key) not in self._records}
+            values = {key: _key_value(model, key) for key in keys}
+            pk = inspect(model).primary_key[0]
+            query = select(model).where(pk.in_({v for v in values.values() if v is not None}))
+            if "worker" in inspect(model).relationships:  # records named by their worker
+                query = query.options(selectinload(model.worker))
+            found = {getattr(r, pk.key): r for r in db.session.scalars(query)} if values else {}
+            self._records.update({(model, key): found.get(values[key]) for key in keys})
 
     def lines(self, record_type: str, record_id: str, changes: dict | None):
         """Yield ``(label, before, after)`` for each field of ``changes``, in words."""
@@ -164,6 +183,15 @@ class AuditReader:
             except ValueError:
                 return value
         return _plain(value)
+
+
+def _key_value(model: type, pk):
+    """Return ``pk`` as ``model``'s key type, or None if it cannot be one of its keys."""
+    try:
+        value = inspect(model).primary_key[0].type.python_type(pk)
+    except (TypeError, ValueError):
+        return None  # not a key of this type (PostgreSQL would refuse the comparison)
+    return None if isinstance(value, int) and not -(2**63) <= value < 2**63 else value
 
 
 def _named(record) -> str | None:

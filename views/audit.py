@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from models import AuditLog, User, db
 from models.base import CHINA
@@ -86,6 +87,14 @@ class AuditLogView(SecuredModelView):
             ChinaDateBetween(AuditLog.at, _l("Date")),
         )
         super().__init__(model, session, **kwargs)
+
+    list_options = (joinedload(AuditLog.user),)
+
+    def get_list(self, *args, execute=True, **kwargs):
+        count, rows = super().get_list(*args, execute=execute, **kwargs)
+        if execute:  # the records the page names, one query per record type
+            _reader(self).prefetch(rows)
+        return count, rows
 
     def _type_options(self):
         """Return ``(record type, its name)`` of every audited type (none outside a request)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own catalogue
@@ -27,6 +27,7 @@ from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
 from views.identity import IdentityColumns
 from views.imports import ExcelImportMixin
+from views.listing import capped_count_query, count_text, counting_from
 
 # Flask-Admin's exposed methods and the verb each one needs.
 REFUSALS = (DomainError, IntegrityError, StaleDataError)
@@ -197,6 +198,31 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
         args.page_size = min(max(args.page_size or 0, 0), MAX_PAGE_SIZE)
         return args
 
+    # --- the list: related columns loaded with the page, a capped count (views.listing) ----
+    # Loader options of the list's query (joinedload, selectinload, undefer): whatever a
+    # row shows beyond its own columns comes with the page, never one query per row.
+    list_options: tuple = ()
+
+    def get_query(self):
+        return super().get_query().options(*self.list_options)
+
+    def get_count_query(self):
+        return capped_count_query(db.session(), self.model)
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
+                 page_size=None):
+        # The count starts at the page's offset; an unexecuted query (export) needs none.
+        size = self.page_size if page_size is None else page_size
+        with counting_from(page, size, wanted=execute):
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters,
+                                           execute=execute, page_size=page_size)
+        if execute and self.can_delete and self.guards and self.guards.deletes_refused:
+            g.deletes_refused = (self.endpoint, {r.id for r in rows},
+                                 self.guards.deletes_refused(rows))
+        return count, rows
+
+    count_text = staticmethod(count_text)
+
     def get_one(self, id):
         """Return the record with primary key ``id``, or None for an id that cannot be one.
 
@@ -279,7 +305,12 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
 
     def may_delete(self, record) -> bool:
         """Tell whether the user may delete ``record`` now (else no bin on its row)."""
-        return self.can_delete and not (self.guards and self.guards.delete(record))
+        if not (self.can_delete and self.guards):
+            return self.can_delete
+        endpoint, page, refused = g.get("deletes_refused", (None, (), ()))
+        if endpoint == self.endpoint and record.id in page:  # asked for the list page at once
+            return record.id not in refused
+        return not self.guards.delete(record)
 
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
