@@ -19,9 +19,13 @@ from models.worker import Worker
 STATUS_ORDER = ("active", "pending", "exited", "removed")
 
 
-def picker_label(worker: Worker, masked: bool) -> str:
-    """Return "name · ID number · employer · file status", the ID number masked if so seen."""
-    number = mask_id_number(worker.id_number) if masked else worker.id_number
+def picker_label(worker: Worker) -> str:
+    """Return "name · masked ID number · employer · file status" for every role.
+
+    Enough to tell namesakes apart (first 3 and last 4 digits, employer, status), and a
+    picker is no place to read a whole number: the worker's page shows it to who may.
+    """
+    number = mask_id_number(worker.id_number) if worker.id_number else None
     status = WORKER_STATUSES.get(worker.status, worker.status)
     return " · ".join([worker.name, number or "—", worker.employer or "—", str(status)])
 

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from models import Worker, db
+from models.idnumber import mask_id_number
 from tests.factories import id_number, make_fund, make_worker
 from tests.factories_inventory import make_item
 from tests.test_browser import choose, log_in
@@ -56,6 +57,7 @@ def test_picker_tells_namesakes_apart_and_explains_a_pending_file(app, page: Pag
     page.locator("#select2-drop input.select2-input").fill("王建华")
     results = page.locator("#select2-drop .select2-result-label")
     expect(results).to_have_count(2)
+    active_no, pending_no = mask_id_number(active_no), mask_id_number(pending_no)
     expect(results.nth(0)).to_have_text(f"王建华 · {active_no} · 济南钢厂 · 在档")
     expect(results.nth(1)).to_have_text(f"王建华 · {pending_no} · 第二纺织厂 · 待审核")
     shot(page, "picker-namesakes")

@@ -10,18 +10,17 @@ from flask import request
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Unicode, and_, cast, false, or_
 from wtforms.validators import ValidationError
 
 from models import Worker, db
-from models.permissions import masked_number_pattern, sees_masked_identity
+from models.permissions import sees_masked_identity
 from models.worker_pick import not_on_file, picker_label, status_rank
-
-IDENTITY_FIELDS = ("id_number",)
+from models.worker_search import matching, words_of
 
 
 class WorkerLookup(QueryAjaxModelLoader):
-    """Find worker files of any status by each typed word (name, ID number or employer)."""
+    """Find worker files of any status by each typed word (name, initials, ID number, phone,
+    employer or base union), each way through an index."""
 
     def __init__(self, view, name, session, **options):
         self.view = view
@@ -32,20 +31,11 @@ class WorkerLookup(QueryAjaxModelLoader):
         return sees_masked_identity(self.view.role, "worker")
 
     def format(self, model):
-        return None if model is None else (model.id, picker_label(model, self.masked()))
-
-    def _match(self, field, word: str, masked: bool):
-        if masked and field.key in IDENTITY_FIELDS:
-            pattern = masked_number_pattern(word)
-            return field.like(pattern) if pattern else false()
-        return cast(field, Unicode).ilike(f"%{word}%")
+        return None if model is None else (model.id, picker_label(model))
 
     def get_list(self, term, offset=0, limit=DEFAULT_PAGE_SIZE):
-        masked = self.masked()
-        words = (term or "").split()[:5] or [""]
-        query = self.get_query().filter(and_(*[
-            or_(*[self._match(f, word, masked) for f in self._cached_fields])
-            for word in words]))
+        """Return a page of the files every typed word finds (``models.worker_search``)."""
+        query = self.get_query().filter(*matching(words_of(term), self.masked()))
         return (query.order_by(status_rank(), Worker.name, Worker.id)
                 .offset(offset).limit(limit).all())
 

@@ -31,6 +31,7 @@ from models.worker_rules import (
     suggest_for_form,
     suggested_category,
 )
+from models.worker_search import restrict
 from views.base import InlineModel, SecuredModelView, money, requires
 from views.forms import IdNumber, MultiChoiceField, start_blank
 from views.pickers import PicksWorker
@@ -119,6 +120,20 @@ class WorkerView(SecuredModelView):
     constraint_messages = CONSTRAINT_MESSAGES
     action_verbs = {"delete": "D", "approve": "U", "review": "U"}
     details_template = "admin/worker_details.html"
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Find the files as ``models.worker_search`` does: by index, once for page and count."""
+        where = restrict(search, masked=self.masked_kind(Worker.id_number) is not None)
+        if where is None:
+            return query, count_query, joins, count_joins
+        return (query.filter(where), None if count_query is None else count_query.filter(where),
+                joins, count_joins)
+
+    def search_placeholder(self):
+        if self.masks_identity():  # "… ID number (last 4 digits)", from views.identity
+            return super().search_placeholder()
+        return _("Name, pinyin initials, ID number (whole or last 4 to 6), phone, employer, "
+                 "base union")
 
     def scaffold_form(self):
         form_class = super().scaffold_form()

@@ -1,0 +1,180 @@
+"""Finding worker files by what staff type: every way through an index, none by a middle part.
+
+Each word of a search matches a file by any of:
+
+- the whole ID number (18 characters, normalised), or its last 4, 5 or 6 characters;
+  never any other part. A role that sees numbers masked matches a number tail by its
+  last 4 characters only, the part the mask shows (``models.permissions``);
+- the whole phone number, or its last 4 digits;
+- the start of the name, or the start of the name's pinyin initials (zxm, zx);
+- a part of 3 characters or more (not digits alone) of the name, employer or base union
+  (full-text: SQLite FTS5 trigram, PostgreSQL pg_trgm; ``models.worker_search_schema``);
+  a shorter word matches such a part only beside a word that narrows the files through
+  an index (``matching``).
+
+The files matching every word are found once (``restrict``): up to ``CAP`` of them are
+fetched by id, and the list's page and count both read that list of ids, so neither
+repeats the search. More matches than that are left to the database as a subquery,
+which is still answered from the indexes.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy import text as sql_text
+
+from models.base import db
+from models.idnumber import InvalidIdNumber, normalize_id_number
+from models.permissions import NUMBER_TAIL, VISIBLE_TAIL
+from models.worker import Worker
+from models.worker_search_schema import FTS
+
+CAP = 5000  # matching ids fetched once and reused by the page and the count
+MAX_WORDS = 5
+ID_LENGTH = 18
+ID_TAIL = re.compile(r"[0-9]{3,5}[0-9Xx]")  # the last 4 to 6 characters
+PHONE = re.compile(r"[0-9+\-]{3,20}")
+LETTERS = re.compile(r"[A-Za-z]{1,32}")
+ID_TAILS = {4: 15, 5: 14, 6: 13}  # tail length -> where it starts (indexed expressions)
+MIN_PART = 3  # the trigram indexes need 3 characters
+
+
+def words_of(search: str | None) -> list[str]:
+    """Return the search's words (at most ``MAX_WORDS``), without control characters."""
+    cleaned = "".join(c if c.isprintable() else " " for c in (search or ""))
+    return cleaned.split()[:MAX_WORDS]
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _tail(col, start: int):
+    """Return ``substr(col, start)`` with ``start`` written out: an expression index is
+    matched only by the same text, and a bound parameter is not."""
+    return func.substr(col, literal_column(str(int(start))))
+
+
+def _id_conditions(word: str, masked: bool) -> list:
+    """Return how ``word`` may match the ID number (none for a middle part)."""
+    upper = word.upper()
+    if masked:
+        if NUMBER_TAIL.fullmatch(word) and len(word) <= ID_LENGTH:
+            return [_tail(Worker.id_number, ID_TAILS[VISIBLE_TAIL]) == upper[-VISIBLE_TAIL:]]
+        return []
+    if len(word) == ID_LENGTH:
+        try:
+            return [Worker.id_number == normalize_id_number(word)]
+        except InvalidIdNumber:
+            return [Worker.id_number == upper]
+    if ID_TAIL.fullmatch(word):
+        return [_tail(Worker.id_number, ID_TAILS[len(word)]) == upper]
+    return []
+
+
+def _phone_conditions(word: str) -> list:
+    if not PHONE.fullmatch(word):
+        return []
+    found = [Worker.phone == word]
+    if len(word) == 4 and word.isdigit():
+        found.append(func.substr(Worker.phone, func.length(Worker.phone) - literal_column("3"))
+                     == word)
+    return found
+
+
+def _prefix(col, word: str, dialect: str):
+    """Return ``col`` starts with ``word``, in the form the database's index serves."""
+    if dialect == "sqlite":
+        escaped = re.sub(r"([*?\[])", r"[\1]", word)
+        return col.op("GLOB")(escaped + "*")
+    escaped = re.sub(r"([%_\\])", r"\\\1", word)
+    return col.like(escaped + "%")
+
+
+def _text_selects(word: str, dialect: str) -> list:
+    """Return the id SELECTs of name and initials prefixes and full-text parts."""
+    found = [select(Worker.id).where(_prefix(Worker.name, word, dialect))]
+    if LETTERS.fullmatch(word):
+        found.append(select(Worker.id).where(_prefix(Worker.initials, word.lower(), dialect)))
+    # Digits alone are numbers (found above by their indexes); as a part of a unit's name
+    # they would walk the long lists of digit trigrams for nothing.
+    if len(word) >= MIN_PART and not word.isdigit():
+        if dialect == "sqlite":
+            phrase = '"' + word.replace('"', '""') + '"'
+            found.append(select(column("rowid")).select_from(sql_text(FTS)).where(
+                sql_text(f"{FTS} MATCH :phrase").bindparams(phrase=phrase)))
+        else:
+            escaped = "%" + re.sub(r"([%_\\])", r"\\\1", word) + "%"
+            found.append(select(Worker.id).where(or_(
+                Worker.name.ilike(escaped), Worker.employer.ilike(escaped),
+                Worker.base_union.ilike(escaped))))
+    return found
+
+
+def word_ids(word: str, masked: bool, dialect: str | None = None):
+    """Return a SELECT of the ids of the files ``word`` matches, each way by its index."""
+    dialect = dialect or _dialect()
+    exact = _id_conditions(word, masked) + _phone_conditions(word)
+    selects = [select(Worker.id).where(c) for c in exact] + _text_selects(word, dialect)
+    return selects[0].union(*selects[1:]) if len(selects) > 1 else selects[0]
+
+
+def _anchored(word: str, masked: bool) -> bool:
+    """Tell whether ``word`` alone narrows the files through an index (not a prefix only)."""
+    return len(word) >= MIN_PART or bool(_id_conditions(word, masked) + _phone_conditions(word))
+
+
+def matching(words: list[str], masked: bool) -> list:
+    """Return the conditions every word of the search sets.
+
+    A word shorter than the full-text indexes take (王 纺织) matches a part of name,
+    employer or base union only beside a word that narrows the files through an index;
+    alone it matches by name and initials prefix.
+    """
+    dialect = _dialect()
+    conditions = []
+    for i, word in enumerate(words):
+        found = Worker.id.in_(word_ids(word, masked, dialect))
+        if len(word) < MIN_PART and any(_anchored(w, masked) for w in words[:i] + words[i + 1:]):
+            part = "%" + re.sub(r"([%_\\])", r"\\\1", word) + "%"
+            found = or_(found, *(c.ilike(part, escape="\\") for c in (
+                Worker.name, Worker.employer, Worker.base_union)))
+        conditions.append(found)
+    return conditions
+
+
+def ids_condition(ids: list[int]):
+    """Return ``Worker.id`` is one of ``ids``, as one parameter (a JSON list or an array)."""
+    if _dialect() == "sqlite":
+        listed = sql_text("SELECT value FROM json_each(:search_ids)").bindparams(
+            search_ids=json.dumps(ids)).columns(column("value", Integer))
+        return Worker.id.in_(listed)
+    return Worker.id == any_(bindparam("search_ids", ids, type_=ARRAY(BigInteger)))
+
+
+def restrict(search: str | None, masked: bool):
+    """Return the condition that keeps the files the search finds, or None for no search.
+
+    The search runs here once; up to ``CAP`` matches come back as a list of ids that the
+    page and the count both filter by.
+    """
+    words = words_of(search)
+    if not words:
+        return None
+    conditions = matching(words, masked)
+    ids = list(db.session.scalars(select(Worker.id).where(*conditions).limit(CAP + 1)))
+    return and_(*conditions) if len(ids) > CAP else ids_condition(ids)
