@@ -36,7 +36,12 @@ def seed_command(workers, seed_value, if_empty):
     if if_empty and db.session.scalar(select(func.count()).select_from(Worker)):
         click.echo(_("The database already has data; demo data not loaded."))
     else:
-        counts = demo.load(workers=workers, seed=seed_value)
+        def progress(files, members):
+            click.echo(_("Worker files written: %(files)s of %(total)s (%(members)s household "
+                         "members)", files=f"{files:,}", total=f"{workers:,}",
+                         members=f"{members:,}"))
+
+        counts = demo.load(workers=workers, seed=seed_value, progress=progress)
         click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
     click.echo(_("Demo logins (username / password):"))
     for username, password, role in demo.DEMO_USERS:
@@ -135,16 +140,35 @@ def restore_command(source, force):
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--prod", is_flag=True,
+              help="Serve with gunicorn worker processes (needs SECRET_KEY in the environment).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="gunicorn worker processes with --prod [default: 2 per CPU core + 1].")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Threads per worker with --prod.")
+@click.option("--timeout", type=click.IntRange(min=10), default=300, show_default=True,
+              help="Seconds a request may take with --prod (a large import takes minutes).")
 @with_appcontext
-def serve_command(host, port):
-    """Serve the portal."""
+def serve_command(host, port, prod, workers, threads, timeout):
+    """Serve the portal: werkzeug's server, or gunicorn with --prod."""
+    app = current_app._get_current_object()
+    if prod:
+        from portal.serving import default_workers, secret_key_problem, serve
+
+        if problem := secret_key_problem():
+            click.echo(problem, err=True)
+            raise SystemExit(2)
+        workers = workers or default_workers()
+        click.echo(_("Serving on http://%(host)s:%(port)d/ with %(n)d worker processes "
+                     "(Ctrl+C stops)", host=host, port=port, n=workers))
+        serve(app, host, port, workers=workers, threads=threads, timeout=timeout)
+        return
     from werkzeug.serving import run_simple
 
     # app.run() refuses to start inside a Flask CLI command, so start the server directly.
     click.echo(_("Serving on http://%(host)s:%(port)d/ (Ctrl+C stops)", host=host, port=port))
     # The handler leaves out werkzeug's "Server: Werkzeug/x Python/y" banner.
-    run_simple(host, port, current_app._get_current_object(), threaded=True,
-               request_handler=headers.RequestHandler)
+    run_simple(host, port, app, threaded=True, request_handler=headers.RequestHandler)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Demo funds and assistance records in every state, paid through the real ledger."""
 from __future__ import annotations
 
+import math
 import random
 from decimal import Decimal
 
@@ -29,25 +30,35 @@ STATE_WEIGHTS = {"paid": 60, "approved": 8, "verified": 10, "applied": 12, "reje
 SCHOOLS = ("济南第一中学", "山东大学", "济南职业学院", "历下区实验小学", "山东师范大学")
 
 
-def _funds(admin) -> list[Fund]:
+def _funds(admin, needs: list[Decimal]) -> list[Fund]:
+    """Return the demo funds, each holding at least its share of ``needs`` (what the
+    demo will pay from it), so the seed of any size never runs a fund dry."""
     funds = []
-    for name, source, amount in FUNDS:
+    for (name, source, amount), need in zip(FUNDS, needs, strict=True):
         fund = db.session.scalar(select(Fund).where(Fund.name == name))
         if fund is None:
             fund = Fund(name=name, source=source)
             db.session.add(fund)
             db.session.flush()
-            post_entry(fund.id, "allocation_in", amount, admin, document="年初拨付",
-                       reason="2026年度帮扶资金")
+            post_entry(fund.id, "allocation_in", max(amount, _round_up(need)), admin,
+                       document="年初拨付", reason="2026年度帮扶资金")
+        elif fund.balance < need:  # a second seed into the same database
+            post_entry(fund.id, "allocation_in", _round_up(need - fund.balance), admin,
+                       document="追加拨付", reason="2026年度帮扶资金追加")
         funds.append(fund)
     return funds
 
 
-def _record(rnd, worker, plan, staff, fund) -> Assistance:
-    kind, campaign, (low, high), goods = plan
+def _round_up(amount: Decimal) -> Decimal:
+    """Return ``amount`` with a tenth to spare, rounded up to whole 10,000 yuan."""
+    return Decimal(math.ceil(amount * Decimal("1.1") / 10000) * 10000)
+
+
+def _record(rnd, worker, plan, cash: Decimal, staff, fund) -> Assistance:
+    kind, campaign, _cash_range, goods = plan
     record = Assistance(worker=worker, kind=kind, year=2026 if "2025" not in campaign else 2025,
                         campaign=campaign, reason="家庭生活困难，申请帮扶",
-                        cash_amount=Decimal(rnd.randrange(low, high, 100)), fund=fund,
+                        cash_amount=cash, fund=fund,
                         state="applied", applied_by_id=staff.id)
     if goods:
         record.goods, record.goods_value = goods[0], Decimal(goods[1])
@@ -60,19 +71,35 @@ def _record(rnd, worker, plan, staff, fund) -> Assistance:
     return record
 
 
+def _plans(rnd: random.Random, worker_ids: list[int]) -> list[tuple]:
+    """Return, per worker, (worker id, plan, cash, fund number, state to reach)."""
+    plans = []
+    for worker_id in worker_ids:
+        plan = rnd.choice(PLANS)
+        low, high = plan[2]
+        plans.append((worker_id, plan, Decimal(rnd.randrange(low, high, 100)),
+                      rnd.randrange(len(FUNDS)),
+                      rnd.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]))
+    return plans
+
+
 def load(rnd: random.Random, users: dict, count: int = 600) -> int:
     """Add funds and about ``count`` assistance records; return how many were made."""
     staff, manager = users["staff"], users["manager"]
-    funds = _funds(users["admin"])
-    workers = db.session.scalars(select(Worker).where(Worker.status == "active")
-                                 .order_by(Worker.id)).all()
+    active = db.session.scalars(select(Worker.id).where(Worker.status == "active")
+                                .order_by(Worker.id)).all()
+    plans = _plans(rnd, rnd.sample(active, min(count, len(active))))
+    # Every grant paid (reversed ones too, paid before they come back) is drawn in turn.
+    needs = [sum((cash for _w, _p, cash, n, target in plans
+                  if n == number and target in ("paid", "reversed")), Decimal(0))
+             for number in range(len(FUNDS))]
+    funds = _funds(users["admin"], needs)
     made = 0
-    for worker in rnd.sample(workers, min(count, len(workers))):
-        plan = rnd.choice(PLANS)
-        record = _record(rnd, worker, plan, staff, rnd.choice(funds))
+    for worker_id, plan, cash, number, target in plans:
+        record = _record(rnd, db.session.get(Worker, worker_id), plan, cash, staff,
+                         funds[number])
         db.session.add(record)
         db.session.flush()
-        target = rnd.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
         if target == "rejected":
             reject(record, manager, "经核实家庭收入超过标准")
         elif target != "applied":

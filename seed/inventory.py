@@ -123,14 +123,14 @@ def _goods_and_donations(items, users) -> None:
               note="春节送温暖入户发放")
 
 
-def _cards(rnd: random.Random, users) -> list:
+def _cards(rnd: random.Random, users, count: int) -> list:
     clerk = users["clerk"]
-    workers = db.session.scalars(select(Worker).where(Worker.status == "active")
-                                 .order_by(Worker.id)).all()
+    active = db.session.scalars(select(Worker.id).where(Worker.status == "active")
+                                .order_by(Worker.id)).all()
     cards = []
-    for worker in rnd.sample(workers, min(len(workers), max(1, len(workers) * 35 // 100))):
+    for worker_id in rnd.sample(active, min(len(active), count)):
         with days_ago(HISTORY_DAYS + 1):
-            card = issue_card(worker, clerk)
+            card = issue_card(db.session.get(Worker, worker_id), clerk)
             top_up(card, rnd.choice((100, 150, 200, 300)), clerk, "爱心积分发放（开卡）")
             if rnd.random() < 0.5:
                 top_up(card, 100, clerk, f"{today():%Y年%m月}爱心积分发放")
@@ -160,11 +160,12 @@ def _redemptions(rnd: random.Random, users, items, cards) -> int:
     return made
 
 
-def load(rnd: random.Random, users: dict) -> dict[str, int]:
-    """Add goods, donations, stock, love cards and redemptions; return what was made."""
+def load(rnd: random.Random, users: dict, cards: int = 540) -> dict[str, int]:
+    """Add goods, donations, stock, ``cards`` love cards and redemptions; return what was
+    made."""
     items = _items()
     _goods_and_donations(items, users)
-    cards = _cards(rnd, users)
+    cards = _cards(rnd, users, cards)
     redemptions = _redemptions(rnd, users, items, cards)
     clerk = users["clerk"]
     if len(cards) >= 3:

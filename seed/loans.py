@@ -32,23 +32,29 @@ GUARANTORS = (("济南第一机床厂工会委员会", "81370100MC00000015"),
 # How a borrower pays: share of loans, and what happens.
 HABITS = {"applied": 6, "approved": 3, "rejected": 3, "on_time": 30, "late": 14, "repaid": 8,
           "written_off": 2}
+LENT = ("on_time", "late", "repaid", "written_off")
 
 
-def _fund(admin) -> Fund:
+def _fund(admin, need: Decimal) -> Fund:
+    """Return the loan fund, holding at least ``need`` (what the demo will lend)."""
     name, source, amount = FUND
     fund = db.session.scalar(select(Fund).where(Fund.name == name))
     if fund is None:
         fund = Fund(name=name, source=source, notes="市总工会拨付，专项用于困难职工创业小额借款")
         db.session.add(fund)
         db.session.flush()
-        post_entry(fund.id, "allocation_in", amount, admin, document="总工发〔2024〕12号",
-                   reason="小额借款周转金")
+        post_entry(fund.id, "allocation_in", max(amount, need), admin,
+                   document="总工发〔2024〕12号", reason="小额借款周转金")
+    elif fund.balance < need:  # a second seed into the same database
+        post_entry(fund.id, "allocation_in", need - fund.balance, admin,
+                   document="总工发〔2024〕12号", reason="小额借款周转金追加")
     return fund
 
 
-def _application(rnd: random.Random, worker: Worker, staff, fund: Fund) -> Loan:
+def _application(rnd: random.Random, worker: Worker, amount: Decimal, staff,
+                 fund: Fund) -> Loan:
     guarantor, code = rnd.choice(GUARANTORS)
-    loan = Loan(worker=worker, amount=Decimal(rnd.randrange(5000, 50001, 1000)),
+    loan = Loan(worker=worker, amount=amount,
                 purpose=rnd.choice(PURPOSES), guarantor_name=guarantor,
                 guarantor_credit_code=code, guarantee_letter_no=f"DB{rnd.randint(1000, 9999)}",
                 term_months=rnd.choice((12, 12, 24, 24, 36)), fund=fund)
@@ -93,18 +99,22 @@ def _stamp(rnd: random.Random, loan: Loan, as_of: dt.date) -> None:
 def load(rnd: random.Random, users: dict, as_of: dt.date) -> int:
     """Add loans in every state and their repayments as of ``as_of``; return how many."""
     staff = users["staff"]
-    workers = db.session.scalars(select(Worker).where(Worker.status == "active")
-                                 .order_by(Worker.id)).all()
-    count = min(len(workers), sum(HABITS.values()))
+    active = db.session.scalars(select(Worker.id).where(Worker.status == "active")
+                                .order_by(Worker.id)).all()
+    count = min(len(active), sum(HABITS.values()))
     if not count:
         return 0
+    habits = [h for h, n in HABITS.items() for _ in range(n)]
+    plans = [(worker_id, habit, Decimal(rnd.randrange(5000, 50001, 1000)))
+             for worker_id, habit in zip(rnd.sample(active, count), habits, strict=False)]
+    # Every loan disbursed is lent in full before the repayments come back.
+    need = sum((amount for _w, habit, amount in plans if habit in LENT), Decimal(0))
     frozen = models.base._frozen_today
     freeze_today(as_of)  # the rules refuse future dates: the demo lives on as_of
     try:
-        fund = _fund(users["admin"])
-        habits = [h for h, n in HABITS.items() for _ in range(n)]
-        for worker, habit in zip(rnd.sample(workers, count), habits, strict=False):
-            loan = _application(rnd, worker, staff, fund)
+        fund = _fund(users["admin"], need)
+        for worker_id, habit, amount in plans:
+            loan = _application(rnd, db.session.get(Worker, worker_id), amount, staff, fund)
             _follow_habit(rnd, loan, habit, users, fund, as_of)
             _stamp(rnd, loan, as_of)
         db.session.flush()

@@ -61,7 +61,7 @@ def _follow_up(rnd: random.Random, record: Enrolment, as_of: dt.date) -> None:
 def load(rnd: random.Random, users: dict, as_of: dt.date) -> int:
     """Add classes in every state with rosters and outcomes; return how many enrolments."""
     staff = users["staff"]
-    workers = db.session.scalars(select(Worker).where(Worker.status == "active")
+    workers = db.session.scalars(select(Worker.id).where(Worker.status == "active")
                                  .order_by(Worker.id)).all()
     if not workers:
         return 0
@@ -72,8 +72,8 @@ def load(rnd: random.Random, users: dict, as_of: dt.date) -> int:
     for plan, state, days_ago in schedule:
         klass = _class(plan, as_of - dt.timedelta(days=days_ago), state)
         size = min(len(workers), rnd.randint(klass.capacity * 2 // 3, klass.capacity))
-        for worker in rnd.sample(workers, size):
-            record = Enrolment(training_class=klass, worker=worker,
+        for worker_id in rnd.sample(workers, size):
+            record = Enrolment(training_class=klass, worker=db.session.get(Worker, worker_id),
                                enrolled_on=klass.start_date - dt.timedelta(days=rnd.randint(3, 20)))
             enrol(record, staff)
             made += 1
