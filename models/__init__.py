@@ -2,11 +2,13 @@
 
 The rules' session hooks are attached by ``models.listeners.init_app`` (the app factory).
 """
+from models import worker_search_schema  # noqa: F401  (the search indexes, with the table)
 from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import Base, DomainError, db
 from models.donation import Donation, DonationLine
 from models.funds import Fund, FundEntry
+from models.import_upload import ImportUpload
 from models.inventory import Item, StockLot, StockMovement
 from models.loans import Instalment, Loan, Repayment
 from models.login_throttle import LoginAttempt
@@ -22,6 +24,7 @@ from models.worker import FamilyMember, PersonInFile, Worker
 
 __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donation",
            "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
+           "ImportUpload",
            "Instalment", "Item", "Loan", "LoginAttempt", "LoveCard", "Notice", "NoticeLine",
            "Objection", "PersonInFile", "Redemption", "RedemptionLine", "Repayment", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",

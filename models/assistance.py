@@ -42,7 +42,7 @@ class Assistance(db.Model):
                                                              choices=ASSISTANCE_KINDS))
     year: Mapped[int] = mapped_column(default=lambda: today().year, index=True,
                                       info=label(_l("Year")))
-    campaign: Mapped[str] = mapped_column(String(64), default="", info=label(
+    campaign: Mapped[str] = mapped_column(String(64), default="", index=True, info=label(
         _l("Campaign"), description=_l("e.g. 2026年金秋助学; empty for year-round aid")))
     reason: Mapped[str] = mapped_column(Text, default="", info=label(_l("Reason for aid")))
     cash_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"),

@@ -48,7 +48,11 @@ def decision_facts(record: Assistance) -> list[tuple[str, str]]:
             income), n=worker.household_size or 1) if income is not None else EMPTY),
         (_("Aid earlier this year"), earlier_aid_text(aid_this_year(record))),
     ]
-    if fund is not None:
+    if fund is not None and record.state not in ("applied", "verified", "approved"):
+        # Paid, reversed or rejected: nothing more will be drawn, so no "after paying this".
+        rows.append((_("Fund balance"), _("%(fund)s: %(balance)s now", fund=fund.name,
+                                          balance=yuan(fund.balance))))
+    elif fund is not None:
         after = Decimal(fund.balance) - Decimal(record.cash_amount or 0)
         rows.append((_("Fund balance"), _("%(fund)s: %(balance)s; %(after)s after paying this",
                                           fund=fund.name, balance=yuan(fund.balance),

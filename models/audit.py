@@ -24,7 +24,7 @@ class AuditLog(db.Model):
     username: Mapped[str] = mapped_column(String(64), default="", info=label(_l("User")))
     ip: Mapped[str] = mapped_column(String(64), default="", info=label(_l("IP address")))
     action: Mapped[str] = mapped_column(String(32), info=label(_l("Action"),
-                                                                 choices=AUDIT_ACTIONS))
+                                                                 choices=AUDIT_ACTIONS), index=True)
     record_type: Mapped[str] = mapped_column(String(64), default="",
                                              info=label(_l("Record type")))
     record_id: Mapped[str] = mapped_column(String(64), default="", info=label(_l("Record")))

@@ -44,7 +44,8 @@ class Donation(db.Model):
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("fund.id"), info=label(
         _l("Into fund"), description=_l("The donation fund the money goes into")))
     designated_use: Mapped[str] = mapped_column(String(200), default="", info=label(
-        _l("Designated use"), description=_l("Empty when the donor did not designate a use")))
+        _l("Designated use"), description=_l("Empty when the donor did not designate a use")),
+            index=True)
     notes: Mapped[str] = mapped_column(Text, default="", info=label(_l("Notes")))
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True, info=label(
         _l("Donation status"), choices=DONATION_STATES))

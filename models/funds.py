@@ -58,7 +58,7 @@ class FundEntry(db.Model):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True, info=label(_l("Time")))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     document: Mapped[str] = mapped_column(String(64), default="",
-                                          info=label(_l("Document no.")))
+                                          info=label(_l("Document no.")), index=True)
     reason: Mapped[str] = mapped_column(String(200), default="", info=label(_l("Reason")))
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("fund_entry.id"), unique=True, info=label(_l("Reverses entry")))

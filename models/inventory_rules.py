@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.base import CHINA, DomainError, db, today, utcnow
-from models.guards import Guards
+from models.guards import Guards, ids_used_by
 from models.inventory import OUT_REASONS, Item, StockLot, StockMovement
 from models.pinyin import initials
 
@@ -34,13 +34,13 @@ CONSTRAINT_MESSAGES = {
 
 def _item_delete_refusal(item: Item):
     """Refuse to delete an item that has stock movements: the ledger keeps it."""
-    if db.session.scalar(select(StockMovement.id).where(StockMovement.item_id == item.id)
-                         .limit(1)):
+    if ids_used_by(StockMovement.item_id, [item]):
         return _l("An item with stock movements stays on record; untick “Offered” instead.")
     return None
 
 
-ITEM_GUARDS = Guards(delete=_item_delete_refusal)
+ITEM_GUARDS = Guards(delete=_item_delete_refusal,
+                     deletes_refused=lambda items: ids_used_by(StockMovement.item_id, items))
 
 
 def _add(model, pk: int, delta: int) -> int | None:

@@ -36,7 +36,7 @@ class Loan(db.Model):
     purpose: Mapped[str] = mapped_column(String(200), default="",
                                          info=label(_l("Purpose / project")))
     guarantor_name: Mapped[str] = mapped_column(String(100), default="",
-                                                info=label(_l("Guarantor unit")))
+                                                info=label(_l("Guarantor unit")), index=True)
     guarantor_credit_code: Mapped[str] = mapped_column(String(18), default="", info=label(
         _l("Guarantor's unified social credit code")))
     guarantee_letter_no: Mapped[str] = mapped_column(String(32), default="",
@@ -174,10 +174,11 @@ class Repayment(db.Model):
     amount: Mapped[Decimal] = mapped_column(MONEY, info=label(_l("Amount (yuan)")))
     paid_on: Mapped[dt.date] = mapped_column(Date, default=today, index=True,
                                              info=label(_l("Paid on")))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, info=label(_l("Entered at")))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, info=label(_l("Entered at")),
+                                            index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     document: Mapped[str] = mapped_column(String(64), default="",
-                                          info=label(_l("Receipt no.")))
+                                          info=label(_l("Receipt no.")), index=True)
     note: Mapped[str] = mapped_column(String(200), default="", info=label(_l("Note")))
     # unique: a repayment is reversed at most once, also when two managers try at once.
     reverses_id: Mapped[int | None] = mapped_column(

@@ -44,9 +44,9 @@ class LoveCard(db.Model):
     balance: Mapped[Decimal] = mapped_column(POINTS, default=Decimal("0"),
                                              info=label(_l("Points balance")))
     issued_on: Mapped[dt.date] = mapped_column(Date, default=today,
-                                               info=label(_l("Issued on")))
+                                               info=label(_l("Issued on")), index=True)
     valid_until: Mapped[dt.date] = mapped_column(Date, default=lambda: end_of_next_year(),
-                                                 info=label(_l("Valid until")))
+                                                 info=label(_l("Valid until")), index=True)
     # Pinyin initials of the holder's name, kept by models.lovecard_rules on every flush.
     initials: Mapped[str] = mapped_column(String(32), default="", info={
         "audit": False, "label": _l("Pinyin initials")})

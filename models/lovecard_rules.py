@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.base import DomainError, db, today, utcnow
 from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_STATUSES
-from models.guards import Guards, unless
+from models.guards import Guards, ids_used_by, unless
 from models.ledger import money
 from models.lovecard import CardEntry, LoveCard, end_of_next_year
 from models.numbering import next_number
@@ -110,13 +110,17 @@ def post_points(card: LoveCard, points, kind: str, user, document: str = "",
 
 def card_unused(card: LoveCard) -> bool:
     """Tell whether ``card`` has no points history and no redemptions (may be deleted)."""
-    return not (db.session.scalar(select(CardEntry.id).where(CardEntry.card_id == card.id)
-                                  .limit(1)) or db.session.scalar(
-        select(Redemption.id).where(Redemption.card_id == card.id).limit(1)))
+    return not cards_in_use([card])
+
+
+def cards_in_use(cards) -> set:
+    """Return the ids of ``cards`` that have points history or redemptions."""
+    return ids_used_by(CardEntry.card_id, cards) | ids_used_by(Redemption.card_id, cards)
 
 
 GUARDS = Guards(delete=unless(card_unused, _l(
-    "A card with points history stays on record; cancel it instead.")))
+    "A card with points history stays on record; cancel it instead.")),
+    deletes_refused=cards_in_use)
 
 
 def parse_points(value) -> Decimal:

@@ -51,14 +51,16 @@ class Notice(db.Model):
     source: Mapped[str | None] = mapped_column(
         String(16), info=label(_l("Listed records"), choices=NOTICE_SOURCES,
                                description=_l("For a list of names: what it lists.")))
-    title: Mapped[str] = mapped_column(String(120), info=label(_l("Title")))
+    title: Mapped[str] = mapped_column(String(120), info=label(_l("Title")), index=True)
     body: Mapped[str] = mapped_column(Text, default="", info=label(
         _l("Text"), description=_l("Paragraphs, headings, lists, tables and links; "
                                    "anything else (scripts, images, styles) is removed.")))
     state: Mapped[str] = mapped_column(String(16), default="draft", index=True,
                                        info=label(_l("State"), choices=NOTICE_STATES))
-    starts_on: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Notice from")))
-    ends_on: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Notice until")))
+    starts_on: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Notice from")),
+                                                      index=True)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Notice until")),
+                                                    index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow,
                                                     info=label(_l("Drafted at")))
@@ -145,7 +147,8 @@ class Objection(db.Model):
                                       info=label(_l("Name (optional)")))
     contact: Mapped[str] = mapped_column(String(64), info=label(_l("Contact")))
     text: Mapped[str] = mapped_column(Text, info=label(_l("Objection")))
-    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, info=label(_l("Filed at")))
+    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow, info=label(_l("Filed at")),
+                                                  index=True)
     ip: Mapped[str] = mapped_column(String(64), default="", info=label(_l("IP address")))
     state: Mapped[str] = mapped_column(String(16), default="open", info=label(
         _l("State"), choices=OBJECTION_STATES))

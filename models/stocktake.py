@@ -31,7 +31,7 @@ class Stocktake(db.Model):
     note: Mapped[str] = mapped_column(Text, default="", info=label(_l("Notes")))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow,
-                                                    info=label(_l("Started at")))
+                                                    info=label(_l("Started at")), index=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(info=label(_l("Confirmed at")))
     version: Mapped[int] = mapped_column(default=1, info={"audit": False})

@@ -44,7 +44,7 @@ class TrainingClass(db.Model):
     capacity: Mapped[int] = mapped_column(info=label(_l("Places")))
     enrolled_count: Mapped[int] = mapped_column(default=0, info=label(_l("Places taken")))
     instructor: Mapped[str] = mapped_column(String(32), default="",
-                                            info=label(_l("Instructor")))
+                                            info=label(_l("Instructor")), index=True)
     venue: Mapped[str] = mapped_column(String(100), default="", info=label(_l("Venue")))
     state: Mapped[str] = mapped_column(String(16), default="planned", index=True, info=label(
         _l("Class state"), choices=TRAINING_CLASS_STATES))
@@ -86,7 +86,7 @@ class Enrolment(db.Model):
                                        info=label(_l("Enrolment state"),
                                                   choices=ENROLMENT_STATES))
     enrolled_on: Mapped[dt.date] = mapped_column(Date, default=today,
-                                                 info=label(_l("Enrolled on")))
+                                                 info=label(_l("Enrolled on")), index=True)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     completed_on: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Completed on")))
     dropped_on: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Dropped out on")))
@@ -103,7 +103,7 @@ class Enrolment(db.Model):
     monthly_income: Mapped[Decimal | None] = mapped_column(MONEY, info=label(
         _l("Monthly income (yuan)")))
     followed_up_on: Mapped[dt.date | None] = mapped_column(Date, info=label(
-        _l("Followed up on")))
+        _l("Followed up on")), index=True)
     notes: Mapped[str] = mapped_column(Text, default="", info=label(_l("Notes")))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow,
                                                     info={"audit": False})

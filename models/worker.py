@@ -45,14 +45,21 @@ class Worker(db.Model):
         CheckConstraint("household_size >= 1", name="household_size"),
         CheckConstraint("household_income >= 0 AND essential_spending >= 0", name="money"),
         Index("ix_worker_name_employer", "name", "employer"),
+        Index("ix_worker_initials", "initials",
+              postgresql_ops={"initials": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(32), index=True, info=label(_l("Name")))
+    # Pinyin initials of the name (张晓明 → zxm), derived on every save and import
+    # (models.worker_rules.derived_values), for search.
+    initials: Mapped[str] = mapped_column(String(32), default="", info={
+        "audit": False, "label": _l("Pinyin initials")})
     id_number: Mapped[str] = mapped_column(String(18), unique=True, info=label(_l("ID number")))
     gender: Mapped[str | None] = mapped_column(String(1), info=label(_l("Gender"),
                                                                      choices=GENDERS))
-    birth_date: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Birth date")))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Birth date")),
+                                                       index=True)
     ethnicity: Mapped[str] = mapped_column(String(16), default="汉族",
                                            info=label(_l("Ethnicity")))
     phone: Mapped[str] = mapped_column(String(20), default="", index=True,
@@ -95,7 +102,8 @@ class Worker(db.Model):
                                               info=label(_l("Bank card no.")))
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True,
                                         info=label(_l("Status"), choices=WORKER_STATUSES))
-    filed_on: Mapped[dt.date] = mapped_column(Date, default=today, info=label(_l("Filed on")))
+    filed_on: Mapped[dt.date] = mapped_column(Date, default=today, info=label(_l("Filed on")),
+                                              index=True)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     last_reviewed_on: Mapped[dt.date | None] = mapped_column(

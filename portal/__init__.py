@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, redirect, send_from_directory, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models.choices import ROLES
 from portal import config as portal_config
@@ -21,12 +22,17 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = portal_config.instance_secret(app.instance_path)
+    if app.config.get("PROXY_COUNT"):  # the client's address as the reverse proxies saw it
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
     import models.listeners
-    from portal import audit, auth, database, i18n, safety
+    from portal import audit, auth, database, health, i18n, requestlog, safety
 
+    requestlog.init_app(app)  # first, so that its clock covers the other hooks
     db.init_app(app)
     database.init_app(app)
+    health.init_app(app)
     models.listeners.init_app(app)
     audit.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)

@@ -74,6 +74,12 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 25 * 2**20)),
         # Where the public reaches /notices/ (links and QR codes); never the Host header.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Reverse proxies in front of the portal that add X-Forwarded-For/-Proto (0: none,
+        # the header is ignored). Login throttling and the audit log then see the client.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
+        # A list counts at most this many rows past its page (views.listing): more is
+        # shown as "超过 N 条" (or PostgreSQL's estimate of a whole table, "约 N 条").
+        "LIST_COUNT_CAP": int(os.environ.get("LIST_COUNT_CAP", 10_000)),
         # Previewed but never confirmed import files are deleted after this many hours.
         "IMPORT_UPLOAD_HOURS": float(os.environ.get("IMPORT_UPLOAD_HOURS", 24)),
         # Checked while streaming an upload's XML, before the reader holds any of it: the

@@ -88,6 +88,25 @@ def test_pay_asks_for_confirmation_with_amount_fund_and_balance_after(app, clien
         assert db.session.get(Assistance, pk).state == "paid"
 
 
+def test_a_paid_record_shows_the_balance_without_a_payment_still_to_come(app, client, auth):
+    """Once paid, the facts give the fund's balance as it is, never "after paying this"
+    (which read as if the money were to be drawn again); no goods shows "—", not "（0.00）"."""
+    with app.app_context():
+        record = _medical(goods="")
+        approve(record, user("manager"))
+        pay(record, user("manager"))
+        db.session.commit()
+        pk = record.id
+    auth.login("manager")
+    page = client.get(f"/admin/assistance/step/?id={pk}").get_data(as_text=True)
+    facts = page[page.index('id="decision-facts"'):]
+    facts = facts[:facts.index("</table>")]
+    assert "现有 3,000.00 元" in facts and "发放本笔后" not in facts
+    summary = page[page.index('id="record-summary"'):]
+    summary = summary[:summary.index("</table>")]
+    assert "（0.00）" not in summary
+
+
 def test_a_payment_the_fund_cannot_cover_is_refused_before_confirming(app, client, auth):
     with app.app_context():
         record = _medical(cash_amount=Decimal("9000.00"))

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from models import Fund, Loan, db
+from models import Fund, Loan, Repayment, db
 from models.base import today
 from models.choices import ARREARS_BUCKETS, LOAN_STATES
 from models.idnumber import mask_id_number
@@ -150,6 +150,7 @@ class RepaymentView(SecuredModelView):
                      "reverses": _l("Reverses repayment"), "loan.worker.name": _l("Worker name"),
                      "loan_id": _l("Loan")}
     column_formatters = {"loan": _loan_link}
+    list_options = (joinedload(Repayment.loan).joinedload(Loan.worker),)
     column_searchable_list = ("loan.worker.name", "document", "note")
     column_filters = ("paid_on", "at", "loan.worker.name", "document")
     column_sortable_list = ("paid_on", "amount", "at")
