@@ -170,9 +170,14 @@ def refund_card(redemption: Redemption) -> LoveCard:
     return card
 
 
+def may_void(redemption: Redemption) -> bool:
+    """Tell whether ``redemption`` still stands, so that it may be voided."""
+    return redemption.state == "done"
+
+
 def void_redemption(redemption: Redemption, user, reason: str) -> None:
     """Put the goods back into their lots and the points back on the card."""
-    if redemption.state != "done":
+    if not may_void(redemption):
         raise DomainError(_("Redemption %(no)s is already voided.", no=redemption.number))
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for voiding."))

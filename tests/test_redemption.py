@@ -232,3 +232,19 @@ def test_twenty_counters_race_for_one_cards_points(app, runner):
     assert _agree(app, runner, item_id) == (45, 45, 5)
     with app.app_context():
         assert db.session.get(LoveCard, card_id).balance == Decimal("0.00")
+
+
+def test_void_is_offered_only_on_redemptions_that_stand(app, client, auth):
+    """The list's 作废 button shows on a standing redemption, not on a voided one."""
+    with app.app_context():
+        card = make_card("300")
+        rice = make_item("大米 5kg", stock=4, price="25")
+        standing = redeem(card, [(rice.id, 1)], user("clerk"))
+        voided = redeem(card, [(rice.id, 1)], user("clerk"))
+        void_redemption(voided, user("clerk"), "职工当场退回")
+        db.session.commit()
+        standing_id, voided_id = standing.id, voided.id
+    auth.login("clerk")
+    page = client.get("/admin/redemption/").get_data(as_text=True)
+    assert f"/admin/redemption/void/?id={standing_id}" in page
+    assert f"/admin/redemption/void/?id={voided_id}" not in page

@@ -22,6 +22,7 @@ from models.redemption_rules import (
     check_card,
     find_holders,
     find_items,
+    may_void,
     redeem,
     void_redemption,
 )
@@ -98,7 +99,7 @@ class RedemptionView(SecuredModelView):
     column_formatters_detail = {"lines": _lines_detail}
     identity_columns = {"worker.id_number": "worker"}  # the counter's holder search
     column_extra_row_actions = [
-        AllowedLink("fa fa-undo", ".void_view", title=_l("Void"), verb="C")]
+        AllowedLink("fa fa-undo", ".void_view", title=_l("Void"), verb="C", when=may_void)]
     constraint_messages = CONSTRAINT_MESSAGES
 
     # --- the counter ------------------------------------------------------------------

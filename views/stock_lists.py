@@ -84,16 +84,17 @@ def clerk_lists(admin) -> list[tuple[object, str]]:
 
 
 class AllowedLink(EndpointLinkRowAction):
-    """A row link shown only to roles that may do ``verb`` on the view it leads to."""
+    """A row link shown only to roles that may do ``verb`` on the view it leads to, and,
+    given ``when(row)`` (a rule of the models), only on rows where that step can be taken."""
 
-    def __init__(self, icon_class, endpoint, title=None, verb="R", **kwargs):
+    def __init__(self, icon_class, endpoint, title=None, verb="R", when=None, **kwargs):
         super().__init__(icon_class, endpoint, title=title, **kwargs)
-        self.verb = verb
+        self.verb, self.when = verb, when
 
     def render(self, context, row_id, row):
         view = context.resolve("admin_view")
         if not self.endpoint.startswith("."):
             view = view_of(view.admin, self.endpoint.split(".")[0])
-        if view is None or not view.allows(self.verb):
+        if view is None or not view.allows(self.verb) or (self.when and not self.when(row)):
             return ""
         return super().render(context, row_id, row)
