@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 from bisect import bisect
-from contextlib import contextmanager
 from itertools import accumulate
 
 from faker import Faker
@@ -21,7 +20,7 @@ from models import FamilyMember, Worker, db
 from models.choices import HARDSHIP_CAUSES, HEALTH, HOUSING_TYPES, MEDICAL_INSURANCE
 from models.idnumber import make_id_number
 from models.worker_rules import DERIVED_FROM, derived_values, rebuild_person_index
-from portal.excel.bulk import insert_rows
+from portal.excel.bulk import insert_rows, roomy_cache
 
 CHUNK = 50_000  # files written (and reported) at a time
 # SQLite page cache while seeding: a million files' indexes (random ID numbers, names,
@@ -252,7 +251,7 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
                             staff.id)
     conn = db.session.connection()
     made = members = 0
-    with _page_cache(conn, CACHE_KIB):
+    with roomy_cache(CACHE_KIB):
         while made < workers:
             batch, people = [{} for _ in range(min(CHUNK, workers - made))], []
             # The rows are made in insert_rows' second thread while the driver stores
@@ -268,17 +267,3 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
             if progress is not None:
                 progress(made, members)
     return made, members
-
-
-@contextmanager
-def _page_cache(conn, kib: int):
-    """On SQLite, let the connection cache up to ``kib`` KiB of pages, then put it back."""
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")

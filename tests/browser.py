@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -27,6 +28,15 @@ def pytest_runtest_makereport(item, call):
     report = yield
     item.stash.setdefault(_REPORTS, {})[report.when] = report
     return report
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    """Keep a screenshot of ``page`` as test-artifacts/``name``.png (CI keeps the folder)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -110,7 +120,7 @@ def page(chromium, live_server, request):
     yield page
     reports = request.node.stash.get(_REPORTS, {})
     if any(r.failed for r in reports.values()):
-        folder = request.config.rootpath / "test-artifacts"
+        folder = ARTIFACTS
         folder.mkdir(exist_ok=True)
         stem = folder / _artifact_name(request.node.nodeid)
         try:

@@ -2,27 +2,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from models import Assistance, Fund, Notice, db
 from models.assistance_rules import approve, pay
+from tests.browser import screenshot
 from tests.factories import make_assistance, make_fund, make_worker, user
 from tests.factories_notices import make_education, make_notice
 from tests.test_browser import log_in
 
 pytest_plugins = ["tests.browser"]
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def _screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
 
 def test_manager_approves_with_the_facts_and_confirms_the_payment(app, page: Page):
     with app.app_context():
@@ -44,7 +36,7 @@ def test_manager_approves_with_the_facts_and_confirms_the_payment(app, page: Pag
                   "送温暖 800.00 元", "19,200.00 元", "14,200.00 元"):
         expect(facts).to_contain_text(shown)
     expect(page.locator("#step-approve textarea")).to_have_count(0)  # no override needed
-    _screenshot(page, "decision-approval-page")
+    screenshot(page, "decision-approval-page")
     page.locator("#step-approve button").click()
     expect(page.locator("#record-state")).to_have_text("已审批")
 
@@ -52,7 +44,7 @@ def test_manager_approves_with_the_facts_and_confirms_the_payment(app, page: Pag
     expect(page.locator("#confirm-summary")).to_contain_text("5,000.00 元")
     expect(page.locator("#confirm-facts")).to_contain_text("市总工会帮扶资金")
     expect(page.locator("#confirm-facts")).to_contain_text("14,200.00 元")
-    _screenshot(page, "decision-pay-confirm")
+    screenshot(page, "decision-pay-confirm")
     with app.app_context():
         assert db.session.get(Assistance, pk).state == "approved"
     page.locator("#confirm-button").click()
@@ -85,7 +77,7 @@ def test_publish_shows_the_notice_text_before_freezing(app, page: Page):
     expect(page.locator("#notice-text")).to_contain_text("拟获金秋助学资助")
     expect(page.locator("#notice-preview-lines")).to_contain_text("欧**娜")
     expect(page.locator("#confirm-warning")).to_contain_text("冻结")
-    _screenshot(page, "decision-publish-confirm")
+    screenshot(page, "decision-publish-confirm")
     with app.app_context():
         assert db.session.get(Notice, pk).state == "draft"
     page.locator("#confirm-button").click()

@@ -5,7 +5,6 @@ Screenshots are kept in test-artifacts/ (CI artifacts) for a person to look at.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,20 +12,13 @@ from sqlalchemy import select
 
 from models import Worker, db
 from models.idnumber import mask_id_number
+from tests.browser import screenshot
 from tests.factories import id_number, make_fund, make_worker
 from tests.factories_inventory import make_item
 from tests.test_browser import choose, log_in
 
 pytest_plugins = ["tests.browser"]
 pytestmark = pytest.mark.browser
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-
-
-def shot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
 
 def box(locator):
     found = locator.bounding_box()
@@ -60,7 +52,7 @@ def test_picker_tells_namesakes_apart_and_explains_a_pending_file(app, page: Pag
     active_no, pending_no = mask_id_number(active_no), mask_id_number(pending_no)
     expect(results.nth(0)).to_have_text(f"王建华 · {active_no} · 济南钢厂 · 在档")
     expect(results.nth(1)).to_have_text(f"王建华 · {pending_no} · 第二纺织厂 · 待审核")
-    shot(page, "picker-namesakes")
+    screenshot(page, "picker-namesakes")
 
     results.nth(1).click()
     expect(page.locator("#s2id_worker .select2-chosen")).to_contain_text("第二纺织厂")
@@ -71,16 +63,16 @@ def test_picker_tells_namesakes_apart_and_explains_a_pending_file(app, page: Pag
     expect(error).to_contain_text("王建华 的档案状态为“待审核”")
     expect(error).to_contain_text("请先审核通过该档案")
     expect(page.locator("#s2id_worker .select2-chosen")).to_contain_text("第二纺织厂")
-    shot(page, "picker-pending-refused")
+    screenshot(page, "picker-pending-refused")
 
     # From the worker's own page the form starts with that worker.
     page.goto(f"/admin/worker/details/?id={active_id}")
-    shot(page, "worker-page-new-records")
+    screenshot(page, "worker-page-new-records")
     page.locator("#worker-new-records a", has_text="新增救助").click()
     expect(page).to_have_url(re.compile(rf"/admin/assistance/new/\?worker_id={active_id}"))
     expect(page.locator("#s2id_worker .select2-chosen")).to_have_text(
         f"王建华 · {active_no} · 济南钢厂 · 在档")
-    shot(page, "picker-prefilled-from-worker")
+    screenshot(page, "picker-prefilled-from-worker")
     assert not page.js_errors
 
 
@@ -103,7 +95,7 @@ def test_worker_form_in_sections_suggests_the_category(app, page: Page):
     expect(page.locator("#s2id_category .select2-chosen")).to_have_text("深度困难")
     expect(page.locator("#category-suggestion")).to_have_text(
         "建议：深度困难（家庭人均月收入 750.00 元）")
-    shot(page, "worker-form-sections")
+    screenshot(page, "worker-form-sections")
 
     page.locator("#household_income").fill("40000")  # 1,416.67: relative hardship
     expect(page.locator("#s2id_category .select2-chosen")).to_have_text("相对困难")
@@ -137,8 +129,8 @@ def test_aid_form_shows_only_the_fields_of_the_chosen_kind(app, page: Page):
         for selector in hidden:
             expect(page.locator(selector)).to_be_hidden()
         if kind == "education":
-            shot(page, "aid-form-education")
-    shot(page, "aid-form-medical")
+            screenshot(page, "aid-form-education")
+    screenshot(page, "aid-form-medical")
     assert not page.js_errors
 
 
@@ -161,7 +153,7 @@ def test_goods_line_takes_one_row_and_the_date_picker_leaves_add_line_free(app, 
     picker = page.locator(".daterangepicker:visible")
     expect(picker).to_have_count(1)
     assert not overlaps(box(picker), box(button))
-    shot(page, "donation-line-date-picker")
+    screenshot(page, "donation-line-date-picker")
     page.locator("#lines-0-lot_no").click()  # closes the picker
     expect(picker).to_have_count(0)
     # However the page is laid out (a narrow window, a long line), the picker gives way:
@@ -177,5 +169,5 @@ def test_goods_line_takes_one_row_and_the_date_picker_leaves_add_line_free(app, 
     expiry.click()
     expect(picker).to_have_count(1)
     assert not overlaps(box(picker), box(button))
-    shot(page, "donation-line-date-picker-gives-way")
+    screenshot(page, "donation-line-date-picker-gives-way")
     assert not page.js_errors

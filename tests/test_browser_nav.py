@@ -1,13 +1,12 @@
 """In Chromium at 1366×768: the menu is one row for every role, next steps read in words."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from models import User, db
 from seed.demo import DEMO_NAMES
+from tests.browser import screenshot
 from tests.conftest import PASSWORDS
 from tests.factories import make_assistance
 from tests.test_browser import log_in
@@ -15,15 +14,9 @@ from tests.test_browser import log_in
 pytest_plugins = ["tests.browser"]
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # Every top-level thing in the navbar: brand, menu entries, the user's menu, logout.
 NAV_ITEMS = ("#admin-navbar-collapse > .navbar-brand, #admin-navbar-collapse > ul > li, "
              "#user-menu, #logout")
-
-
-def _screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 @pytest.mark.parametrize("role", sorted(PASSWORDS))
@@ -35,7 +28,7 @@ def test_menu_fits_one_row_at_1366(app, page: Page, role):
         db.session.commit()
     page.set_viewport_size({"width": 1366, "height": 768})
     log_in(page, role)
-    _screenshot(page, f"navbar-{role}")
+    screenshot(page, f"navbar-{role}", full_page=False)
     boxes = page.locator(NAV_ITEMS).evaluate_all(
         "els => els.map(e => { const r = e.getBoundingClientRect();"
         " return {text: e.innerText.trim(), top: r.top, bottom: r.bottom}; })")
@@ -52,7 +45,7 @@ def test_menu_fits_one_row_at_1366(app, page: Page, role):
     # The user's menu still offers the role and the change-password page.
     page.locator("#user-menu").click()
     expect(page.locator("#change-password")).to_be_visible()
-    _screenshot(page, f"navbar-{role}-user-menu")
+    screenshot(page, f"navbar-{role}-user-menu", full_page=False)
 
 
 def test_next_steps_read_in_words_and_no_pencil_on_a_closed_record(app, page: Page):
@@ -69,11 +62,11 @@ def test_next_steps_read_in_words_and_no_pencil_on_a_closed_record(app, page: Pa
         expect(row.locator("a.row-step", has_text="审批流程")).to_be_visible()
         pencils = row.locator(f"a[href*='/admin/assistance/edit/?id={pk}']")
         expect(pencils).to_have_count(0 if pk == ids[0] else 1)
-    _screenshot(page, "row-actions-assistance")
+    screenshot(page, "row-actions-assistance", full_page=False)
     page.goto(f"/admin/assistance/details/?id={ids[0]}")
     expect(page.locator("#record-steps a.row-step", has_text="审批流程")).to_be_visible()
     expect(page.locator("#edit-link")).to_have_count(0)
-    _screenshot(page, "details-steps-assistance")
+    screenshot(page, "details-steps-assistance", full_page=False)
     page.locator("#record-steps a.row-step", has_text="审批流程").click()
     expect(page).to_have_url(f"{page.url.split('/admin/')[0]}/admin/assistance/step/?id={ids[0]}")
     assert not page.js_errors

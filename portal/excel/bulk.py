@@ -233,8 +233,9 @@ def _many_values(sql: str, count: int) -> str:
 
 
 @contextmanager
-def roomy_cache():
-    """On SQLite, give the session's connection a large page cache while writing in bulk.
+def roomy_cache(kib: int = WRITE_CACHE_KIB):
+    """On SQLite, give the session's connection a page cache of ``kib`` KiB while writing
+    in bulk.
 
     With the default 2 MB, index pages of a 100,000-row insert (random ID numbers)
     are written out to the WAL and read back many times over; this took as long as
@@ -245,7 +246,7 @@ def roomy_cache():
         yield
         return
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
     try:
         yield
     finally:
