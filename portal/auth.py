@@ -71,6 +71,14 @@ def account_counter(user: User | None, username: str, address: str) -> Counter:
     return _counter("name", username.casefold())
 
 
+def _locked_out(form, username: str, note: str, message: str):
+    """Log the refused attempt, keep its count, and answer 429 with ``message``."""
+    log_event("login_locked", username=username, note=note)
+    db.session.commit()
+    flash(message, "error")
+    return render_template("login.html", form=form), 429
+
+
 def _minutes(until: dt.datetime, now: dt.datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
@@ -97,20 +105,16 @@ def login():
     by_address = _counter("address", address, "LOGIN_ADDRESS_MAX_FAILURES")
     until = reserve(by_address, now)
     if until is not None:
-        log_event("login_locked", username=username, note="address")
-        db.session.commit()
-        flash(_("Too many failed logins from your network address. Try again in "
-                "%(m)d minute(s).", m=_minutes(until, now)), "error")
-        return render_template("login.html", form=form), 429
+        return _locked_out(form, username, "address", _(
+            "Too many failed logins from your network address. Try again in "
+            "%(m)d minute(s).", m=_minutes(until, now)))
     user = db.session.scalar(select(User).where(User.username == username))
     by_account = account_counter(user, username, address)
     until = reserve(by_account, now)
     if until is not None:
-        log_event("login_locked", username=username, note="locked")
-        db.session.commit()
-        flash(_("Too many failed logins: this account is locked. Try again in "
-                "%(m)d minute(s).", m=_minutes(until, now)), "error")
-        return render_template("login.html", form=form), 429
+        return _locked_out(form, username, "locked", _(
+            "Too many failed logins: this account is locked. Try again in "
+            "%(m)d minute(s).", m=_minutes(until, now)))
     db.session.commit()  # both counts hold for the other requests while this one checks
     # Unknown names cost a password check too, or their speed would tell them apart.
     if not check_login(user, form.password.data) or not user.active:
