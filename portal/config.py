@@ -83,13 +83,16 @@ def from_environment(instance_path: str) -> dict:
         # Previewed but never confirmed import files are deleted after this many hours.
         "IMPORT_UPLOAD_HOURS": float(os.environ.get("IMPORT_UPLOAD_HOURS", 24)),
         # Checked while streaming an upload's XML, before the reader holds any of it: the
-        # widest import (workers) has 33 columns. Calamine's peak is ~95 bytes a cell, so
-        # 2,500,000 cells keep any upload under 300 MB (about 75,000 rows of every worker
-        # column; a larger file is imported in parts); shared strings are copied into cells.
+        # widest import (workers) has 33 columns. calamine holds a whole sheet (~95 bytes
+        # a cell at its peak, plus its texts: shared strings are copied into cells); the
+        # rest of an import works in chunks, beside SQLite's 64 MB page cache while writing.
+        # Measured (tests/test_import_memory.py): a file at these limits (1,400,000 cells:
+        # 100,000 rows of 13 columns, 21,874 of 64; 32 MB of text) stays under 300 MB
+        # above idle through preview (+182 MB) and confirm (+250 MB).
         "IMPORT_MAX_COLUMNS": int(os.environ.get("IMPORT_MAX_COLUMNS", 64)),
-        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 2_500_000)),
+        "IMPORT_MAX_CELLS": int(os.environ.get("IMPORT_MAX_CELLS", 1_400_000)),
         "IMPORT_MAX_SHARED_STRINGS": int(os.environ.get("IMPORT_MAX_SHARED_STRINGS", 1_000_000)),
-        "IMPORT_MAX_STRING_MB": int(os.environ.get("IMPORT_MAX_STRING_MB", 128)),
+        "IMPORT_MAX_STRING_MB": int(os.environ.get("IMPORT_MAX_STRING_MB", 32)),
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "FLASK_ADMIN_SWATCH": "default",
     }

@@ -36,10 +36,24 @@ class Report:
 
 def parse_rows(book, spec: Spec, report: Report, first: bool = True):
     """Return the sheet's rows parsed into dicts (with ``_row``), errors noted in ``report``."""
+    found = parsed_rows(book, spec, report, first)
+    return None if found is None else list(found)
+
+
+def parsed_rows(book, spec: Spec, report: Report, first: bool = True):
+    """Return a generator of the sheet's rows parsed as ``parse_rows`` does, or None.
+
+    The sheet's header is checked (and the file refused) at once; the rows are parsed
+    as they are taken, so a caller that takes them in batches holds one batch.
+    """
     found = read_sheet(book, spec, first)
     if found is None:
         return None
     positions, rows = found
+    return _parsed(spec, positions, rows, report)
+
+
+def _parsed(spec: Spec, positions: dict, rows, report: Report):
     parsers = [(index, column.key, column.parser()) for index, column in positions.items()
                if not column.export_only]
     labels = {column.key: column.label for column in positions.values()}
@@ -47,7 +61,7 @@ def parse_rows(book, spec: Spec, report: Report, first: bool = True):
     absent = [column for column in spec.columns if column.required and not column.export_only
               and column not in positions.values()]
     reach = max((index for index, _key, _parse in parsers), default=-1) + 1
-    parsed = []
+    count = 0
     for number, row in rows:
         if len(row) < reach:
             row = list(row) + [None] * (reach - len(row))
@@ -64,12 +78,12 @@ def parse_rows(book, spec: Spec, report: Report, first: bool = True):
         for column in absent:
             if column.key not in values:
                 report.error(spec.title, number, column.label, _("Required."))
-        parsed.append(values)
-        if report.progress and len(parsed) % 1000 == 0:
+        count += 1
+        if report.progress and count % 1000 == 0:
             report.progress(1000)
+        yield values
     if report.progress:
-        report.progress(len(parsed) % 1000)
-    return parsed
+        report.progress(count % 1000)
 
 
 def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
@@ -77,6 +91,8 @@ def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
     """Validate ``data`` against ``spec`` and, unless ``dry_run`` or on any error, write it."""
     report = Report(progress=progress)
     book = open_workbook(data)
+    if hasattr(spec.importer, "run"):
+        return _run_streaming(spec, book, report, user, dry_run, filename)
     plan = spec.importer.validate(book, spec, report, user)
     if dry_run or not report.ok:
         return report
@@ -85,12 +101,39 @@ def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
         if not report.ok:  # a row refused on writing (the database changed meanwhile)
             db.session.rollback()
             return report
-        log_event("import", record_type=spec.endpoint, note=filename[:200], changes={
-            "created": [None, report.created], "updated": [None, report.updated],
-            "rows": [None, report.rows]})
+        _log_import(spec, report, filename)
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     report.written = True
     return report
+
+
+def _run_streaming(spec: Spec, book, report: Report, user, dry_run: bool,
+                   filename: str) -> Report:
+    """Run an importer that checks and writes batch by batch, in one transaction.
+
+    A preview only checks. A confirm writes each batch once it and everything before it
+    passed, stops writing at the first error, and rolls everything back on any.
+    """
+    try:
+        spec.importer.run(book, spec, report, user, write=not dry_run)
+        if dry_run:  # nothing was written
+            return report
+        if not report.ok:
+            db.session.rollback()
+            return report
+        _log_import(spec, report, filename)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    report.written = True
+    return report
+
+
+def _log_import(spec: Spec, report: Report, filename: str) -> None:
+    log_event("import", record_type=spec.endpoint, note=filename[:200], changes={
+        "created": [None, report.created], "updated": [None, report.updated],
+        "rows": [None, report.rows]})

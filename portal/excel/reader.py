@@ -33,9 +33,9 @@ def sheet_limits() -> Limits:
     """Return the configured limits of a sheet and of the shared strings."""
     cfg = current_app.config
     return Limits(rows=limits()[1], columns=cfg.get("IMPORT_MAX_COLUMNS", 64),
-                  cells=cfg.get("IMPORT_MAX_CELLS", 2_500_000),
+                  cells=cfg.get("IMPORT_MAX_CELLS", 1_400_000),
                   strings=cfg.get("IMPORT_MAX_SHARED_STRINGS", 1_000_000),
-                  string_bytes=cfg.get("IMPORT_MAX_STRING_MB", 128) * 2**20)
+                  string_bytes=cfg.get("IMPORT_MAX_STRING_MB", 32) * 2**20)
 
 
 class Workbook:
@@ -125,9 +125,9 @@ def _refusal_message(refusal: Refusal) -> str:
         "columns": lambda: _("A sheet uses more than %(n)d columns (IMPORT_MAX_COLUMNS); "
                              "delete the columns to the right of the data and try again.",
                              n=n),
-        "cells": lambda: _("A sheet spans more than %(n)d cells from its first to its last "
-                           "row and column (IMPORT_MAX_CELLS); delete stray cells far from "
-                           "the data or split the file.", n=n),
+        "cells": lambda: _("The file's sheets span more than %(n)d cells in all, each from "
+                           "its first to its last row and column (IMPORT_MAX_CELLS); delete "
+                           "stray cells far from the data or split the file.", n=n),
         "shared": lambda: _("The file holds more than %(n)d different texts "
                             "(IMPORT_MAX_SHARED_STRINGS); split the file.", n=n),
         "strings": lambda: _("The file's texts would take more than %(mb)d MB "

@@ -5,6 +5,8 @@ calamine reads a sheet whole into a dense grid (first row to last, first column 
 so a few MB of zip can ask for gigabytes. Here each part is inflated in 1 MB pieces
 (checked against its declared size and checksum, so the reader later sees exactly these
 bytes) and its extent, cells and strings are counted, mostly with C-speed byte searches.
+The cells limit holds for the whole file (an import may hold two sheets at once), and
+the text limit counts inline texts too (they compress as well as shared ones).
 """
 from __future__ import annotations
 
@@ -36,6 +38,9 @@ STRING_CELL = re.compile(rb"<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*[\"']s[\"'][^>]*>\s
                          rb"<(?:[\w.-]+:)?v>\s*(\d{1,9})\s*<")
 STRING_TYPE = re.compile(rb"\bt\s*=\s*[\"']s[\"']")
 SI = re.compile(rb"<(?:[\w.-]+:)?si[\s/>]")
+# Every text node of a piece: its inline strings and, an upper bound, its numbers (twice
+# as fast as finding the <t> elements only).
+TEXT_NODE = re.compile(rb">([^<]+)")
 
 
 class Refusal(Exception):
@@ -155,8 +160,10 @@ def _upto(top: bytes, low: bytes, high: bytes, lead: bytes) -> bytes:
 class SheetScan:
     """The extent and cells of one sheet part, fed piece by piece; raises Refusal."""
 
-    def __init__(self, limits: Limits, lengths: array | None, worksheet: bool) -> None:
+    def __init__(self, limits: Limits, lengths: array | None, worksheet: bool,
+                 before: int = 0, inline: bool = True) -> None:
         self.limits, self.lengths, self.worksheet = limits, lengths, worksheet
+        self.before, self.inline = before, inline  # cells of the parts before; count texts
         self.longest = max(lengths, default=0) if lengths else 0
         self.max_row = self.max_col = self.cells = self.text = 0
         self.row = self.row_max_col = self.row_cells = 0
@@ -182,6 +189,8 @@ class SheetScan:
             self.row_max_col = self.max_col
         if self.lengths:
             self._count_strings(piece, piece.count(b"<c"))
+        if self.inline and (b"<t" in piece or b":t" in piece):
+            self.text += sum(map(len, TEXT_NODE.findall(piece)))
         self.check()
 
     def guard(self):
@@ -237,13 +246,17 @@ class SheetScan:
         self.text += sum(lengths[i] if i < size else 0 for i in map(int, found))
         self.text += (len(STRING_TYPE.findall(piece)) - len(found)) * self.longest
 
+    def extent(self) -> int:
+        """Return the cells a reader holds for this part: its dense range, at least."""
+        return max(self.max_row * self.max_col, self.cells)
+
     def check(self) -> None:
         limits = self.limits
         if self.max_col > limits.columns:
             raise Refusal("columns", limits.columns)
         if self.max_row - 1 > limits.rows:
             raise Refusal("rows", limits.rows)
-        if self.max_row * self.max_col > limits.cells or self.cells > limits.cells:
+        if self.before + self.extent() > limits.cells:
             raise Refusal("cells", limits.cells)
         if self.text > limits.string_bytes:
             raise Refusal("strings", limits.string_bytes)
@@ -287,11 +300,14 @@ def scan_parts(data: bytes, archive: zipfile.ZipFile, limits: Limits) -> None:
         lengths.extend(shared_string_lengths(at_tags(inflate(data, info)), limits))
         if len(lengths) > limits.strings:
             raise Refusal("shared", limits.strings)
+    cells = 0
     for info in infos:
         if info.is_dir():
             continue
         worksheet = info.filename.startswith("xl/worksheets/") \
             and info.filename.endswith(".xml")
-        sheet = SheetScan(limits, lengths, worksheet)
+        sheet = SheetScan(limits, lengths, worksheet, before=cells,
+                          inline=info not in shared)
         for piece in at_tags(inflate(data, info)):
             sheet.feed(piece)
+        cells += sheet.extent()

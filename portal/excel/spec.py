@@ -148,6 +148,12 @@ class Column:
             return value
         if isinstance(value, (int, float)) and 1 <= value < 2958466:
             return EPOCH + dt.timedelta(days=int(value))  # an Excel serial
+        text = str(value)
+        if len(text) == 10 and text[4] == text[7] == "-" and text[:4].isdigit():
+            try:  # the common form, 40 times faster than strptime
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
         for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
             try:
                 return dt.datetime.strptime(str(value), fmt).date()
@@ -197,7 +203,7 @@ class Spec:
     key: str | None = None                  # upsert key for imports
     children: Spec | None = None            # a second sheet (e.g. household members)
     parent_key: str | None = None           # on a child spec: column naming the parent
-    importer: object = None                 # module with validate(...) and write(...)
+    importer: object = None                 # validate(...) and write(...), or run(...)
     extra: dict = field(default_factory=dict)
 
     def column(self, key: str) -> Column:
