@@ -69,20 +69,21 @@ def _tail(col, start: int):
     return func.substr(col, literal_column(str(int(start))))
 
 
-def _id_conditions(word: str, masked: bool) -> list:
-    """Return how ``word`` may match the ID number (none for a middle part)."""
+def _id_conditions(word: str, masked: bool, number=Worker.id_number) -> list:
+    """Return how ``word`` may match the ID number column ``number`` (none for a middle
+    part); a masked role's word by the last 4 characters only."""
     upper = word.upper()
     if masked:
         if NUMBER_TAIL.fullmatch(word) and len(word) <= ID_LENGTH:
-            return [_tail(Worker.id_number, ID_TAILS[VISIBLE_TAIL]) == upper[-VISIBLE_TAIL:]]
+            return [_tail(number, ID_TAILS[VISIBLE_TAIL]) == upper[-VISIBLE_TAIL:]]
         return []
     if len(word) == ID_LENGTH:
         try:
-            return [Worker.id_number == normalize_id_number(word)]
+            return [number == normalize_id_number(word)]
         except InvalidIdNumber:
-            return [Worker.id_number == upper]
+            return [number == upper]
     if ID_TAIL.fullmatch(word):
-        return [_tail(Worker.id_number, ID_TAILS[len(word)]) == upper]
+        return [_tail(number, ID_TAILS[len(word)]) == upper]
     return []
 
 
@@ -96,7 +97,7 @@ def _phone_conditions(word: str) -> list:
     return found
 
 
-def _prefix(col, word: str, dialect: str):
+def prefix(col, word: str, dialect: str):
     """Return ``col`` starts with ``word``, in the form the database's index serves."""
     if dialect == "sqlite":
         escaped = re.sub(r"([*?\[])", r"[\1]", word)
@@ -107,9 +108,9 @@ def _prefix(col, word: str, dialect: str):
 
 def _text_selects(word: str, dialect: str) -> list:
     """Return the id SELECTs of name and initials prefixes and full-text parts."""
-    found = [select(Worker.id).where(_prefix(Worker.name, word, dialect))]
+    found = [select(Worker.id).where(prefix(Worker.name, word, dialect))]
     if LETTERS.fullmatch(word):
-        found.append(select(Worker.id).where(_prefix(Worker.initials, word.lower(), dialect)))
+        found.append(select(Worker.id).where(prefix(Worker.initials, word.lower(), dialect)))
     # Digits alone are numbers (found above by their indexes); as a part of a unit's name
     # they would walk the long lists of digit trigrams for nothing.
     if len(word) >= MIN_PART and not word.isdigit():
@@ -157,13 +158,37 @@ def matching(words: list[str], masked: bool) -> list:
     return conditions
 
 
-def ids_condition(ids: list[int]):
-    """Return ``Worker.id`` is one of ``ids``, as one parameter (a JSON list or an array)."""
+def ids_condition(ids: list[int], key=Worker.id):
+    """Return ``key`` is one of ``ids``, as one parameter (a JSON list or an array)."""
     if _dialect() == "sqlite":
         listed = sql_text("SELECT value FROM json_each(:search_ids)").bindparams(
             search_ids=json.dumps(ids)).columns(column("value", Integer))
-        return Worker.id.in_(listed)
-    return Worker.id == any_(bindparam("search_ids", ids, type_=ARRAY(BigInteger)))
+        return key.in_(listed)
+    return key == any_(bindparam("search_ids", ids, type_=ARRAY(BigInteger)))
+
+
+def name_ids(word: str, dialect: str):
+    """Return a SELECT of the ids of the files whose worker's name ``word`` finds: by
+    prefix, pinyin-initials prefix, or (3 characters or more) a part of the name alone."""
+    found = [select(Worker.id).where(prefix(Worker.name, word, dialect))]
+    if LETTERS.fullmatch(word):
+        found.append(select(Worker.id).where(prefix(Worker.initials, word.lower(), dialect)))
+    if len(word) >= MIN_PART and not word.isdigit():
+        found.append(part_select(Worker.id, FTS, "name", Worker.name, word, dialect))
+    return found[0].union(*found[1:])
+
+
+def part_select(key, fts: str, fts_column: str | None, col, word: str, dialect: str):
+    """Return a SELECT of ``key`` where ``col`` (in the full-text table ``fts``: its column
+    ``fts_column``, or any of them for None) holds ``word`` (3 characters or more)."""
+    if dialect == "sqlite":
+        phrase = '"' + word.replace('"', '""') + '"'
+        if fts_column:
+            phrase = "{" + fts_column + "} : " + phrase
+        return select(column("rowid")).select_from(sql_text(fts)).where(
+            sql_text(f"{fts} MATCH :phrase").bindparams(phrase=phrase))
+    escaped = "%" + re.sub(r"([%_\\])", r"\\\1", word) + "%"
+    return select(key).where(col.ilike(escaped))
 
 
 def restrict(search: str | None, masked: bool):

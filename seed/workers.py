@@ -19,8 +19,10 @@ from sqlalchemy import select
 from models import FamilyMember, Worker, db
 from models.choices import HARDSHIP_CAUSES, HEALTH, HOUSING_TYPES, MEDICAL_INSURANCE
 from models.idnumber import make_id_number
+from models.member_search_schema import member_initials
 from models.worker_rules import DERIVED_FROM, derived_values, rebuild_person_index
 from portal.excel.bulk import insert_rows, roomy_cache
+from seed.bulk_indexes import deferred
 
 CHUNK = 50_000  # files written (and reported) at a time
 # SQLite page cache while seeding: a million files' indexes (random ID numbers, names,
@@ -148,6 +150,7 @@ class Households:
     def __init__(self, rnd: Draw, pools: Pools, people: People, staff_id: int):
         self.rnd, self.pools, self.people, self.staff_id = rnd, pools, people, staff_id
         self.by_name: dict[str, dict] = {}
+        self.member_initials: dict[str, str] = {}
         self.category, self.status = Weighted(CATEGORY_WEIGHTS), Weighted(STATUS_WEIGHTS)
         self.health = Weighted(MEMBER_HEALTH)
         self.causes, self.as_of = list(HARDSHIP_CAUSES), dt.date.fromordinal(people.as_of)
@@ -170,8 +173,10 @@ class Households:
             if relation == "child":
                 work = ("小学" if age < 12 else "中学" if age < 18 else "大学" if age < 23
                         else rnd.pick(self.pools.jobs))
+            name = self.pools.name(rnd, gender)
             rows.append({
-                "_file": number, "name": self.pools.name(rnd, gender), "relation": relation,
+                "_file": number, "name": name, "initials": self.initials_of(name),
+                "relation": relation,
                 "id_number": people.id_number(born, gender), "health": self.health(rnd),
                 "monthly_income": rnd.pick((0, 0, 1200, 1800, 2600, 3200))
                 if 18 <= age < 70 else 0, "school_or_work": work})
@@ -220,6 +225,13 @@ class Households:
         row.update(derived_values({k: row[k] for k in UNNAMED}, None))
         row.update(self.named(row["name"], number))
 
+    def initials_of(self, name: str) -> str:
+        """Return a member name's pinyin initials, once per name (pinyin is slow)."""
+        try:
+            return self.member_initials[name]
+        except KeyError:
+            return self.member_initials.setdefault(name, member_initials(name))
+
     def named(self, name: str, number: str) -> dict:
         """Return what ``derived_values`` derives from the name (pinyin initials), once
         per name: the pools make far fewer names than files, and pinyin is slow."""
@@ -251,7 +263,7 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
                             staff.id)
     conn = db.session.connection()
     made = members = 0
-    with roomy_cache(CACHE_KIB):
+    with roomy_cache(CACHE_KIB), deferred(conn, ("worker", "family_member", "person_in_file")):
         while made < workers:
             batch, people = [{} for _ in range(min(CHUNK, workers - made))], []
             # The rows are made in insert_rows' second thread while the driver stores

@@ -14,7 +14,7 @@ from sqlalchemy import inspect
 from wtforms import BooleanField
 from wtforms.validators import NumberRange, Optional
 
-from models import FamilyMember, Worker
+from models import FamilyMember, Worker, member_search
 from models.choices import HARDSHIP_CAUSES, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.permissions import allows
@@ -257,6 +257,20 @@ class FamilyMemberView(PicksWorker, SecuredModelView):
     form_args = {"id_number": {"validators": [IdNumber(optional=True)]}}
     on_file = False  # a household member may be added to a file under review
     constraint_messages = CONSTRAINT_MESSAGES
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Find members as ``models.member_search`` does: by index, once for page and count."""
+        masked = self.masked_kind(FamilyMember.id_number) is not None
+        where = member_search.restrict(search, masked=masked)
+        if where is None:
+            return query, count_query, joins, count_joins
+        return (query.filter(where), None if count_query is None else count_query.filter(where),
+                joins, count_joins)
+
+    def search_placeholder(self):
+        if self.masks_identity():  # "… ID number (last 4 digits)", from views.identity
+            return super().search_placeholder()
+        return _("Name, pinyin initials, ID number (whole or last 4 to 6), worker name")
 
     def validate_form(self, form):
         if not super().validate_form(form):
