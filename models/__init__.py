@@ -2,7 +2,10 @@
 
 The rules' session hooks are attached by ``models.listeners.init_app`` (the app factory).
 """
-from models import worker_search_schema  # noqa: F401  (the search indexes, with the table)
+from models import (
+           member_search_schema,  # noqa: F401  (household-member search indexes)
+           worker_search_schema,  # noqa: F401  (the search indexes, with the table)
+)
 from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import Base, DomainError, db
@@ -15,6 +18,7 @@ from models.login_throttle import LoginAttempt
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, NoticeLine, Objection
 from models.numbering import DocCounter
+from models.orgunit import OrgUnit
 from models.redemption import Redemption, RedemptionLine
 from models.settings import Setting
 from models.stocktake import Stocktake, StocktakeLine
@@ -26,6 +30,7 @@ __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donatio
            "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
            "ImportUpload",
            "Instalment", "Item", "Loan", "LoginAttempt", "LoveCard", "Notice", "NoticeLine",
-           "Objection", "PersonInFile", "Redemption", "RedemptionLine", "Repayment", "Setting",
+           "Objection", "OrgUnit", "PersonInFile", "Redemption", "RedemptionLine", "Repayment",
+           "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
            "Worker", "db"]

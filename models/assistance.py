@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, today, utcnow
 from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES, SCHOOL_LEVELS
+from models.unit_scope import UnitOwned
 
 MONEY = Numeric(12, 2)
 # The fields only one kind of aid asks for: the form shows them for that kind alone, and
@@ -19,7 +20,8 @@ KIND_FIELDS = {"education": ("student_name", "school", "school_level"),
 EMPTY = {"student_name": "", "school": "", "school_level": None, "out_of_pocket": Decimal("0")}
 
 
-class Assistance(db.Model):
+class Assistance(UnitOwned, db.Model):
+    unit_parents = ("worker",)
     __tablename__ = "assistance"
     __table_args__ = (
         CheckConstraint("cash_amount >= 0 AND goods_value >= 0 AND out_of_pocket >= 0",

@@ -10,6 +10,12 @@ ROLES = {
     "manager": _l("Centre manager"),
 }
 
+UNIT_KINDS = {
+    "city": _l("City federation"),
+    "county": _l("County or district centre"),
+    "station": _l("Assistance station"),
+}
+
 GENDERS = {"M": _l("Male"), "F": _l("Female")}
 
 WORKER_CATEGORIES = {

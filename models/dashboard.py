@@ -2,6 +2,8 @@
 
 Each figure uses the clause of the list it links to (the list's own filter applies the
 same clause), so the number on the start page is the number of rows that list shows.
+Each counts the records of ``units`` (the user's unit and those below it, the one filter
+``unit_clause`` the lists apply too; ALL for the top unit).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from models.base import today
 from models.inventory_rules import local_day_start
 from models.loan_queries import overdue_clause
 from models.report import assistance_figures
+from models.unit_scope import ALL, unit_clause
 
 CENT = Decimal("0.01")
 
@@ -28,21 +31,24 @@ def _sum(column):
     return func.round(func.coalesce(func.sum(column), 0), 2)
 
 
-def count(model, *where) -> int:
-    """Return how many ``model`` rows meet every clause of ``where``."""
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+def count(model, *where, units=ALL) -> int:
+    """Return how many ``model`` rows of ``units`` meet every clause of ``where``."""
+    return db.session.scalar(select(func.count()).select_from(model)
+                             .where(unit_clause(model, units), *where))
 
 
-def workers_by_status() -> dict[str, int]:
-    """Return the number of files in each status."""
+def workers_by_status(units=ALL) -> dict[str, int]:
+    """Return the number of files of ``units`` in each status."""
     return dict(db.session.execute(
-        select(Worker.status, func.count()).group_by(Worker.status)).all())
+        select(Worker.status, func.count()).where(unit_clause(Worker, units))
+        .group_by(Worker.status)).all())
 
 
-def workers_by_category() -> dict[str, int]:
-    """Return the number of files on record (active) in each category."""
+def workers_by_category(units=ALL) -> dict[str, int]:
+    """Return the number of files of ``units`` on record (active) in each category."""
     return dict(db.session.execute(
-        select(Worker.category, func.count()).where(Worker.status == "active")
+        select(Worker.category, func.count())
+        .where(Worker.status == "active", unit_clause(Worker, units))
         .group_by(Worker.category)).all())
 
 
@@ -53,14 +59,15 @@ def redeemed_today_clause(day: dt.date | None = None):
             Redemption.at < start + dt.timedelta(days=1))
 
 
-def redemptions_today() -> tuple[int, Decimal]:
+def redemptions_today(units=ALL) -> tuple[int, Decimal]:
     """Return today's standing redemptions at the counter: how many, and their points."""
     number, points = db.session.execute(
-        select(func.count(), _sum(Redemption.points)).where(*redeemed_today_clause())).one()
+        select(func.count(), _sum(Redemption.points))
+        .where(unit_clause(Redemption, units), *redeemed_today_clause())).one()
     return number, yuan(points)
 
 
-def overdue_loans(as_of: dt.date | None = None) -> tuple[int, Decimal, Decimal]:
+def overdue_loans(as_of: dt.date | None = None, units=ALL) -> tuple[int, Decimal, Decimal]:
     """Return the loans overdue on ``as_of`` (default today): count, arrears, outstanding.
 
     Arrears are the instalments fallen due before ``as_of`` and not paid, outstanding is
@@ -72,7 +79,7 @@ def overdue_loans(as_of: dt.date | None = None) -> tuple[int, Decimal, Decimal]:
                .correlate(Loan).scalar_subquery())
     per_loan = (select((Loan.total_due - Loan.repaid_amount).label("owed"),
                        arrears.label("arrears"))
-                .where(*overdue_clause(as_of)).subquery())
+                .where(unit_clause(Loan, units), *overdue_clause(as_of)).subquery())
     number, owed, due = db.session.execute(
         select(func.count(), _sum(per_loan.c.owed), _sum(per_loan.c.arrears))).one()
     return number, yuan(due), yuan(owed)
@@ -85,10 +92,15 @@ def fund_balances() -> list[tuple[int, str, Decimal]]:
         .order_by(Fund.name)).all()]
 
 
-def aid_paid(year: int | None = None) -> tuple[int, Decimal, Decimal]:
+def aid_paid(year: int | None = None, units=ALL) -> tuple[int, Decimal, Decimal]:
     """Return the aid paid in ``year`` (default this year): 人次, cash, goods value.
 
     Taken from the year-end statistics, the page the figure links to.
     """
-    total = assistance_figures(year or today().year)["total"]
+    total = assistance_figures(year or today().year, units)["total"]
     return total["count"], total["cash"], total["goods"]
+
+
+def files_on_record(units=ALL) -> int:
+    """Return the number of files of ``units`` on record (active)."""
+    return count(Worker, Worker.status == "active", units=units)

@@ -10,11 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, today, utcnow
 from models.choices import DONATION_STATES, DONOR_KINDS
+from models.unit_scope import UnitOwned, UnitScoped
 
 MONEY = Numeric(12, 2)
 
 
-class Donation(db.Model):
+class Donation(UnitOwned, db.Model):
     """A donation: drafted, then recorded (stock and fund posted, receipt no. given), or voided."""
 
     __tablename__ = "donation"
@@ -83,8 +84,9 @@ class Donation(db.Model):
         return self.receipt_no or f"#{self.id}"
 
 
-class DonationLine(db.Model):
+class DonationLine(UnitScoped, db.Model):
     """Goods of one item (and one lot) in a donation."""
+    unit_from = "donation"
 
     __tablename__ = "donation_line"
     __table_args__ = (

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, today, utcnow
 from models.choices import ITEM_CATEGORIES, MOVEMENT_REASONS
+from models.unit_scope import UnitOwned, UnitScoped
 
 POINTS = Numeric(12, 2)
 IN_REASONS = ("donation_in", "purchase_in")
@@ -29,7 +30,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Item(db.Model):
+class Item(UnitOwned, db.Model):
     """A kind of goods, counted in whole units; ``on_hand`` caches the ledger's sum."""
 
     __tablename__ = "item"
@@ -39,17 +40,20 @@ class Item(db.Model):
         CheckConstraint("points_price >= 0 AND low_stock >= 0", name="not_negative"),
         CheckConstraint(_in("category", ITEM_CATEGORIES), name="category"),
         Index("ix_item_initials", "initials", postgresql_ops={"initials": "varchar_pattern_ops"}),
+        # Each unit's supermarket keeps its own goods: names and barcodes are unique in it.
+        UniqueConstraint("unit_id", "name", name="uq_item_unit_name"),
+        Index("ix_item_name", "name"),  # the stock lists filter by the item's name
+        UniqueConstraint("unit_id", "barcode", name="uq_item_unit_barcode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True, info=label(
+    name: Mapped[str] = mapped_column(String(64), info=label(
         _l("Item name"), description=_l("With the size, e.g. 大米 5kg")))
     category: Mapped[str] = mapped_column(String(16), default="other", index=True, info=label(
         _l("Item category"), choices=ITEM_CATEGORIES))
     unit: Mapped[str] = mapped_column(String(8), info=label(
         _l("Unit"), description=_l("e.g. 袋, 桶, 床, 个")))
-    barcode: Mapped[str | None] = mapped_column(String(32), unique=True,
-                                                info=label(_l("Barcode")))
+    barcode: Mapped[str | None] = mapped_column(String(32), info=label(_l("Barcode")))
     points_price: Mapped[Decimal] = mapped_column(POINTS, default=Decimal("0"), info=label(
         _l("Points price"), description=_l("1 point = 1 yuan")))
     low_stock: Mapped[int] = mapped_column(default=5, info=label(_l("Low-stock threshold")))
@@ -69,8 +73,9 @@ class Item(db.Model):
         return self.name or ""
 
 
-class StockLot(db.Model):
+class StockLot(UnitScoped, db.Model):
     """The units of one item from one lot (batch and expiry date); ``on_hand`` is cached."""
+    unit_from = "item"
 
     __tablename__ = "stock_lot"
     __table_args__ = (
@@ -102,8 +107,9 @@ class StockLot(db.Model):
         return " ".join(p for p in parts if p) or "—"
 
 
-class StockMovement(db.Model):
+class StockMovement(UnitScoped, db.Model):
     """One change of stock of one lot (+ in, − out). Never edited or deleted."""
+    unit_from = "item"
 
     __tablename__ = "stock_movement"
     __table_args__ = (

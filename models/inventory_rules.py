@@ -24,9 +24,9 @@ EXPIRING_DAYS = 30
 
 CONSTRAINT_MESSAGES = {
     "on_hand_not_negative": lambda: _("Stock cannot go below zero."),
-    "uq_item_name": lambda: _("An item with this name exists."),
+    "uq_item_unit_name": lambda: _("An item with this name exists."),
     "item.name": lambda: _("An item with this name exists."),
-    "uq_item_barcode": lambda: _("Another item has this barcode."),
+    "uq_item_unit_barcode": lambda: _("Another item has this barcode."),
     "item.barcode": lambda: _("Another item has this barcode."),
     "uq_stock_movement_reverses_id": lambda: _("This movement has already been reversed."),
 }
@@ -77,8 +77,10 @@ def lot_for(item: Item, lot_no: str = "", expiry: dt.date | None = None) -> Stoc
     return lot
 
 
-def _row(item, lot_id, delta, reason, user, stock_after, document, note, **links):
-    lot_after = _add(StockLot, lot_id, delta)
+def _row(item, lot_id, delta, reason, user, stock_after, document, note, lot_after=None,
+         **links):
+    if lot_after is None:  # else the lot was changed already (``_take_from_first_lot``)
+        lot_after = _add(StockLot, lot_id, delta)
     if lot_after is None:
         lot = db.session.get(StockLot, lot_id)
         db.session.refresh(lot, ["on_hand"])
@@ -112,6 +114,34 @@ def _shortage(item: Item, wanted: int, usable: int | None = None) -> DomainError
                          n=item.on_hand, unit=item.unit, name=item.name, m=wanted))
 
 
+def _first_lots(item: Item, expired_too: bool):
+    """Return the query of ``item``'s lots holding stock, those that expire first first."""
+    query = select(StockLot.id, StockLot.on_hand).where(
+        StockLot.item_id == item.id, StockLot.on_hand > 0)
+    if not expired_too:
+        query = query.where(or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
+    return query.order_by(StockLot.expiry.is_(None), StockLot.expiry, StockLot.id)
+
+
+def _take_from_first_lot(item: Item, quantity: int, expired_too: bool):
+    """Take ``quantity`` from the lot that goes first if it holds them all, in one
+    statement (the counter's usual case); return ``(lot id, lot stock after)`` or None.
+
+    Only behind the item's row lock: no other change of its lots can come in between.
+    """
+    first = _first_lots(item, expired_too).with_only_columns(StockLot.id).limit(1)
+    taken = db.session.execute(
+        update(StockLot).where(StockLot.id == first.scalar_subquery(),
+                               StockLot.on_hand >= quantity)
+        .values(on_hand=StockLot.on_hand - quantity).returning(StockLot.id, StockLot.on_hand)
+        .execution_options(synchronize_session=False)).one_or_none()
+    if taken is not None:
+        loaded = db.session.identity_map.get(db.session.identity_key(StockLot, taken[0]))
+        if loaded is not None:
+            db.session.expire(loaded, ["on_hand"])
+    return taken
+
+
 def stock_out(item: Item, quantity: int, reason: str, user, document: str = "",
               note: str = "", lot: StockLot | None = None, expired_too: bool = False,
               **links) -> list[StockMovement]:
@@ -123,13 +153,11 @@ def stock_out(item: Item, quantity: int, reason: str, user, document: str = "",
         raise _shortage(item, quantity)
     if lot is not None:
         plan = [(lot.id, quantity)]
+    elif taken := _take_from_first_lot(item, quantity, expired_too):
+        return [_row(item, taken[0], -quantity, reason, user, new_total, document, note,
+                     lot_after=taken[1], **links)]
     else:
-        query = select(StockLot.id, StockLot.on_hand).where(
-            StockLot.item_id == item.id, StockLot.on_hand > 0)
-        if not expired_too:
-            query = query.where(or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
-        lots = db.session.execute(query.order_by(
-            StockLot.expiry.is_(None), StockLot.expiry, StockLot.id)).all()
+        lots = db.session.execute(_first_lots(item, expired_too)).all()
         plan, need = [], quantity
         for lot_id, on_hand in lots:
             if need:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models import inventory_rules, ledger, lovecard_rules, notice_rules, worker_rules
+from models import inventory_rules, ledger, lovecard_rules, notice_rules, unit_scope, worker_rules
 
 HOOKS = (
+    ("before_flush", unit_scope.assign_and_check_units),
     ("before_flush", ledger.refuse_ledger_edits),
     ("before_flush", notice_rules.refuse_changing_what_was_published),
     ("before_flush", worker_rules.derive_before_flush),

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import loan_schedule  # pure functions, no models
 from models.base import db, label, today, utcnow
 from models.choices import LOAN_STATES
+from models.unit_scope import UnitOwned, UnitScoped
 
 MONEY = Numeric(12, 2)
 ZERO = Decimal("0.00")
 
 
-class Loan(db.Model):
+class Loan(UnitOwned, db.Model):
+    unit_parents = ("worker",)
     __tablename__ = "loan"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -124,8 +126,9 @@ class Loan(db.Model):
         return f"JK-{self.id} {worker} {self.amount:,.2f}" if self.amount else f"JK-{self.id}"
 
 
-class Instalment(db.Model):
+class Instalment(UnitScoped, db.Model):
     """One line of a loan's repayment schedule, made at disbursement."""
+    unit_from = "loan"
 
     __tablename__ = "instalment"
     __table_args__ = (
@@ -155,11 +158,12 @@ class Instalment(db.Model):
         return f"{self.number}"
 
 
-class Repayment(db.Model):
+class Repayment(UnitScoped, db.Model):
     """Money a borrower paid back (+), or the reversal of a wrong repayment (−).
 
     Append-only: never edited or deleted (models.ledger.APPEND_ONLY).
     """
+    unit_from = "loan"
 
     __tablename__ = "repayment"
     __table_args__ = (

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, today, utcnow
 from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES
+from models.unit_scope import UnitOwned, UnitScoped
 
 POINTS = Numeric(12, 2)
 
@@ -19,8 +20,9 @@ def end_of_next_year() -> dt.date:
     return dt.date(today().year + 1, 12, 31)
 
 
-class LoveCard(db.Model):
+class LoveCard(UnitOwned, db.Model):
     """A worker's card; ``balance`` caches the sum of its entries and never goes below zero."""
+    unit_parents = ("worker",)
 
     __tablename__ = "love_card"
     __table_args__ = (
@@ -67,11 +69,12 @@ class LoveCard(db.Model):
         return self.card_no or ""
 
 
-class CardEntry(db.Model):
+class CardEntry(UnitScoped, db.Model):
     """One change of a card's points (+ top-up or refund, − redemption or reversal).
 
     Never edited or deleted: a mistaken top-up is undone by a ``topup_reversal`` entry.
     """
+    unit_from = "card"
 
     __tablename__ = "card_entry"
     __table_args__ = (

@@ -29,9 +29,10 @@ from models.choices import (
     OBJECTION_STATES,
     WORKER_CATEGORIES,
 )
+from models.unit_scope import UnitOwned, UnitScoped
 
 
-class Notice(db.Model):
+class Notice(UnitOwned, db.Model):
     __tablename__ = "notice"
     __table_args__ = (
         CheckConstraint("kind IN ('batch', 'free')", name="kind"),
@@ -93,8 +94,9 @@ class Notice(db.Model):
         return f"#{self.id} {self.title}" if self.id else self.title or ""
 
 
-class NoticeLine(db.Model):
+class NoticeLine(UnitScoped, db.Model):
     """One listed record: chosen while drafting, its public values frozen at publishing."""
+    unit_from = "notice"
 
     __tablename__ = "notice_line"
     __table_args__ = (
@@ -130,8 +132,9 @@ class NoticeLine(db.Model):
     loan = relationship("Loan")
 
 
-class Objection(db.Model):
+class Objection(UnitScoped, db.Model):
     """An objection filed by the public against a published notice, and staff's answer."""
+    unit_from = "notice"
 
     __tablename__ = "objection"
     __table_args__ = (

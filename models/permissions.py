@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Answering an objection is U.
     "objection": {"admin": "RU", "staff": "RU", "manager": "R"},
     "user": {"admin": "CRUD"},
+    "orgunit": {"admin": "CRUD", "manager": "R"},
     "auditlog": {"admin": "R", "manager": "R"},
     "setting": {"admin": "RU"},
     "report": {"admin": "RX", "manager": "RX"},

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, utcnow
 from models.choices import REDEMPTION_STATES
+from models.unit_scope import UnitOwned, UnitScoped
 
 POINTS = Numeric(12, 2)
 
 
-class Redemption(db.Model):
+class Redemption(UnitOwned, db.Model):
     """What one worker took at the counter; voided (reversed), never edited."""
+    unit_parents = ("card", "worker")
 
     __tablename__ = "redemption"
     __table_args__ = (
@@ -56,7 +58,8 @@ class Redemption(db.Model):
         return self.number or ""
 
 
-class RedemptionLine(db.Model):
+class RedemptionLine(UnitScoped, db.Model):
+    unit_from = "redemption"
     __tablename__ = "redemption_line"
     __table_args__ = (
         CheckConstraint("quantity > 0 AND unit_points >= 0 AND points >= 0",

@@ -36,6 +36,10 @@ The definitions, section by section:
   in the year and how many are resolved.
 
 The reference day is 31 December, or today while the year is not over.
+
+Every figure is taken over the records of a set of org units (``units``: the user's
+unit and those below it, ``models.unit_scope.visible_units``; ALL for the top unit),
+through the one filter ``unit_clause``; ``models.report_units`` lays them out per unit.
 """
 from __future__ import annotations
 
@@ -61,6 +65,7 @@ from models import (
 )
 from models.base import CHINA, today
 from models.training_rules import summary as training_summary
+from models.unit_scope import ALL, unit_clause
 
 CENT = Decimal("0.01")
 # Below half a fen counts as nothing: SQLite's float arithmetic leaves such crumbs.
@@ -95,9 +100,10 @@ def _before_end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - CHINA
 
 
-def worker_figures(year: int, as_of: dt.date) -> dict:
+def worker_figures(year: int, as_of: dt.date, units=ALL) -> dict:
     """Return the files on file at ``as_of`` by category and cause, and the year's moves."""
-    on_file = and_(Worker.filed_on <= as_of, or_(
+    mine = unit_clause(Worker, units)
+    on_file = and_(mine, Worker.filed_on <= as_of, or_(
         Worker.status == "active",
         and_(Worker.status.in_(("exited", "removed")), Worker.exit_date > as_of)))
     grid = {(cause, category): n for cause, category, n in db.session.execute(
@@ -108,16 +114,18 @@ def worker_figures(year: int, as_of: dt.date) -> dict:
         func.count(case((and_(Worker.status == "exited",
                               _in_year(Worker.exit_date, year)), 1))),
         func.count(case((and_(Worker.status == "removed",
-                              _in_year(Worker.exit_date, year)), 1))))).one()
+                              _in_year(Worker.exit_date, year)), 1))))
+        .select_from(Worker).where(mine)).one()
     return {"on_file": sum(grid.values()), "grid": grid, "new": moves[0],
             "exited": moves[1], "removed": moves[2]}
 
 
-def assistance_figures(year: int) -> dict:
+def assistance_figures(year: int, units=ALL) -> dict:
     """Return the aid paid in the year: per kind and in total, 人次, 人数, cash, goods."""
     columns = (func.count(), func.count(distinct(Assistance.worker_id)),
                _sum(Assistance.cash_amount), _sum(Assistance.goods_value))
-    where = (Assistance.state == "paid", _in_year(Assistance.paid_at, year, timed=True))
+    where = (Assistance.state == "paid", _in_year(Assistance.paid_at, year, timed=True),
+             unit_clause(Assistance, units))
 
     def figures(row):
         return {"count": row[0], "workers": row[1], "cash": money(row[2]),
@@ -129,9 +137,10 @@ def assistance_figures(year: int) -> dict:
             "total": figures(db.session.execute(select(*columns).where(*where)).one())}
 
 
-def donation_figures(year: int) -> dict:
+def donation_figures(year: int, units=ALL) -> dict:
     """Return the donations recorded in the year, by donor type and in total."""
-    where = (Donation.state == "recorded", _in_year(Donation.received_on, year))
+    mine = unit_clause(Donation, units)
+    where = (Donation.state == "recorded", _in_year(Donation.received_on, year), mine)
     lines = (select(DonationLine.donation_id, func.count().label("lines"),
                     func.sum(DonationLine.quantity).label("units"))
              .group_by(DonationLine.donation_id).subquery())
@@ -151,14 +160,14 @@ def donation_figures(year: int) -> dict:
     by_kind = {row[0]: figures(row[1:]) for row in db.session.execute(
         query(Donation.donor_kind).group_by(Donation.donor_kind))}
     voided = db.session.scalar(select(func.count()).where(
-        Donation.state == "voided", _in_year(Donation.received_on, year)))
+        Donation.state == "voided", _in_year(Donation.received_on, year), mine))
     return {"by_kind": by_kind, "total": figures(db.session.execute(query()).one()),
             "voided": voided}
 
 
-def redemption_figures(year: int) -> dict:
+def redemption_figures(year: int, units=ALL) -> dict:
     """Return the love-supermarket redemptions done in the year (voided ones apart)."""
-    when = _in_year(Redemption.at, year, timed=True)
+    when = and_(_in_year(Redemption.at, year, timed=True), unit_clause(Redemption, units))
     count, points, workers = db.session.execute(
         select(func.count(), _sum(Redemption.points), func.count(distinct(Redemption.worker_id)))
         .where(Redemption.state == "done", when)).one()
@@ -171,11 +180,11 @@ def redemption_figures(year: int) -> dict:
             "voided": voided}
 
 
-def training_figures(year: int) -> dict:
+def training_figures(year: int, units=ALL) -> dict:
     """Return the classes starting in the year and their trainees, per category."""
     keys = ("total", "completed", "dropped", "found_work")
     by_category = {category: {"classes": classes, **{k: figures[k] for k in keys}}
-                   for category, classes, figures in training_summary(year)}
+                   for category, classes, figures in training_summary(year, units)}
     total = {k: sum(row[k] for row in by_category.values()) for k in ("classes", *keys)}
     return {"by_category": by_category, "total": total}
 
@@ -186,7 +195,7 @@ def _standing_repayments():
     return and_(Repayment.amount > 0, Repayment.id.not_in(reversed_ids))
 
 
-def loan_position(as_of: dt.date) -> dict:
+def loan_position(as_of: dt.date, units=ALL) -> dict:
     """Return what was owed and overdue on ``as_of``, from the schedule and repayments."""
     paid = (select(func.coalesce(func.sum(Repayment.amount), 0))
             .where(Repayment.loan_id == Loan.id, Repayment.paid_on <= as_of,
@@ -197,7 +206,8 @@ def loan_position(as_of: dt.date) -> dict:
     written_off = and_(Loan.state == "written_off",
                        Loan.written_off_at < _before_end_of(as_of))
     per_loan = (select((Loan.total_due - paid).label("owed"), (due - paid).label("arrears"))
-                .where(Loan.issued_on <= as_of, ~written_off).subquery())
+                .where(Loan.issued_on <= as_of, ~written_off, unit_clause(Loan, units))
+                .subquery())
     owing, overdue = per_loan.c.owed > CRUMB, per_loan.c.arrears > CRUMB
     row = db.session.execute(select(
         func.count(case((owing, 1))), _sum(case((owing, per_loan.c.owed), else_=literal(0))),
@@ -208,28 +218,31 @@ def loan_position(as_of: dt.date) -> dict:
             "arrears": money(row[3]), "overdue_outstanding": money(row[4])}
 
 
-def loan_figures(year: int, as_of: dt.date) -> dict:
+def loan_figures(year: int, as_of: dt.date, units=ALL) -> dict:
     """Return the year's loans: disbursed, repaid, settled, written off; and the position."""
+    mine = unit_clause(Loan, units)
     count, amount, borrowers = db.session.execute(
         select(func.count(), _sum(Loan.amount), func.count(distinct(Loan.worker_id)))
-        .where(Loan.issued_on.is_not(None), _in_year(Loan.issued_on, year))).one()
+        .where(Loan.issued_on.is_not(None), _in_year(Loan.issued_on, year), mine)).one()
     repayments, repaid = db.session.execute(
         select(func.count(), _sum(Repayment.amount))
-        .where(_standing_repayments(), _in_year(Repayment.paid_on, year))).one()
+        .where(_standing_repayments(), _in_year(Repayment.paid_on, year),
+               unit_clause(Repayment, units))).one()
     settled = db.session.scalar(select(func.count()).where(
-        Loan.state == "repaid", _in_year(Loan.repaid_at, year, timed=True)))
+        Loan.state == "repaid", _in_year(Loan.repaid_at, year, timed=True), mine))
     off_count, off_amount = db.session.execute(
         select(func.count(), _sum(Loan.total_due - Loan.repaid_amount))
         .where(Loan.state == "written_off",
-               _in_year(Loan.written_off_at, year, timed=True))).one()
+               _in_year(Loan.written_off_at, year, timed=True), mine)).one()
     return {"disbursed": count, "amount": money(amount), "borrowers": borrowers,
             "repayments": repayments, "repaid": money(repaid), "settled": settled,
             "written_off": off_count, "written_off_amount": money(off_amount),
-            **loan_position(as_of)}
+            **loan_position(as_of, units)}
 
 
-def notice_figures(year: int) -> dict:
+def notice_figures(year: int, units=ALL) -> dict:
     """Return the notices published in the year by what they list, and the objections."""
+    mine = unit_clause(Notice, units)
     lines = (select(NoticeLine.notice_id, func.count().label("n"))
              .group_by(NoticeLine.notice_id).subquery())
     # A free notice has no source: it is its own row.
@@ -239,35 +252,37 @@ def notice_figures(year: int) -> dict:
                      select(row_key, func.count(), func.coalesce(func.sum(lines.c.n), 0))
                      .select_from(Notice).outerjoin(lines, lines.c.notice_id == Notice.id)
                      .where(Notice.state.in_(("published", "ended")),
-                            _in_year(Notice.starts_on, year))
+                            _in_year(Notice.starts_on, year), mine)
                      .group_by(row_key))}
     withdrawn = db.session.scalar(select(func.count()).where(
-        Notice.state == "withdrawn", _in_year(Notice.starts_on, year)))
+        Notice.state == "withdrawn", _in_year(Notice.starts_on, year), mine))
     filed, resolved = db.session.execute(
         select(func.count(), func.count(case((Objection.state == "resolved", 1))))
-        .where(_in_year(Objection.filed_at, year, timed=True))).one()
+        .where(_in_year(Objection.filed_at, year, timed=True),
+               unit_clause(Objection, units))).one()
     return {"by_source": by_source,
             "published": sum(v["count"] for v in by_source.values()),
             "lines": sum(v["lines"] for v in by_source.values()),
             "withdrawn": withdrawn, "objections": filed, "objections_resolved": resolved}
 
 
-def report_years() -> list[int]:
+def report_years(units=ALL) -> list[int]:
     """Return the years worth offering, newest first: from the first file (at least five)."""
     current = today().year
-    first = db.session.scalar(select(func.min(Worker.filed_on)))
+    first = db.session.scalar(select(func.min(Worker.filed_on)).where(unit_clause(Worker, units)))
     oldest = min(first.year if first else current, current - 4)
     return list(range(current, oldest - 1, -1))
 
 
-def year_figures(year: int) -> dict:
-    """Return every year-end figure for ``year`` (see the module docstring for definitions)."""
+def year_figures(year: int, units=ALL) -> dict:
+    """Return every year-end figure for ``year`` (see the module docstring for definitions)
+    over the records of ``units`` (ids of org units; ALL: every record)."""
     as_of = reference_day(year)
     return {"year": year, "as_of": as_of,
-            "workers": worker_figures(year, as_of),
-            "assistance": assistance_figures(year),
-            "donations": donation_figures(year),
-            "redemptions": redemption_figures(year),
-            "training": training_figures(year),
-            "loans": loan_figures(year, as_of),
-            "notices": notice_figures(year)}
+            "workers": worker_figures(year, as_of, units),
+            "assistance": assistance_figures(year, units),
+            "donations": donation_figures(year, units),
+            "redemptions": redemption_figures(year, units),
+            "training": training_figures(year, units),
+            "loans": loan_figures(year, as_of, units),
+            "notices": notice_figures(year, units)}

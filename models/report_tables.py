@@ -150,10 +150,33 @@ def _notices(f: dict) -> list[Table]:
     ]
 
 
+def unit_cells(f: dict) -> list:
+    """Return the figures of one row of the per-unit table (each one adds up across units)."""
+    aid, gifts, loans = f["assistance"]["total"], f["donations"]["total"], f["loans"]
+    return [f["workers"]["on_file"], f["workers"]["new"], aid["count"],
+            aid["cash"] + aid["goods"], gifts["money"] + gifts["goods"],
+            f["redemptions"]["count"], f["training"]["total"]["total"], loans["disbursed"],
+            loans["amount"], loans["overdue_count"], f["notices"]["published"]]
+
+
+def _units(figures: dict, day: str) -> list[Table]:
+    headers = [_l("Unit"), _("Workers on file on %(day)s", day=day), _l("Newly filed in the year"),
+               _l("Times aided"), _l("Aid paid (yuan)"), _l("Donations of money and goods (yuan)"),
+               _l("Redemptions done"), _l("Trainees enrolled"), _l("Loans disbursed"),
+               _l("Amount disbursed (yuan)"), _l("Loans overdue"), _l("Notices published")]
+    rows = [[label, *unit_cells(f)] for label, f in figures["by_unit"]]
+    return [Table(_("%(unit)s and the units below it", unit=figures["unit"]), headers,
+                  [*rows, [_l("Total"), *unit_cells(figures)]], total=True)]
+
+
 def report_sections(figures: dict) -> list[Section]:
-    """Return the sections of the year-end statistics, in the order a summary quotes them."""
+    """Return the sections of the year-end statistics, in the order a summary quotes them:
+    first, for a unit with units below it, each unit's figures and the total."""
     day = figures["as_of"].isoformat()
+    by_unit = ([Section("units", _l("Figures by unit"), _units(figures, day))]
+               if figures.get("by_unit") else [])
     return [
+        *by_unit,
         Section("workers", _l("Hardship workers on file"), _workers(figures["workers"], day)),
         Section("assistance", _l("Assistance"), _assistance(figures["assistance"])),
         Section("donations", _l("Donations"), _donations(figures["donations"])),

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, utcnow
 from models.choices import ITEM_CATEGORIES, STOCKTAKE_STATES
+from models.unit_scope import UnitOwned, UnitScoped
 
 
-class Stocktake(db.Model):
+class Stocktake(UnitOwned, db.Model):
     __tablename__ = "stocktake"
     __table_args__ = (
         CheckConstraint("state IN ('open', 'confirmed')", name="state"),
@@ -46,8 +47,9 @@ class Stocktake(db.Model):
         return self.number or ""
 
 
-class StocktakeLine(db.Model):
+class StocktakeLine(UnitScoped, db.Model):
     """One item's count; ``book`` is the stock on hand when the count was entered."""
+    unit_from = "stocktake"
 
     __tablename__ = "stocktake_line"
     __table_args__ = (

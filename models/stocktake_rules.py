@@ -12,6 +12,7 @@ from models.inventory_rules import stock_in, stock_out
 from models.ledger_text import stocktake_note
 from models.numbering import document_no
 from models.stocktake import Stocktake, StocktakeLine
+from models.unit_scope import home_unit
 
 CONSTRAINT_MESSAGES = {
     "uq_stocktake_one_open": lambda: _("Another stocktake is still being counted; confirm or "
@@ -20,17 +21,21 @@ CONSTRAINT_MESSAGES = {
 
 
 def start_stocktake(user, category: str | None = None, note: str = "") -> Stocktake:
-    """Open a count of every item on offer (of one category), with today's book figures."""
-    if db.session.scalar(select(Stocktake.id).where(Stocktake.state == "open")):
+    """Open a count of every item on offer (of one category) of the user's unit (its shelves:
+    a station's count is not the county's), with today's book figures."""
+    unit = home_unit(user)
+    if db.session.scalar(select(Stocktake.id).where(Stocktake.state == "open",
+                                                   Stocktake.unit_id == unit)):
         raise DomainError(_("Another stocktake is still being counted; confirm or delete it "
                             "first."))
-    query = select(Item).where(Item.active.is_(True)).order_by(Item.category, Item.name)
+    query = select(Item).where(Item.active.is_(True), Item.unit_id == unit).order_by(
+        Item.category, Item.name)
     if category:
         query = query.where(Item.category == category)
     items = db.session.scalars(query).all()
     if not items:
         raise DomainError(_("There are no items on offer to count."))
-    stocktake = Stocktake(number=document_no("PD", today().year, width=4),
+    stocktake = Stocktake(number=document_no("PD", today().year, width=4), unit_id=unit,
                           category=category or None, note=note or "",
                           started_by_id=user.id, started_at=utcnow(),
                           lines=[StocktakeLine(item=i, book=i.on_hand) for i in items])

@@ -15,11 +15,12 @@ from models.choices import (
     TRAINING_CLASS_STATES,
     TRAINING_OUTCOMES,
 )
+from models.unit_scope import UnitOwned, UnitScoped
 
 MONEY = Numeric(12, 2)
 
 
-class TrainingClass(db.Model):
+class TrainingClass(UnitOwned, db.Model):
     __tablename__ = "training_class"
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),
@@ -61,8 +62,9 @@ class TrainingClass(db.Model):
         return f"{self.name}（{self.start_date:%Y-%m-%d}）" if self.start_date else self.name or ""
 
 
-class Enrolment(db.Model):
+class Enrolment(UnitScoped, db.Model):
     """One worker on file in one class, and what became of them afterwards."""
+    unit_from = "training_class"
 
     __tablename__ = "enrolment"
     __table_args__ = (

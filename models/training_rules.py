@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, exists, extract, func, select, update
 
 from models.base import DomainError, db, today
 from models.training import Enrolment, TrainingClass
+from models.unit_scope import ALL, unit_clause
 
 OPEN_CLASS_STATES = ("planned", "running")
 CLASS_ORDER = ("planned", "running", "finished")
@@ -174,9 +175,12 @@ def class_figures(class_id: int) -> dict:
         .where(Enrolment.class_id == class_id)).one())
 
 
-def summary(year: int | None = None) -> list[tuple[str, int, dict]]:
-    """Return ``(category, classes, figures)`` per category of classes starting in ``year``."""
-    where = [] if year is None else [extract("year", TrainingClass.start_date) == year]
+def summary(year: int | None = None, units=ALL) -> list[tuple[str, int, dict]]:
+    """Return ``(category, classes, figures)`` per category of classes starting in ``year``
+    (of the classes of ``units``, ids of org units; ALL: every class)."""
+    where = [unit_clause(TrainingClass, units)]
+    if year is not None:
+        where.append(extract("year", TrainingClass.start_date) == year)
     classes = dict(db.session.execute(
         select(TrainingClass.category, func.count()).where(*where)
         .group_by(TrainingClass.category)).all())

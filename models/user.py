@@ -14,13 +14,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import db, label, utcnow
 from models.choices import ROLES
+from models.unit_scope import UnitOwned
 
 MIN_PASSWORD = 10
 # Longer input is no password of ours: the login form refuses it before any hashing.
 MAX_PASSWORD = 256
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, UnitOwned, db.Model):
     __tablename__ = "user"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'staff', 'clerk', 'manager')", name="role"),

@@ -31,12 +31,13 @@ from models.choices import (
     WORKER_CATEGORIES,
     WORKER_STATUSES,
 )
+from models.unit_scope import UnitOwned, UnitScoped
 
 LIVE_STATUSES = ("pending", "active")
 MONEY = Numeric(12, 2)
 
 
-class Worker(db.Model):
+class Worker(UnitOwned, db.Model):
     __tablename__ = "worker"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'active', 'exited', 'removed')", name="status"),
@@ -126,13 +127,17 @@ class Worker(db.Model):
         return f"{self.name}（{self.id_number[-4:]}）" if self.id_number else self.name or ""
 
 
-class FamilyMember(db.Model):
+class FamilyMember(UnitScoped, db.Model):
+    unit_from = "worker"
     __tablename__ = "family_member"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("worker.id", ondelete="CASCADE"),
                                            index=True, info=label(_l("Worker file")))
     name: Mapped[str] = mapped_column(String(32), info=label(_l("Name")))
+    # Pinyin initials of the name, for search (models.member_search_schema keeps them).
+    initials: Mapped[str] = mapped_column(String(32), default="", server_default="", info={
+        "audit": False, "label": _l("Pinyin initials")})
     relation: Mapped[str] = mapped_column(String(16), info=label(_l("Relation"),
                                                                  choices=RELATIONS))
     id_number: Mapped[str | None] = mapped_column(String(18), index=True,

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from models.base import DomainError, db, today
 from models.idnumber import birth_date_of, gender_of, mask_id_number, normalize_id_number
 from models.lookup import select_in
+from models.masking import mask_name
 from models.pinyin import initials
 from models.settings import get_setting
+from models.unit_scope import ALL, scope, visible_units
 from models.worker import LIVE_STATUSES, FamilyMember, Worker
 
 CENT = Decimal("0.01")
@@ -115,11 +117,14 @@ def check_status_change(old: str | None, new: str, exit_date, exit_reason: str,
             raise DomainError(_("The exit date cannot be in the future."))
 
 
-def live_holders(numbers) -> dict[str, tuple[int, str]]:
-    """Return ``{ID number: (file no., worker name)}`` of the live files holding ``numbers``."""
-    return {number: (worker_id, name) for number, worker_id, name in select_in(
-        "SELECT p.id_number, w.id, w.name FROM person_in_file p "
-        "JOIN worker w ON w.id = p.worker_id WHERE p.live AND p.id_number IN ({})", numbers)}
+def live_holders(numbers) -> dict[str, tuple[int, str, int, str]]:
+    """Return ``{ID number: (file no., worker name, unit id, unit name)}`` of the live files
+    holding ``numbers``, in every unit: the one-live-file rule spans the federation."""
+    return {number: (worker_id, name, unit_id, unit_name)
+            for number, worker_id, name, unit_id, unit_name in select_in(
+                "SELECT p.id_number, w.id, w.name, w.unit_id, u.name FROM person_in_file p "
+                "JOIN worker w ON w.id = p.worker_id JOIN orgunit u ON u.id = w.unit_id "
+                "WHERE p.live AND p.id_number IN ({})", numbers)}
 
 
 def held_elsewhere(number: str, worker_id: int | None, holders: dict) -> str | None:
@@ -130,6 +135,12 @@ def held_elsewhere(number: str, worker_id: int | None, holders: dict) -> str | N
     holder = holders.get(number)
     if holder is None or holder[0] == worker_id:
         return None
+    units = visible_units()
+    if units is not ALL and holder[2] not in units:
+        # Another unit's file: who holds it and where, masked, and no file no. to open.
+        return _("ID number %(n)s already stands in a live file of %(unit)s (%(name)s); "
+                 "ask that unit to close or move the file first.",
+                 n=mask_id_number(number), unit=holder[3], name=mask_name(holder[1]))
     return _("ID number %(n)s already stands in the live file of %(name)s (file no. %(id)d).",
              n=mask_id_number(number), name=holder[1], id=holder[0])
 
@@ -168,7 +179,8 @@ def likely_duplicates(name: str, phone: str, employer: str,
         conditions.append(and_(Worker.name == name, Worker.employer == employer))
     if not conditions:
         return []
-    query = select(Worker).where(or_(*conditions))
+    # A hint, not the rule: only files the user may open (the ID-number rule is global).
+    query = scope(select(Worker), Worker).where(or_(*conditions))
     if exclude_id:
         query = query.where(Worker.id != exclude_id)
     return list(db.session.scalars(query.limit(5)))

@@ -44,8 +44,9 @@ def seed_command(workers, seed_value, if_empty):
         counts = demo.load(workers=workers, seed=seed_value, progress=progress)
         click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
     click.echo(_("Demo logins (username / password):"))
-    for username, password, role in demo.DEMO_USERS:
-        click.echo(f"  {username} / {password}  ({ROLES[role]})")
+    for username, password, role, station in demo.demo_logins():
+        where = f" · {station}" if station else ""
+        click.echo(f"  {username} / {password}  ({ROLES[role]}{where})")
 
 
 @click.command("create-user")

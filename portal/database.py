@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from models import Setting, db
+from models.orgunit import ensure_root_unit
 from models.settings import SETTINGS
 
 
@@ -49,7 +50,9 @@ def sqlite_savepoint_in_transaction(conn, name):
 
 
 def ensure_settings() -> None:
-    """Create a row for every known setting that has none, holding its default."""
+    """Create a row for every known setting that has none, holding its default, and the
+    top org unit (the centre itself) on a database that has none."""
+    ensure_root_unit()
     for key, (_kind, default, _label) in SETTINGS.items():
         if db.session.get(Setting, key) is None:
             db.session.add(Setting(key=key, value=str(default)))

@@ -15,6 +15,7 @@ from models.inventory import Item, StockLot, StockMovement
 from models.loans import Loan, Repayment
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, Objection
+from models.orgunit import OrgUnit
 from models.permissions import PERMISSIONS, ROLES, VERBS, allows
 from models.redemption import Redemption
 from models.stocktake import Stocktake
@@ -29,6 +30,7 @@ from views.loans import LoanView, RepaymentView
 from views.lovecards import CardEntryView, LoveCardView
 from views.notices import NoticeView
 from views.objections import ObjectionView
+from views.orgunits import OrgUnitView
 from views.settings import SettingView
 from views.stocktake import StocktakeView
 from views.training import EnrolmentView, TrainingClassView
@@ -93,6 +95,7 @@ def record_types() -> list[RecordType]:
         RecordType("repayment", Repayment, RepaymentView, _l("Repayments"), loans),
         RecordType("notice", Notice, NoticeView, _l("Public notices"), notices),
         RecordType("objection", Objection, ObjectionView, _l("Objections"), notices),
+        RecordType("orgunit", OrgUnit, OrgUnitView, _l("Org units"), system),
         RecordType("user", User, UserView, _l("Users"), system),
         RecordType("auditlog", AuditLog, AuditLogView, _l("Audit log"), system),
         RecordType("setting", Setting, SettingView, _l("Settings"), system),

@@ -70,10 +70,13 @@ def _size_columns(sheet, widths: dict) -> None:
 
 
 def write_report(figures: dict, target) -> None:
-    """Write ``figures`` (from ``models.report.year_figures``) to ``target`` (path or file)."""
+    """Write ``figures`` (``models.report_units.unit_report``, or ``year_figures``) to
+    ``target`` (path or file)."""
     book = Workbook()
     book.remove(book.active)
     heading = _("Year-end statistics %(year)d", year=figures["year"])
+    if figures.get("unit"):
+        heading = f"{figures['unit']} {heading}"
     as_of = _("Figures as of %(day)s", day=figures["as_of"].isoformat())
     for section in report_sections(figures):
         sheet = book.create_sheet(str(section.title).translate(NOT_IN_SHEET_NAMES)[:31])

@@ -7,15 +7,16 @@ import random
 
 from faker import Faker
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import User, db
+from models import Donation, Item, TrainingClass, User, Worker, db
 from portal.database import ensure_settings
 from seed import aid as aid_seed
 from seed import inventory as inventory_seed
 from seed import loans as loan_seed
 from seed import notices as notice_seed
 from seed import training as training_seed
+from seed import units as unit_seed
 from seed import workers as worker_seed
 
 DEMO_USERS = (
@@ -25,6 +26,9 @@ DEMO_USERS = (
     ("manager", "manager12345", "manager"),
 )
 DEMO_NAMES = {"admin": "系统管理员", "staff": "王帮扶", "clerk": "李库管", "manager": "赵主任"}
+# The demo logins of the stations: (user, password, role, station number from 1).
+STATION_USERS = (("station1", "station12345", "staff", 1),)
+STATION_NAMES = {"station1": "孙站长"}
 
 # The day the data is "as of": fixed so that the same seed always gives the same data.
 AS_OF = dt.date(2026, 11, 1)
@@ -43,18 +47,37 @@ def scaled(share: float, workers: int, cap: int) -> int:
     return min(cap, max(int(PROPORTIONAL_UP_TO * share), int(grown)))
 
 
-def ensure_demo_users() -> dict[str, User]:
-    """Create the demo user of each role if missing, and return them by role."""
-    users = {}
-    for username, password, role in DEMO_USERS:
-        user = db.session.scalar(select(User).where(User.username == username))
-        if user is None:
-            user = User(username=username, full_name=DEMO_NAMES[role], role=role)
-            user.set_password(password)
-            db.session.add(user)
-        users[role] = user
+def _demo_user(username: str, password: str, role: str, full_name: str, unit) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        user = User(username=username, full_name=full_name, role=role, unit_id=unit.id)
+        user.set_password(password)
+        db.session.add(user)
+    return user
+
+
+def ensure_demo_users(units=None) -> dict[str, User]:
+    """Create the demo user of each role (at the county) and of each station if missing;
+    return the county's by role."""
+    units = units or unit_seed.load()
+    users = {role: _demo_user(username, password, role, DEMO_NAMES[role], units[0])
+             for username, password, role in DEMO_USERS}
+    for username, password, role, station in STATION_USERS:
+        _demo_user(username, password, role, STATION_NAMES[username], units[station])
     db.session.flush()
     return users
+
+
+def demo_logins() -> list[tuple[str, str, str, str | None]]:
+    """Return ``(user, password, role, station or None)`` of every demo login, to print."""
+    return [*((u, p, role, None) for u, p, role in DEMO_USERS),
+            *((u, p, role, unit_seed.STATIONS[n - 1]) for u, p, role, n in STATION_USERS)]
+
+
+def _last_ids() -> dict:
+    """Return the highest id of each table the demo spreads over the units (0 if empty)."""
+    return {model: db.session.scalar(select(func.coalesce(func.max(model.id), 0)))
+            for model in (Worker, Item, Donation, TrainingClass)}
 
 
 def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, int]:
@@ -68,17 +91,25 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
     db.session.info["audit"] = False  # demo data is not anybody's work
     try:
         ensure_settings()
-        users = ensure_demo_users()
+        units = unit_seed.load()
+        users = ensure_demo_users(units)
+        station_user = db.session.scalar(select(User).where(
+            User.username == STATION_USERS[0][0]))
+        last = _last_ids()
         made, members = worker_seed.load(rnd, fake, AS_OF, users["staff"], workers, progress)
+        # Before the aid, cards and loans are made: they take their worker's unit.
+        unit_seed.spread_files(units, last[Worker], station_user)
         aid = aid_seed.load(rnd, users, count=scaled(0.3, workers, cap=1500))
         goods = inventory_seed.load(rnd, users, cards=scaled(0.27, workers, cap=800))
         notices = notice_seed.load(rnd, users)
         enrolments = training_seed.load(rnd, users, AS_OF)
         loans = loan_seed.load(rnd, users, AS_OF)
+        unit_seed.spread_places(units, last)
         db.session.commit()
     finally:
         db.session.info.pop("audit", None)
-    return {_("Users"): len(users), _("Hardship workers"): made,
+    return {_("Org units"): len(units), _("Users"): len(users) + len(STATION_USERS),
+            _("Hardship workers"): made,
             _("Household members"): members, _("Assistance records"): aid,
             _("Public notices"): notices, _("Enrolments"): enrolments,
             _("Micro-loans"): loans, **goods}

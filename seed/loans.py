@@ -28,7 +28,7 @@ PURPOSES = ("开办社区早餐店", "购置缝纫设备开办裁缝铺", "开�
             "购置设备开办家电维修部", "开办小吃摊点")
 GUARANTORS = (("济南第一机床厂工会委员会", "81370100MC00000015"),
               ("山东鲁信物业服务有限公司", "91370100MA3C00001H"),
-              ("历下区总工会", "81370102MC00000012"))
+              ("长清区总工会", "81370113MC00000010"))
 # How a borrower pays: share of loans, and what happens.
 HABITS = {"applied": 6, "approved": 3, "rejected": 3, "on_time": 30, "late": 14, "repaid": 8,
           "written_off": 2}

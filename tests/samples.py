@@ -80,8 +80,20 @@ def _objection():
     return make_objection(make_published()).id
 
 
+def _orgunit():
+    from sqlalchemy import func, select
+
+    from models.orgunit import OrgUnit, root_unit_id
+    n = db.session.scalar(select(func.count()).select_from(OrgUnit))
+    unit = OrgUnit(name=f"样例帮扶站{n}", kind="station", parent_id=root_unit_id())
+    db.session.add(unit)
+    db.session.commit()
+    return unit.id  # nothing belongs to it, so an admin may delete it
+
+
 MAKERS = {"worker": _worker, "familymember": _familymember, "user": _user,
-          "auditlog": _auditlog, "setting": _setting, "assistance": _assistance,
+          "auditlog": _auditlog, "orgunit": _orgunit, "setting": _setting,
+          "assistance": _assistance,
           "fund": _fund, "fundentry": _fundentry,
           "trainingclass": _trainingclass, "enrolment": _enrolment, "loan": _loan,
           "repayment": _repayment, "notice": _notice, "objection": _objection,

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from models import FamilyMember, Item, User, Worker, db
+from models.orgunit import OrgUnit
 from models.permissions import ROLES, allows
 from portal.registry import record_types
 from tests.conftest import Auth
@@ -28,7 +29,8 @@ MENU_LINK = re.compile(r'href="(/admin/[a-z_]+/)"')
 DOWNLOADS = {"export", "import_template_view", "xlsx"}
 # Findings in work another engineer owns (issue 13), each narrow: (url part, finding part).
 ALLOWED: set[tuple[str, str]] = set()
-NAMED = ((User, "full_name"), (Worker, "name"), (FamilyMember, "name"), (Item, "name"))
+NAMED = ((User, "full_name"), (Worker, "name"), (FamilyMember, "name"), (Item, "name"),
+         (OrgUnit, "name"))
 
 
 def make_samples() -> dict[str, object]:

@@ -6,8 +6,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from models import Base, db
-from models.worker_search_schema import FTS, NAMES
+from models import Base, db, member_search_schema, worker_search_schema
+
+NAMES = worker_search_schema.NAMES | member_search_schema.NAMES
+FTS_TABLES = (worker_search_schema.FTS + "_", member_search_schema.FTS + "_")
 
 
 def _comparable(obj, name, type_, reflected, compare_to) -> bool:
@@ -16,7 +18,7 @@ def _comparable(obj, name, type_, reflected, compare_to) -> bool:
     Alembic cannot express them; tests/test_worker_search.py checks they exist and serve.
     """
     return not (reflected and compare_to is None and (name in NAMES or (
-        type_ == "table" and name.startswith(FTS + "_"))))
+        type_ == "table" and name.startswith(FTS_TABLES))))
 
 
 def test_upgrade_to_head_matches_models(database_config):

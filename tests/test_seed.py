@@ -79,3 +79,39 @@ def test_demo_redemptions_spread_over_past_months(app, runner):
         assert (today() - min(days)).days >= 40
         assert times == sorted(times)
         assert ledger_differences() == []
+
+
+def test_seed_is_a_county_with_three_stations(app, runner):
+    """The demo is a county centre with a 街道, a 乡镇 and an 企业 station; station1 is the
+    first station's 帮扶专干, the other demo logins the county's; every station keeps
+    files with their aid, cards and loans, goods, donations and classes."""
+    from models import Donation, Item, Loan, LoveCard, Redemption, TrainingClass
+    from models.orgunit import OrgUnit
+
+    result = runner.invoke(args=["seed", "--workers", "120", "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    assert "station1 / station12345" in result.output and "文昌街道帮扶站" in result.output
+    with app.app_context():
+        county = db.session.scalar(select(OrgUnit).where(OrgUnit.parent_id.is_(None)))
+        assert county.kind == "county" and county.name == "长清区总工会困难职工帮扶中心"
+        stations = county.children
+        assert [s.name for s in stations] == ["文昌街道帮扶站", "马山镇帮扶站",
+                                              "济南华美焊接有限公司工会帮扶站"]
+        assert {s.kind for s in stations} == {"station"}
+        station1 = db.session.scalar(select(User).where(User.username == "station1"))
+        assert station1.role == "staff" and station1.unit_id == stations[0].id
+        assert station1.check_password("station12345")
+        others = db.session.scalars(select(User.unit_id).where(User.username != "station1"))
+        assert set(others) == {county.id}
+        for model in (Worker, Assistance, LoveCard, Loan, Redemption, Item, Donation,
+                      TrainingClass):
+            held = dict(db.session.execute(select(model.unit_id, func.count())
+                                           .group_by(model.unit_id)).all())
+            assert set(held) == {county.id, *(s.id for s in stations)}, model.__name__
+        # Aid, cards and loans are their worker's unit's.
+        for model in (Assistance, LoveCard, Loan):
+            assert not db.session.scalar(select(func.count()).select_from(model).join(
+                Worker, Worker.id == model.worker_id).where(model.unit_id != Worker.unit_id))
+        filed = db.session.scalars(select(Worker.filed_by_id).where(
+            Worker.unit_id == stations[0].id)).all()
+        assert set(filed) == {station1.id}

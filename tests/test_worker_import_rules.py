@@ -198,3 +198,12 @@ def test_bulk_wording_of_created_rows_is_the_flush_hooks():
     assert [json.loads(text) for text in texts] == [changes(None, row) for row in rows]
     assert texts[1] == json.dumps(changes(None, rows[1]), ensure_ascii=False,
                                   separators=(",", ":"))
+
+
+def test_imported_members_get_their_pinyin_initials_as_saved_ones_do(ctx):
+    """Member search by initials finds imported members (bulk inserts skip ORM events)."""
+    number = id_number()
+    imported(worker_book([worker_row(number)], members=[
+        {"worker_id_number": number, "name": "孙小雨", "relation": "子女",
+         "id_number": id_number(dt.date(2012, 3, 1))}]))
+    assert [m.initials for m in stored(number).members] == ["sxy"]

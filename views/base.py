@@ -22,12 +22,21 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import DomainError
 from models.base import db
 from models.display import local_time, money  # noqa: F401  (re-exported for the views)
+from models.unit_scope import ALL, get_visible, unit_clause, visible_rows, visible_units
 from portal.errors import bad_value_message
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
 from views.identity import IdentityColumns
 from views.imports import ExcelImportMixin
-from views.listing import capped_count_query, count_text, counting_from
+from views.listing import (
+    KeysetPaging,
+    ListRendering,
+    capped_count_query,
+    count_text,
+    counting_from,
+)
+from views.pickers import ScopedLookup
+from views.units import UnitColumns
 
 # Flask-Admin's exposed methods and the verb each one needs.
 REFUSALS = (DomainError, IntegrityError, StaleDataError)
@@ -88,8 +97,13 @@ class PortalModelConverter(AdminModelConverter):
     """
 
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
-        if not multiple and prop.key not in getattr(self.view, "_form_ajax_refs", {}):
+        if prop.key in getattr(self.view, "_form_ajax_refs", {}):  # a ScopedLookup
+            return super()._model_select_field(prop, multiple, remote_model, **kwargs)
+        if not multiple:
             kwargs.setdefault("blank_text", " ")
+        # The records offered (and so the ids a POST may name) are the user's units' only.
+        factory = kwargs.get("query_factory") or (lambda: db.session.query(remote_model))
+        kwargs["query_factory"] = lambda: visible_rows(factory(), remote_model)
         return super()._model_select_field(prop, multiple, remote_model, **kwargs)
 
 
@@ -103,7 +117,8 @@ class InlineModel(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
-class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, ModelView):
+class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExportMixin,
+                       KeysetPaging, ListRendering, ModelView):
     """A model view whose every URL asks the registry whether the user's role may do it."""
 
     record_type = None          # set by the registry when the view is made
@@ -203,11 +218,29 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
     # row shows beyond its own columns comes with the page, never one query per row.
     list_options: tuple = ()
 
+    # --- units: the user's unit and those below it (models.unit_scope), one filter here ---
+    def unit_filter(self):
+        """Return the clause keeping the records of the user's units, or None for all."""
+        units = visible_units()
+        return None if units is ALL else unit_clause(self.model, units)
+
+    def scoped(self, query):
+        """Return ``query`` keeping only the records of the user's units."""
+        clause = self.unit_filter()
+        return query if clause is None else query.filter(clause)
+
     def get_query(self):
-        return super().get_query().options(*self.list_options)
+        return self.scoped(super().get_query().options(*self.list_options))
+
+    def _create_ajax_loader(self, name, options):
+        """Make every ajax lookup of this view one that keeps to the user's units."""
+        loader = super()._create_ajax_loader(name, options)
+        if not isinstance(loader, ScopedLookup):
+            loader = ScopedLookup(name, self.session, loader.model, **options)
+        return loader
 
     def get_count_query(self):
-        return capped_count_query(db.session(), self.model)
+        return self.scoped(capped_count_query(db.session(), self.model))
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True,
                  page_size=None):
@@ -238,7 +271,7 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
             return None
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             return None
-        return db.session.get(self.model, value)
+        return get_visible(self.model, value)  # another unit's record: none (404)
 
     def requested_record(self):
         """Return the record the request's ``id`` names, or answer 404 in Chinese."""
@@ -264,8 +297,8 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
         """
         user = current_user._get_current_object()
         pk = inspect(self.model).primary_key[0]
-        records = db.session.scalars(
-            select(self.model).where(pk.in_(self.coerce_ids(ids))).order_by(pk)).all()
+        records = db.session.scalars(self.scoped(
+            select(self.model).where(pk.in_(self.coerce_ids(ids))).order_by(pk))).all()
         done, refused = 0, []
         for record in records:
             try:
@@ -312,10 +345,15 @@ class SecuredModelView(IdentityColumns, ExcelImportMixin, ExcelExportMixin, Mode
             return record.id not in refused
         return not self.guards.delete(record)
 
+    @expose("/details/")
+    def details_view(self):
+        self.requested_record()  # none, or another unit's: 404, not the list
+        return super().details_view()
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
-        record = self.get_one(request.args.get("id", "")) if self.guards else None
-        refusal = record is not None and self.guards.edit(record)
+        record = self.requested_record()
+        refusal = self.guards and self.guards.edit(record)
         if refusal:
             flash(str(refusal), "error")
             return redirect(url_for(self.record_page, id=record.id))

@@ -26,6 +26,7 @@ from models.redemption_rules import (
     redeem,
     void_redemption,
 )
+from models.unit_scope import get_visible, scope
 from views.base import SecuredModelView, local_time, money, requires
 from views.stock_lists import AllowedLink, RedeemedTodayFilter, clerk_lists
 
@@ -55,7 +56,8 @@ def holder_data(card: LoveCard) -> dict:
     if worker.birth_date:
         born, now = worker.birth_date, today()
         age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
-    recent = db.session.scalars(select(Redemption).where(Redemption.worker_id == worker.id)
+    recent = db.session.scalars(scope(select(Redemption), Redemption)
+                                .where(Redemption.worker_id == worker.id)
                                 .order_by(Redemption.id.desc()).limit(3)).all()
     return {"card_id": card.id, "card_no": card.card_no, "name": worker.name,
             "gender": str(GENDERS.get(worker.gender, "")), "age": age,
@@ -109,11 +111,12 @@ class RedemptionView(SecuredModelView):
 
     def counter_page(self, card: LoveCard | None = None, lines=()):
         """Render the counter, restoring the holder and the goods after a refusal."""
-        done = db.session.get(Redemption, request.args.get("done", type=int) or 0)
+        done = get_visible(Redemption, request.args.get("done", type=int) or 0)
         cart = []
         if lines:
             quantities = dict(lines)
-            items = db.session.scalars(select(Item).where(Item.id.in_(quantities))).all()
+            items = db.session.scalars(scope(select(Item), Item)
+                                       .where(Item.id.in_(quantities))).all()
             cart = [dict(data, qty=quantities[data["id"]]) for data in item_data(items)]
         state = {"holder": holder_data(card) if card else None, "cart": cart}
         return self.render("admin/counter.html", token=uuid.uuid4().hex, done=done,
@@ -135,7 +138,7 @@ class RedemptionView(SecuredModelView):
     @requires("C")
     def redeem_view(self):
         form = request.form
-        card = db.session.get(LoveCard, form.get("card_id", type=int) or 0)
+        card = get_visible(LoveCard, form.get("card_id", type=int) or 0)
         try:
             lines = [(int(i), int(q)) for i, q in zip(form.getlist("item_id"),
                                                       form.getlist("quantity"), strict=True)]
@@ -146,15 +149,21 @@ class RedemptionView(SecuredModelView):
             expected = Decimal(form["expected_total"]) if form.get("expected_total") else None
         except InvalidOperation:
             expected = None
-        ok, redemption = self.run_rule(
-            lambda: redeem(card, lines, current_user._get_current_object(), expected,
-                           form.get("token") or None),
-            lambda done: _("Redeemed %(no)s: %(points)s points for %(name)s; %(balance)s "
-                           "points left.", no=done.number, points=money(done.points),
-                           name=card.worker.name, balance=money(card.balance)))
+        card_id = card.id if card is not None else None
+
+        def rule():
+            done = redeem(card, lines, current_user._get_current_object(), expected,
+                          form.get("token") or None)
+            # Read before the commit expires them (each would cost a query after it).
+            return done.id, done.number, money(done.points), card.worker.name
+
+        ok, done = self.run_rule(rule, lambda done: _(
+            "Redeemed %(no)s: %(points)s points for %(name)s; %(balance)s points left.",
+            no=done[1], points=done[2], name=done[3], balance=money(db.session.scalar(
+                select(LoveCard.balance).where(LoveCard.id == card_id)))))
         if not ok:
             return self.counter_page(card, lines)
-        return redirect(url_for(self.counter_url, done=redemption.id))
+        return redirect(url_for(self.counter_url, done=done[0]))
 
     # --- voiding -----------------------------------------------------------------------
     @expose("/void/", methods=("GET", "POST"))

@@ -3,7 +3,9 @@
 A figure counts the rows its list shows: a counted figure is a model and conditions, each
 condition both a SQL clause (for the count) and the list filter that applies it (for the
 link). Who sees a figure: the roles whose morning work it is (``roles``; admin sees all),
-and only if the registry lets the role read the page it links to.
+and only if the registry lets the role read the page it links to. Every figure counts the
+records of the user's unit and those below it (``visible_units``, as the lists do); a
+user above a station also sees each unit below theirs and the total.
 """
 from __future__ import annotations
 
@@ -17,10 +19,12 @@ from flask_babel import lazy_gettext as _l
 
 from models import Assistance, Donation, Enrolment, Fund, Loan, Notice, Objection, Worker
 from models.assistance_rules import awaiting_approval_by
+from models.base import today
 from models.choices import WORKER_CATEGORIES, WORKER_STATUSES
 from models.dashboard import (
     aid_paid,
     count,
+    files_on_record,
     fund_balances,
     overdue_loans,
     redemptions_today,
@@ -29,8 +33,10 @@ from models.dashboard import (
 )
 from models.inventory import Item, StockLot
 from models.inventory_rules import EXPIRING_DAYS, expired_clause, expiring_clause, low_stock_clause
+from models.report_units import unit_groups, users_unit
 from models.stocktake import Stocktake
 from models.training_rules import follow_up_missing
+from models.unit_scope import visible_units
 from models.worker_rules import review_overdue_clause
 from views.assistance import AwaitingMyApprovalFilter
 from views.base import money
@@ -111,7 +117,7 @@ class Counted:
         url = list_url(admin, self.endpoint, self.conds)
         if url is None:
             return []
-        n = count(self.model, *(c.clause(user) for c in self.conds))
+        n = count(self.model, *(c.clause(user) for c in self.conds), units=visible_units(user))
         return [Row(self.key, self.label, n, url, n, info=self.info)]
 
 
@@ -134,14 +140,14 @@ def yuan(value) -> str:
 
 
 def _by_status(admin, user):
-    counts = workers_by_status()
+    counts = workers_by_status(visible_units(user))
     return [Row(f"status-{code}", label, counts.get(code, 0),
                 list_url(admin, "worker", (equals(Worker.status, code),)), counts.get(code, 0))
             for code, label in WORKER_STATUSES.items()]
 
 
 def _by_category(admin, user):
-    counts = workers_by_category()
+    counts = workers_by_category(visible_units(user))
     return [Row(f"category-{code}", label, counts.get(code, 0),
                 list_url(admin, "worker", (equals(Worker.status, "active"),
                                            equals(Worker.category, code))), counts.get(code, 0))
@@ -149,7 +155,7 @@ def _by_category(admin, user):
 
 
 def _overdue(admin, user):
-    n, arrears, owed = overdue_loans()
+    n, arrears, owed = overdue_loans(units=visible_units(user))
     return [Row("loans-overdue", _l("Overdue loans"), n, page_url(admin, "loan", "overdue_view"),
                 n, ((_l("Arrears"), yuan(arrears)), (_l("Outstanding"), yuan(owed))))]
 
@@ -162,17 +168,33 @@ def _funds(admin, user):
 
 
 def _aid_paid(admin, user):
-    n, cash, goods = aid_paid()
+    n, cash, goods = aid_paid(units=visible_units(user))
     return [Row("aid-paid", _l("Aid paid this year (times)"), n,
                 page_url(admin, "report", "index"), n,
                 ((_l("Cash"), yuan(cash)), (_l("Goods value"), yuan(goods))), info=True)]
 
 
 def _redeemed(admin, user):
-    n, points = redemptions_today()
+    n, points = redemptions_today(visible_units(user))
     return [Row("redeemed-today", _l("Redemptions today"), n,
                 list_url(admin, "redemption", (Cond(None, RedeemedTodayFilter),)), n,
                 ((_l("Points"), money(points)),))]
+
+
+def _by_unit(admin, user):
+    unit, units = users_unit(user)
+    groups = unit_groups(unit)
+    if not groups:
+        return []
+    report, year = page_url(admin, "report", "index"), today().year
+    rows = []
+    for key, label, ids in [*((f"unit-{n}", label, ids) for n, (label, ids) in
+                              enumerate(groups, start=1)), ("unit-total", _l("Total"), units)]:
+        times, cash, goods = aid_paid(year, ids)
+        rows.append(Row(key, label, files_on_record(ids), report, details=(
+            (_l("Aid paid this year (times)"), times),
+            (_l("Aid amount"), yuan(cash + goods)))))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -236,6 +258,7 @@ PANELS = (
     Panel("by-status", _l("Files by status"), (Custom(EVERYONE, "worker", _by_status),)),
     Panel("by-category", _l("Files on record by category"),
           (Custom(EVERYONE, "worker", _by_category),)),
+    Panel("by-unit", _l("Files on record by unit"), (Custom(EVERYONE, "worker", _by_unit),)),
 )
 
 

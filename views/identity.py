@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from functools import cached_property
 
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.contrib.sqla.tools import (
     get_columns_for_field,
     get_field_with_path,
@@ -34,6 +33,7 @@ from sqlalchemy import Table, Unicode, and_, cast, false, or_, text
 
 from models.idnumber import mask_id_number
 from models.permissions import masked_number_pattern, sees_masked_identity
+from views.pickers import ScopedLookup
 
 
 def column_key(thing) -> tuple[str, str] | None:
@@ -193,7 +193,7 @@ class IdentityColumns:
         return loader
 
 
-class MaskedLookup(QueryAjaxModelLoader):
+class MaskedLookup(ScopedLookup):
     """An ajax lookup matching each field by ``view.term_match`` (masked numbers by tail)."""
 
     def __init__(self, view, name, session, model, **options):

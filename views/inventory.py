@@ -21,6 +21,7 @@ from models.inventory_rules import (
     post_manual,
     reverse_movement,
 )
+from models.unit_scope import get_visible
 from views.base import SecuredModelView, requires
 from views.stock_lists import (
     AllowedLink,
@@ -143,7 +144,7 @@ class StockMovementView(StockListsMixin, SecuredModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
-        lot = db.session.get(StockLot, request.args.get("lot", type=int) or 0)
+        lot = get_visible(StockLot, request.args.get("lot", type=int) or 0)
         if request.method == "GET" and lot is not None:  # a write-off from the lots list
             form.item.data, form.reason.data, form.quantity.data = lot.item, "loss_out", \
                 lot.on_hand

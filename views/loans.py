@@ -28,6 +28,7 @@ from models.loan_rules import (
     check_edit,
     record_repayment,
 )
+from models.unit_scope import scope
 from views.base import SecuredModelView, money, requires
 from views.pickers import PicksWorker
 from views.workflow import WorkflowPage
@@ -123,7 +124,7 @@ class LoanView(PicksWorker, WorkflowPage, SecuredModelView):
     def overdue_view(self):
         as_of = today()
         loans = db.session.scalars(
-            select(Loan).where(*overdue_clause(as_of))
+            scope(select(Loan), Loan).where(*overdue_clause(as_of))
             .options(selectinload(Loan.instalments), selectinload(Loan.worker))
             .order_by(oldest_unpaid_due(), Loan.id)).all()
         totals = {code: {"count": 0, "arrears": Decimal("0"), "outstanding": Decimal("0")}

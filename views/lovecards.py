@@ -27,6 +27,7 @@ from models.lovecard_rules import (
     reverse_top_up,
     top_up,
 )
+from models.unit_scope import scope
 from views.base import SecuredModelView, money, requires
 from views.pickers import PicksWorker
 from views.stock_lists import AllowedLink
@@ -137,7 +138,7 @@ class LoveCardView(PicksWorker, SecuredModelView):
     @requires("U")
     def topup_view(self):
         ids = self.coerce_ids([i for i in request.args.get("ids", "").split(",") if i])
-        cards = db.session.scalars(select(LoveCard).where(LoveCard.id.in_(ids))
+        cards = db.session.scalars(scope(select(LoveCard), LoveCard).where(LoveCard.id.in_(ids))
                                    .order_by(LoveCard.card_no)).all()
         if request.method == "POST":
             form = request.form

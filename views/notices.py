@@ -39,6 +39,7 @@ from models.notice_rules import (
     withdraw,
 )
 from models.richtext import sanitize_html
+from models.unit_scope import scope
 from portal.safety import public_url
 from views.base import SecuredModelView, money, requires
 from views.objections import objections_readable
@@ -86,6 +87,11 @@ def _line_count(view, context, model, name):
 
 def _open_count(view, context, model, name):
     return _counts("open", open_objection_counts).get(model.id, 0)
+
+
+def _source_model(notice: Notice):
+    """Return the record type a batch notice lists (aid, loans or new files)."""
+    return {"worker": Worker, "loan": Loan}.get(notice.source, Assistance)
 
 
 class NoticeView(SecuredModelView):
@@ -152,7 +158,7 @@ class NoticeView(SecuredModelView):
             flash(str(exc), "error")
             filters = _filters({})
         if editing:
-            query = candidates(notice, **filters)
+            query = scope(candidates(notice, **filters), _source_model(notice))
             total = db.session.scalar(select(func.count()).select_from(query.subquery()))
             found = db.session.scalars(query.limit(CANDIDATE_PAGE)).all()
         return dict(
@@ -165,7 +171,8 @@ class NoticeView(SecuredModelView):
                         if public_notice(notice.id) else None),
             period=default_period(), can=lambda op: self.allows(OPS[op]),
             objections=notice.objections if objections_readable() else None,
-            campaigns=db.session.scalars(select(Assistance.campaign).distinct()
+            campaigns=db.session.scalars(scope(select(Assistance.campaign), Assistance)
+                                         .distinct()
                                          .where(Assistance.campaign != "")
                                          .order_by(Assistance.campaign)).all(),
             money=money, kinds=ASSISTANCE_KINDS, categories=WORKER_CATEGORIES,
@@ -192,12 +199,14 @@ class NoticeView(SecuredModelView):
                 return 0
             if op == "remove":
                 return remove_lines(notice, [i for i in form.getlist("line") if i.isdigit()])
-            model = {"worker": Worker, "loan": Loan}.get(notice.source, Assistance)
+            model = _source_model(notice)
             if op == "add":
                 ids = [int(i) for i in form.getlist("record") if i.isdigit()]
-                records = db.session.scalars(select(model).where(model.id.in_(ids))).all()
+                records = db.session.scalars(scope(select(model), model)
+                                             .where(model.id.in_(ids))).all()
             else:
-                records = db.session.scalars(candidates(notice, **_filters(form))).all()
+                records = db.session.scalars(scope(candidates(notice, **_filters(form)),
+                                                   model)).all()
             return add_lines(notice, records)
 
         self.run_rule(change, lambda n: str(OP_DONE[op]) % {"n": n})

@@ -12,13 +12,29 @@ from flask_admin.model.ajax import DEFAULT_PAGE_SIZE
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
-from models import Worker, db
+from models import Worker
 from models.permissions import sees_masked_identity
+from models.unit_scope import get_visible, scope
 from models.worker_pick import not_on_file, picker_label, status_rank
 from models.worker_search import matching, words_of
 
 
-class WorkerLookup(QueryAjaxModelLoader):
+class ScopedLookup(QueryAjaxModelLoader):
+    """Flask-Admin's ajax lookup, finding and accepting the records of the user's units only.
+
+    Every ajax lookup of the portal is one (``SecuredModelView._create_ajax_loader``): the
+    list it offers and the id a form posts back both go through ``models.unit_scope``, so
+    a forged id of another unit's record is no choice at all.
+    """
+
+    def get_query(self):
+        return scope(super().get_query(), self.model)
+
+    def get_one(self, pk):
+        return get_visible(self.model, pk)
+
+
+class WorkerLookup(ScopedLookup):
     """Find worker files of any status by each typed word (name, initials, ID number, phone,
     employer or base union), each way through an index."""
 
@@ -68,7 +84,7 @@ def requested_worker() -> Worker | None:
     worker_id = request.args.get("worker_id", type=int)
     if worker_id is None or not 0 < worker_id < 2**63:
         return None
-    return db.session.get(Worker, worker_id)
+    return get_visible(Worker, worker_id)
 
 
 class PicksWorker:

@@ -1,4 +1,7 @@
-"""The year-end statistics page (/admin/report/) and its .xlsx download, for managers."""
+"""The year-end statistics page (/admin/report/) and its .xlsx download, for managers.
+
+Both hold the figures of the user's unit and the units below it, rolled up per unit.
+"""
 from __future__ import annotations
 
 import tempfile
@@ -12,8 +15,10 @@ from models import db
 from models.base import today
 from models.display import money
 from models.permissions import allows
-from models.report import report_years, year_figures
+from models.report import report_years
 from models.report_tables import report_sections
+from models.report_units import report_for_user
+from models.unit_scope import visible_units
 from portal.audit import log_event
 from portal.excel.export import XLSX
 from portal.report_xlsx import report_filename, write_report
@@ -52,8 +57,9 @@ class ReportView(BaseView):
     @requires("R")
     def index(self):
         year = self._year()
-        figures = year_figures(year)
-        return self.render("admin/year_report.html", year=year, years=report_years(),
+        figures = report_for_user(year, current_user)
+        return self.render("admin/year_report.html", year=year,
+                           years=report_years(visible_units()),
                            figures=figures, sections=report_sections(figures), show=show)
 
     @expose("/xlsx/")
@@ -62,8 +68,10 @@ class ReportView(BaseView):
         year = self._year()
         # Spooled: a workbook of a few sheets stays in memory; send_file closes it.
         target = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115
-        write_report(year_figures(year), target)
-        log_event("export", record_type="report", note=f"xlsx year={year}")
+        figures = report_for_user(year, current_user)
+        write_report(figures, target)
+        log_event("export", record_type="report",
+                  note=f"xlsx year={year} unit={figures['unit'] or ''}")
         db.session.commit()
         target.seek(0)
         return send_file(target, as_attachment=True, download_name=report_filename(year),

@@ -35,6 +35,7 @@ from models.training_rules import (
     remove,
     summary,
 )
+from models.unit_scope import get_visible, scope, visible_units
 from views.base import SecuredModelView, money, requires
 from views.pickers import PicksWorker
 
@@ -115,10 +116,11 @@ class TrainingClassView(SecuredModelView):
     @expose("/summary/")
     @requires("R")
     def summary_view(self):
-        years = sorted({int(y) for y in db.session.scalars(
-            select(extract("year", TrainingClass.start_date)).distinct()) if y}, reverse=True)
+        years = sorted({int(y) for y in db.session.scalars(scope(
+            select(extract("year", TrainingClass.start_date)), TrainingClass).distinct())
+            if y}, reverse=True)
         year = request.args.get("year", type=int)
-        rows = summary(year)
+        rows = summary(year, visible_units())
         totals = {key: sum(r[2][key] for r in rows) for key in
                   ("total", "settled", "completed", "dropped", "followed_up", "found_work")}
         return self.render("admin/training_summary.html", rows=rows, totals=totals,
@@ -171,7 +173,7 @@ class EnrolmentView(PicksWorker, SecuredModelView):
             delattr(form, name)  # the follow-up comes after the class
         class_id = request.args.get("class_id", type=int)
         if request.method == "GET" and class_id:
-            form.training_class.data = db.session.get(TrainingClass, class_id)
+            form.training_class.data = get_visible(TrainingClass, class_id)
         return form
 
     def edit_form(self, obj=None):

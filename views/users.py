@@ -5,8 +5,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import PasswordField
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
+from models.orgunit import OrgUnit
+from models.unit_scope import get_visible, home_unit
 from models.user import password_problem
 from portal import sessions
 from views.base import SecuredModelView
@@ -23,8 +25,13 @@ class UserView(SecuredModelView):
                    "created_at")
     column_searchable_list = ("username", "full_name")
     column_filters = ("role", "active")
+    # Not posted at all: the user's unit stays, a new one gets the administrator's (default).
+    form_args = {"org_unit": {"validators": [Optional(), DataRequired()], "allow_blank": False,
+                              "default": lambda: get_visible(OrgUnit, home_unit(current_user)),
+                          "description": _l("The user sees and changes the records of this "
+                                            "unit and of the units below it.")}}
     column_details_exclude_list = ("password_hash", "session_version")
-    form_columns = ("username", "full_name", "role", "active", "new_password")
+    form_columns = ("username", "full_name", "role", "org_unit", "active", "new_password")
     form_extra_fields = {"new_password": PasswordField(
         _l("New password"), validators=[Optional(), _policy],
         description=_l("At least 10 characters, not containing the user name. The user "

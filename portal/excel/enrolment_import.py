@@ -20,6 +20,7 @@ from models.base import DomainError
 from models.choices import ENROLMENT_STATES, TRAINING_OUTCOMES
 from models.idnumber import InvalidIdNumber, make_id_number, normalize_id_number
 from models.training_rules import check_follow_up, complete, drop, enrol
+from models.unit_scope import scope
 from portal.excel.record_import import CREATED, UNCHANGED, UPDATED, RowError, RowImporter
 from portal.excel.spec import Column, Spec, columns_of
 
@@ -98,8 +99,9 @@ class EnrolmentImporter(RowImporter):
         self.seen: dict[tuple[int, int], int] = {}
         names = {row["class_name"] for row in rows if row.get("class_name")}
         self.classes: dict[str, list[TrainingClass]] = {}
-        for klass in db.session.scalars(select(TrainingClass).where(
-                TrainingClass.name.in_(names)).order_by(TrainingClass.start_date)):
+        for klass in db.session.scalars(scope(select(TrainingClass).where(
+                TrainingClass.name.in_(names)), TrainingClass).order_by(
+                    TrainingClass.start_date)):
             self.classes.setdefault(klass.name, []).append(klass)
         numbers = set()
         for row in rows:
@@ -111,7 +113,8 @@ class EnrolmentImporter(RowImporter):
         ordered = sorted(numbers)
         for start in range(0, len(ordered), 500):
             self.workers.update((w.id_number, w) for w in db.session.scalars(
-                select(Worker).where(Worker.id_number.in_(ordered[start:start + 500]))))
+                scope(select(Worker).where(Worker.id_number.in_(ordered[start:start + 500])),
+                      Worker)))
 
     def apply(self, row: dict, user) -> str:
         """Enrol a new trainee or update the enrolment on record; refuse with the column."""

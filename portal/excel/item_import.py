@@ -9,6 +9,7 @@ from sqlalchemy import inspect, select
 
 from models import Item, db
 from models.choices import ITEM_CATEGORIES
+from models.unit_scope import home_unit
 from portal.excel.record_import import CREATED, UNCHANGED, UPDATED, RowError, RowImporter
 from portal.excel.spec import Spec, columns_of
 
@@ -46,10 +47,13 @@ class ItemImporter(RowImporter):
     def apply(self, row: dict, user) -> str:
         """Create the item or change its fields that differ; refuse what the form refuses."""
         values = self._values(row)
-        item = db.session.scalar(select(Item).where(Item.name == values["name"]))
-        self._check_barcode(values.get("barcode"), item)
+        # The importer's own unit's goods: each unit's supermarket keeps its own list.
+        unit = home_unit(user)
+        item = db.session.scalar(select(Item).where(Item.unit_id == unit,
+                                                    Item.name == values["name"]))
+        self._check_barcode(values.get("barcode"), item, unit)
         if item is None:
-            db.session.add(Item(**values))  # the audit listener records the creation
+            db.session.add(Item(**values, unit_id=unit))  # the audit listener records it
             return CREATED
         changed = False
         for key, value in values.items():
@@ -74,11 +78,11 @@ class ItemImporter(RowImporter):
             raise RowError("low_stock", _("Cannot be negative."))
         return values
 
-    def _check_barcode(self, barcode: str | None, item: Item | None) -> None:
-        """Refuse a barcode another item holds, naming that item."""
+    def _check_barcode(self, barcode: str | None, item: Item | None, unit: int) -> None:
+        """Refuse a barcode another item of the unit holds, naming that item."""
         if not barcode:
             return
-        query = select(Item.name).where(Item.barcode == barcode)
+        query = select(Item.name).where(Item.unit_id == unit, Item.barcode == barcode)
         if item is not None:
             query = query.where(Item.id != item.id)
         holder = db.session.scalar(query)

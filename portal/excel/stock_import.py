@@ -22,6 +22,7 @@ from models.base import DomainError
 from models.choices import MOVEMENT_REASONS
 from models.inventory_rules import post_manual
 from models.lookup import chunks
+from models.unit_scope import acting_user, home_unit
 from portal.excel.record_import import CREATED, UNCHANGED, RowError, RowImporter
 from portal.excel.spec import Column, Spec, columns_of
 
@@ -72,9 +73,10 @@ class StockInImporter(RowImporter):
         """Find the rows' items and the ledger's movements of those items, once."""
         wanted = {r["item"] for r in rows if r.get("item")}
         self._by_name, self._by_code = {}, {}
+        unit = home_unit(acting_user())  # the importer's own unit's goods and ledger
         for chunk in chunks(wanted):
             for item in db.session.scalars(select(Item).where(
-                    or_(Item.name.in_(chunk), Item.barcode.in_(chunk)))):
+                    Item.unit_id == unit, or_(Item.name.in_(chunk), Item.barcode.in_(chunk)))):
                 self._by_name[item.name.strip()] = item
                 if item.barcode:
                     self._by_code[item.barcode] = item

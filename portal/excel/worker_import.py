@@ -6,10 +6,17 @@ allowed, the derived fields. Writing uses bulk statements (one transaction), add
 audit row per file and household member created, changed or removed, and rebuilds
 the one-live-file-per-person index, whose partial unique index still guards against a
 concurrent change.
+
+A file of 100,000 rows is checked and written ``CHUNK`` rows at a time, so memory
+follows the chunk, not the file: the household sheet is read first and kept compact
+(a file's size and changes depend on its members), then the files sheet is taken
+chunk by chunk, each checked and, on a confirm without errors so far, written with its
+audit rows. An error stops the writing; the caller rolls the transaction back.
 """
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import islice
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
@@ -18,6 +25,10 @@ from models import FamilyMember, Worker, db
 from models.base import DomainError, today
 from models.idnumber import InvalidIdNumber, normalize_id_number
 from models.lookup import chunks, select_in
+from models.masking import mask_id_number
+from models.member_search_schema import member_initials
+from models.orgunit import OrgUnit
+from models.unit_scope import ALL, visible_units
 from models.worker_rules import (
     check_status_change,
     derived_values,
@@ -27,7 +38,7 @@ from models.worker_rules import (
 )
 from portal.audit import audited_keys, changed_text, changes, created_changes, log_bulk
 from portal.excel.bulk import insert_rows, roomy_cache, update_rows
-from portal.excel.importer import parse_rows
+from portal.excel.importer import parsed_rows
 
 # Columns a changed row keeps from its stored file when the sheet leaves them out or
 # empty (an export of a few columns, edited and imported back).
@@ -37,6 +48,7 @@ KEPT_WHEN_EMPTY = ("status", "filed_on")
 BLANK_TEXT = ("ethnicity", "phone", "base_union", "employer", "address", "disability",
               "exit_reason", "certificate_no", "notes", "bank_name", "bank_card_no")
 EMPTY = dict.fromkeys(BLANK_TEXT, "")
+CHUNK = 5000  # worker rows checked and written at a time
 MEMBER_KEYS = ("name", "relation", "id_number", "health", "monthly_income", "school_or_work")
 
 
@@ -62,6 +74,11 @@ def _existing(numbers: set[str]) -> dict[str, dict]:
     return found
 
 
+def _unit_name(unit_id: int) -> str:
+    unit = db.session.get(OrgUnit, unit_id)
+    return unit.name if unit is not None else ""
+
+
 def _members_of(ids: list[int]) -> dict[int, list[dict]]:
     """Return the stored members of files ``ids``: {file id: [member columns, id too]}."""
     result: dict[int, list[dict]] = {}
@@ -79,48 +96,130 @@ def _member_tuple(member: dict) -> tuple:
                  for k in MEMBER_KEYS)
 
 
-def validate(book, spec, report, user=None):
-    """Parse and check both sheets; return the plan ``write`` carries out."""
-    workers = parse_rows(book, spec, report, first=True) or []
-    members = parse_rows(book, spec.children, report, first=False)
-    sheet, child = spec.title, spec.children.title
-    id_label = spec.column("id_number").label
-    seen: dict[str, tuple[str, int]] = {}
-    latest = today()
-    for row in workers:
-        row["id_number"] = _id(report, sheet, row["_row"], id_label, row.get("id_number"),
+class Members:
+    """The household sheet's rows by their file's ID number, each as (row no., values).
+
+    Values are tuples in the order of ``keys``: 100,000 members held as dicts took
+    several times the memory.
+    """
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self.keys = keys  # a column the sheet leaves out is None, which takes its default
+        self.by_parent: dict[str | None, list[tuple[int, tuple]]] = {}
+        self.seen: dict[str, int] = {}  # a member's ID number: its row
+
+    def add(self, parent: str | None, row: dict) -> None:
+        self.by_parent.setdefault(parent, []).append(
+            (row["_row"], tuple(row.get(k) for k in self.keys)))
+
+    def of(self, parent: str | None) -> list[dict]:
+        """Return the members of file ``parent`` as dicts (with ``_row``)."""
+        return [dict(zip(self.keys, values, strict=True), _row=number)
+                for number, values in self.by_parent.get(parent, ())]
+
+    def count(self, parent: str | None) -> range:
+        """Return something as long as file ``parent``'s member list (all derive needs)."""
+        return range(len(self.by_parent.get(parent, ())))
+
+
+def _read_members(book, spec, report, latest) -> Members | None:
+    """Read and check the household sheet whole: IDs valid and not twice in the sheet."""
+    rows = parsed_rows(book, spec.children, report, first=False)
+    if rows is None:
+        return None
+    child = spec.children
+    parent_label = child.column("worker_id_number").label
+    id_label = child.column("id_number").label
+    members = Members(tuple(c.key for c in child.columns if not c.export_only
+                            and c.key != "worker_id_number"))
+    for row in rows:
+        number = row["_row"]
+        parent = _id(report, child.title, number, parent_label, row.get("worker_id_number"),
+                     latest)
+        row["id_number"] = _id(report, child.title, number, id_label, row.get("id_number"),
                                latest)
         if row["id_number"]:
-            if row["id_number"] in seen:
-                report.error(sheet, row["_row"], id_label, _(
-                    "Same ID number as row %(row)d.", row=seen[row["id_number"]][1]))
-            seen[row["id_number"]] = (sheet, row["_row"])
-    by_parent: dict[str, list[dict]] = {}
-    for row in members or []:
-        parent = _id(report, child, row["_row"], spec.children.column(
-            "worker_id_number").label, row.get("worker_id_number"), latest)
-        row["id_number"] = _id(report, child, row["_row"], spec.children.column(
-            "id_number").label, row.get("id_number"), latest)
+            if row["id_number"] in members.seen:
+                report.error(child.title, number, id_label, _(
+                    "Same ID number as %(sheet)s row %(row)d.", sheet=child.title,
+                    row=members.seen[row["id_number"]]))
+            members.seen[row["id_number"]] = number
+        members.add(parent, row)
+    return members
+
+
+def run(book, spec, report, user, write: bool = False) -> None:
+    """Check the file chunk by chunk and, when ``write``, write each chunk that passed.
+
+    Writing stops at the first error; the caller then rolls the transaction back.
+    """
+    latest = today()
+    members = _read_members(book, spec, report, latest)
+    rows = parsed_rows(book, spec, report, first=True) or iter(())
+    writer = Writer(user, members) if write else None
+    seen: dict[str, int] = {}
+    while chunk := list(islice(rows, CHUNK)):
+        new, changed = _check(chunk, spec, report, members, seen, latest)
+        report.rows += len(chunk)
+        report.created += len(new)
+        report.updated += len(changed)
+        if writer is not None and report.ok:
+            writer.write(new, changed)
+    if members is not None:
+        _check_parents(spec, report, members, seen)
+    if writer is not None and report.ok:
+        writer.finish()
+
+
+def _check_parents(spec, report, members: Members, seen: dict) -> None:
+    """Note each member whose file is not on the first sheet."""
+    label = spec.children.column("worker_id_number").label
+    for parent, group in members.by_parent.items():
         if parent and parent not in seen:
-            report.error(child, row["_row"], spec.children.column("worker_id_number").label,
-                         _("This worker is not on the first sheet."))
-        if row["id_number"]:
-            if row["id_number"] in seen:
-                report.error(child, row["_row"], spec.children.column("id_number").label,
-                             _("Same ID number as %(sheet)s row %(row)d.",
-                               sheet=seen[row["id_number"]][0], row=seen[row["id_number"]][1]))
-            seen[row["id_number"]] = (child, row["_row"])
-        by_parent.setdefault(parent, []).append(row)
-    existing = _existing({r["id_number"] for r in workers if r["id_number"]})
-    holders = live_holders(set(seen))
-    old_members = _members_of([w["id"] for w in existing.values()]) if members else {}
-    plan = {"new": [], "changed": [], "members": by_parent if members is not None else None}
-    for row in workers:
+            for number, _values in group:
+                report.error(spec.children.title, number, label,
+                             _("This worker is not on the first sheet."))
+
+
+def _check(chunk: list[dict], spec, report, members: Members | None, seen: dict,
+           latest) -> tuple[list[dict], list[dict]]:
+    """Check one chunk of worker rows; return its (new, changed) rows."""
+    sheet, id_label = spec.title, spec.column("id_number").label
+    child_label = spec.children.column("id_number").label
+    for row in chunk:
+        number = row["id_number"] = _id(report, sheet, row["_row"], id_label,
+                                        row.get("id_number"), latest)
+        if not number:
+            continue
+        if number in seen:
+            report.error(sheet, row["_row"], id_label, _(
+                "Same ID number as row %(row)d.", row=seen[number]))
+        seen[number] = row["_row"]
+        if members is not None and number in members.seen:
+            report.error(spec.children.title, members.seen[number], child_label,
+                         _("Same ID number as %(sheet)s row %(row)d.", sheet=sheet,
+                           row=row["_row"]))
+    numbers = {r["id_number"] for r in chunk if r["id_number"]}
+    existing = _existing(numbers)
+    groups = {n: members.of(n) for n in numbers if n in members.by_parent} \
+        if members is not None else {}
+    holders = live_holders(numbers | {m["id_number"] for group in groups.values()
+                                      for m in group if m["id_number"]})
+    old_members = (_members_of([w["id"] for w in existing.values()])
+                   if members is not None and members.by_parent else {})
+    new, changed, units = [], [], visible_units()
+    for row in chunk:
         number = row["id_number"]
         if not number:
             continue
         old = existing.get(number)
-        _check_people(report, spec, row, by_parent.get(number, []), holders,
+        if old is not None and units is not ALL and old["unit_id"] not in units:
+            # Another unit's file (live or closed: the number is unique everywhere).
+            report.error(sheet, row["_row"], id_label, _(
+                "ID number %(n)s is on file at %(unit)s; a row cannot change another "
+                "unit's file.", n=mask_id_number(number), unit=_unit_name(old["unit_id"])))
+            continue
+        _check_people(report, spec, row, groups.get(number, []), holders,
                       old["id"] if old else None)
         before = old["status"] if old else None
         try:  # a new row may bring any status: its file is already on record
@@ -130,31 +229,32 @@ def validate(book, spec, report, user=None):
         except DomainError as exc:
             report.error(sheet, row["_row"], spec.column("status").label, exc)
         if old is None:
-            plan["new"].append(row)
-            continue
-        row["id"] = old["id"]
-        for key in KEPT_WHEN_ABSENT:
-            row.setdefault(key, old[key])
-        for key in KEPT_WHEN_EMPTY:
-            if row.get(key) is None:
-                row[key] = old[key]
-        if not row.get("household_size"):  # derived as the form does, or kept
-            row["household_size"] = old["household_size"] if members is None else 1 + len(
-                by_parent.get(number, []))
-        row["_values"] = _worker_values(row, None if members is None else by_parent.get(
-            number, []))
-        row["_changes"] = changed_text(old, row["_values"])  # what the audit row will show
-        stored = old_members.get(old["id"], [])
-        members_changed = members is not None and [_member_tuple(m) for m in by_parent.get(
-            number, [])] != [_member_tuple(m) for m in stored]
-        row["_old_members"] = stored if members_changed else None
-        if row["_changes"] or members_changed:
-            plan["changed"].append(row)
+            new.append(row)
+        elif _changed(row, old, None if members is None else groups.get(number, []),
+                      old_members):
+            changed.append(row)
         else:
             report.unchanged += 1
-    report.rows, report.created, report.updated = len(workers), len(plan["new"]), len(
-        plan["changed"])
-    return plan
+    return new, changed
+
+
+def _changed(row: dict, old: dict, members: list[dict] | None, old_members: dict) -> bool:
+    """Complete a row of a stored file from it; tell whether the file or its members change."""
+    row["id"] = old["id"]
+    for key in KEPT_WHEN_ABSENT:
+        row.setdefault(key, old[key])
+    for key in KEPT_WHEN_EMPTY:
+        if row.get(key) is None:
+            row[key] = old[key]
+    if not row.get("household_size"):  # derived as the form does, or kept
+        row["household_size"] = old["household_size"] if members is None else 1 + len(members)
+    row["_values"] = _worker_values(row, members)
+    row["_changes"] = changed_text(old, row["_values"])  # what the audit row will show
+    stored = old_members.get(old["id"], [])
+    members_changed = members is not None and [_member_tuple(m) for m in members] != [
+        _member_tuple(m) for m in stored]
+    row["_old_members"] = stored if members_changed else None
+    return bool(row["_changes"] or members_changed)
 
 
 def _check_people(report, spec, row, members, holders, worker_id):
@@ -183,29 +283,50 @@ def _worker_values(row: dict, members: list[dict] | None) -> dict:
     return values
 
 
-def write(plan, user) -> None:
-    """Insert new files, update changed ones, audit them and rebuild their people index."""
-    with roomy_cache():
-        _write(plan, user)
+class Writer:
+    """Write checked chunks of worker rows, audited; then the members and people index."""
 
+    def __init__(self, user, members: Members | None) -> None:
+        self.user, self.members = user, members
+        self.new_ids: dict[str, int] = {}  # ID number: new file id
+        self.replaced: dict[str, int] = {}  # ID number: id of a file whose members change
+        self.changed: list[int] = []
 
-def _write(plan, user) -> None:
-    members = plan["members"] or {}
-    # Empty cells take the column defaults (status pending, filed today, income 0, …).
-    fixed = {"filed_by_id": user.id}
-    ids, texts = _insert_audited(Worker, plan["new"], fixed, EMPTY, key="id_number",
-                                 derive=lambda row: row.update(derived_values(
-                                     row, members.get(row["id_number"]))))
-    log_bulk("create", Worker, zip([ids[r["id_number"]] for r in plan["new"]], texts,
-                                   strict=True), user)
-    update_rows(Worker.__table__, [r["_values"] for r in plan["changed"]])
-    log_bulk("update", Worker, ((r["id"], r["_changes"]) for r in plan["changed"]
-                                if r["_changes"]), user)
-    if plan["members"] is not None:
-        _write_members(plan, members, ids, user)
-    conn = db.session.connection()
-    rebuild_person_index(conn, ids.values(), new=True)
-    rebuild_person_index(conn, [r["id"] for r in plan["changed"]])
+    def write(self, new: list[dict], changed: list[dict]) -> None:
+        """Insert ``new`` files, update ``changed`` ones, audited; drop replaced members."""
+        with roomy_cache():
+            self._write(new, changed)
+
+    def _write(self, new: list[dict], changed: list[dict]) -> None:
+        members, user = self.members, self.user
+        # Empty cells take the column defaults (status pending, filed today, income 0, …).
+        count = members.count if members is not None else lambda _number: None
+        ids, texts = _insert_audited(Worker, new, {"filed_by_id": user.id}, EMPTY,
+                                     key="id_number", derive=lambda row: row.update(
+                                         derived_values(row, count(row["id_number"]))))
+        log_bulk("create", Worker, zip([ids[r["id_number"]] for r in new], texts,
+                                       strict=True), user)
+        self.new_ids.update(ids)
+        update_rows(Worker.__table__, [r["_values"] for r in changed])
+        log_bulk("update", Worker, ((r["id"], r["_changes"]) for r in changed
+                                    if r["_changes"]), user)
+        self.changed.extend(r["id"] for r in changed)
+        replaced = [r for r in changed if r["_old_members"] is not None]
+        for chunk in chunks([r["id"] for r in replaced]):
+            db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
+        keys = audited_keys(FamilyMember)
+        log_bulk("delete", FamilyMember, ((m["id"], changes({k: m[k] for k in keys}, None))
+                                          for r in replaced for m in r["_old_members"]), user)
+        self.replaced.update((r["id_number"], r["id"]) for r in replaced)
+
+    def finish(self) -> None:
+        """Write the members of new files and replaced lists, then the people index."""
+        with roomy_cache():
+            if self.members is not None:
+                _write_members(self.members, self.new_ids | self.replaced, self.user)
+            conn = db.session.connection()
+            rebuild_person_index(conn, self.new_ids.values(), new=True)
+            rebuild_person_index(conn, self.changed)
 
 
 def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, derive=None):
@@ -222,26 +343,31 @@ def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, d
     return insert_rows(model.__table__, rows, fixed, empty, derive, key, stored=word), texts
 
 
-def _write_members(plan, members: dict, ids: dict, user) -> None:
-    """Replace the members of new files and of files whose members changed, audited.
+def _write_members(members: Members, parents: dict, user) -> None:
+    """Insert the members of files ``parents`` ({ID number: file id}), audited, by chunks.
 
-    A changed list is written anew, so its old rows are logged as removed and the
-    new ones as created, each under its own record id, as the form's flush would.
+    A changed list is written anew, so its old rows were logged as removed and the
+    new ones are logged as created, each under its own record id, as the form's flush
+    would.
     """
-    replaced = [r for r in plan["changed"] if r["_old_members"] is not None]
-    for chunk in chunks([r["id"] for r in replaced]):
-        db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
-    keys = audited_keys(FamilyMember)
-    log_bulk("delete", FamilyMember, ((m["id"], changes({k: m[k] for k in keys}, None))
-                                      for r in replaced for m in r["_old_members"]), user)
-    parents = ids | {r["id_number"]: r["id"] for r in replaced}
     rows = []
-    for parent, group in members.items():
+    for parent, group in members.by_parent.items():
         if parent in parents:
-            for member in group:
-                member["worker_id"] = parents[parent]
-                rows.append(member)
-    _ids, texts = _insert_audited(FamilyMember, rows)
+            worker_id = parents[parent]
+            rows.extend(dict(zip(members.keys, values, strict=True), worker_id=worker_id)
+                        for _number, values in group)
+            if len(rows) >= CHUNK:
+                _insert_members(rows, user)
+                rows = []
+    _insert_members(rows, user)
+
+
+def _insert_members(rows: list[dict], user) -> None:
+    """Insert whole member lists of some files, audited under their new ids."""
+    if not rows:
+        return
+    _ids, texts = _insert_audited(FamilyMember, rows, derive=lambda row: row.update(
+        initials=member_initials(row.get("name"))))  # as the ORM's event keeps them
     # Each file's members were inserted in order, so their new ids ascend in that order.
     new_ids: dict[int, list[int]] = {}
     for worker_id, member_id in select_in(

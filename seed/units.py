@@ -1,0 +1,69 @@
+"""The demo's network: a county centre and its street, township and enterprise stations.
+
+The worker files go in in bulk at the top unit (``seed.workers``); they are then spread
+over the units with one UPDATE per table, by file id, before the aid, cards and loans are
+made, which take their worker's unit. Goods, donations and classes are spread after they
+are made: every unit keeps some.
+"""
+from __future__ import annotations
+
+from sqlalchemy import case, select, update
+
+from models import Donation, Item, TrainingClass, Worker, db
+from models.orgunit import OrgUnit, ensure_root_unit
+
+COUNTY = "长清区总工会困难职工帮扶中心"
+# 街道, 乡镇 and 企业 帮扶站 of the county, the first one the demo login station1's.
+STATIONS = ("文昌街道帮扶站", "马山镇帮扶站", "济南华美焊接有限公司工会帮扶站")
+# Out of every ten records, how many stay at the county and go to each station.
+SHARES = (4, 2, 2, 2)
+
+
+def load() -> list[OrgUnit]:
+    """Name the top unit as the county centre and give it its stations; return
+    ``[county, station 1, station 2, station 3]`` (an existing one is kept)."""
+    county = db.session.get(OrgUnit, ensure_root_unit())
+    county.name, county.kind = COUNTY, "county"
+    units = [county]
+    for name in STATIONS:
+        station = db.session.scalar(select(OrgUnit).where(OrgUnit.parent_id == county.id,
+                                                          OrgUnit.name == name))
+        if station is None:
+            station = OrgUnit(name=name, kind="station", parent=county)
+            db.session.add(station)
+        units.append(station)
+    db.session.flush()
+    return units
+
+
+def _spread(model, units: list[OrgUnit], after_id: int = 0) -> None:
+    """Give the rows of ``model`` with an id above ``after_id`` the units by ``SHARES``."""
+    slot = model.id % sum(SHARES)
+    whens, upto = [], 0
+    for unit, share in zip(units, SHARES, strict=True):
+        upto += share
+        whens.append((slot < upto, unit.id))
+    db.session.execute(update(model).where(model.id > after_id)
+                       .values(unit_id=case(*whens)).execution_options(
+                           synchronize_session=False))
+
+
+def spread_files(units: list[OrgUnit], after_id: int, station_user) -> None:
+    """Spread the files made after ``after_id`` over the units; the first station's were
+    filed by its own staff."""
+    db.session.flush()
+    _spread(Worker, units, after_id)
+    db.session.execute(update(Worker).where(Worker.id > after_id,
+                                            Worker.unit_id == station_user.unit_id)
+                       .values(filed_by_id=station_user.id)
+                       .execution_options(synchronize_session=False))
+    db.session.expire_all()
+
+
+def spread_places(units: list[OrgUnit], last_ids: dict) -> None:
+    """Spread the goods, donations and training classes made after ``last_ids`` (highest
+    id per model before) over the units."""
+    db.session.flush()
+    for model in (Item, Donation, TrainingClass):
+        _spread(model, units, last_ids.get(model, 0))
+    db.session.expire_all()
