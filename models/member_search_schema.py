@@ -10,10 +10,11 @@ ones Alembic cannot compare out (``NAMES``).
 """
 from __future__ import annotations
 
-from sqlalchemy import DDL, Index, event
+from sqlalchemy import Index, event
 
 from models.pinyin import initials
 from models.worker import FamilyMember
+from models.worker_search_schema import made_with, search_ddl
 
 FTS = "family_member_fts"
 EXPRESSION_INDEXES = {
@@ -28,39 +29,10 @@ Index("ix_family_member_name", FamilyMember.name)
 Index("ix_family_member_initials", FamilyMember.initials,
       postgresql_ops={"initials": "varchar_pattern_ops"})
 
-SQLITE = [
-    *(f"CREATE INDEX IF NOT EXISTS {name} ON family_member ({expr})"
-      for name, expr in EXPRESSION_INDEXES.items()),
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5(name, content='family_member', "
-    f"content_rowid='id', tokenize='trigram')",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS}_ai AFTER INSERT ON family_member BEGIN "
-    f"INSERT INTO {FTS}(rowid, name) VALUES (new.id, new.name); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS}_ad AFTER DELETE ON family_member BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, name) VALUES ('delete', old.id, old.name); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS}_au AFTER UPDATE OF name ON family_member BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, name) VALUES ('delete', old.id, old.name); "
-    f"INSERT INTO {FTS}(rowid, name) VALUES (new.id, new.name); END",
-]
+STATEMENTS = search_ddl("family_member", FTS, ("name",), EXPRESSION_INDEXES, TRIGRAM_INDEXES)
+SQLITE, POSTGRESQL = STATEMENTS["sqlite"], STATEMENTS["postgresql"]
 SQLITE_REBUILD = f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')"
-# The operator class is named by the extension's schema, as for the worker indexes.
-POSTGRESQL = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
-    *(f"CREATE INDEX IF NOT EXISTS {name} ON family_member ({expr})"
-      for name, expr in EXPRESSION_INDEXES.items()),
-    "DO $$ DECLARE s text; BEGIN "
-    "SELECT n.nspname INTO s FROM pg_extension e "
-    "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'; "
-    + " ".join(f"EXECUTE format('CREATE INDEX IF NOT EXISTS {name} ON family_member "
-               f"USING gin ({column} %I.gin_trgm_ops) "
-               f"WITH (gin_pending_list_limit = 512)', s);"
-               for name, column in TRIGRAM_INDEXES.items())
-    + " END $$",
-]
-
-for _dialect, _statements in (("sqlite", SQLITE), ("postgresql", POSTGRESQL)):
-    for _statement in _statements:
-        event.listen(FamilyMember.__table__, "after_create",
-                     DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
+made_with(FamilyMember.__table__, STATEMENTS)
 
 
 def member_initials(name: str | None) -> str:

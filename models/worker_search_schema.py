@@ -33,45 +33,60 @@ EXPRESSION_INDEXES = {
 }
 NAMES = {FTS, *TRIGRAM_INDEXES, *EXPRESSION_INDEXES}
 
-_cols = ", ".join(FTS_COLUMNS)
-_new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
-_old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+def search_ddl(table: str, fts: str, fts_columns, expression_indexes: dict,
+               trigram_indexes: dict) -> dict[str, list[str]]:
+    """Return, per dialect, the statements making ``table``'s search objects.
 
-SQLITE = [
-    *(f"CREATE INDEX IF NOT EXISTS {name} ON worker ({expr})"
-      for name, expr in EXPRESSION_INDEXES.items()),
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS} USING fts5({_cols}, content='worker', "
-    f"content_rowid='id', tokenize='trigram')",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS}_ai AFTER INSERT ON worker BEGIN "
-    f"INSERT INTO {FTS}(rowid, {_cols}) VALUES (new.id, {_new}); END",
-    f"CREATE TRIGGER IF NOT EXISTS {FTS}_ad AFTER DELETE ON worker BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, {_cols}) VALUES ('delete', old.id, {_old}); END",
-    # Only when a searched column changes: reviews and status changes leave the index be.
-    f"CREATE TRIGGER IF NOT EXISTS {FTS}_au AFTER UPDATE OF {_cols} ON worker BEGIN "
-    f"INSERT INTO {FTS}({FTS}, rowid, {_cols}) VALUES ('delete', old.id, {_old}); "
-    f"INSERT INTO {FTS}(rowid, {_cols}) VALUES (new.id, {_new}); END",
-]
+    SQLite: the expression indexes and an FTS5 trigram table kept by triggers (the
+    update trigger fires only when a searched column changes: reviews and status changes
+    leave the index be). PostgreSQL: the expression indexes and pg_trgm GIN indexes,
+    whose operator class is named by whichever schema holds the extension (public when
+    this creates it), so a search_path without it still works. New entries wait in a GIN
+    index's pending list, which every search reads through: at the default 4 MB that
+    cost ~10 ms a search after a bulk import; 512 kB bounds it.
+    """
+    cols = ", ".join(fts_columns)
+    new = ", ".join(f"new.{c}" for c in fts_columns)
+    old = ", ".join(f"old.{c}" for c in fts_columns)
+    expressions = [f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({expr})"
+                   for name, expr in expression_indexes.items()]
+    return {
+        "sqlite": [
+            *expressions,
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({cols}, content='{table}', "
+            f"content_rowid='id', tokenize='trigram')",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END",
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN "
+            f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); "
+            f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
+        ],
+        "postgresql": [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
+            *expressions,
+            "DO $$ DECLARE s text; BEGIN "
+            "SELECT n.nspname INTO s FROM pg_extension e "
+            "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'; "
+            + " ".join(f"EXECUTE format('CREATE INDEX IF NOT EXISTS {name} ON {table} "
+                       f"USING gin ({column} %I.gin_trgm_ops) "
+                       f"WITH (gin_pending_list_limit = 512)', s);"
+                       for name, column in trigram_indexes.items())
+            + " END $$",
+        ],
+    }
+
+
+def made_with(table, statements: dict[str, list[str]]) -> None:
+    """Run ``statements`` (per dialect) after ``table`` is created (``db.create_all``)."""
+    for dialect, listed in statements.items():
+        for statement in listed:
+            event.listen(table, "after_create",
+                         DDL(statement.replace("%", "%%")).execute_if(dialect=dialect))
+
+
+STATEMENTS = search_ddl("worker", FTS, FTS_COLUMNS, EXPRESSION_INDEXES, TRIGRAM_INDEXES)
+SQLITE, POSTGRESQL = STATEMENTS["sqlite"], STATEMENTS["postgresql"]
 SQLITE_REBUILD = f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')"
-
-# The operator class lives in whichever schema holds the extension (public when this
-# creates it); the index names it by that schema, so a search_path without it still works.
-# New entries wait in a GIN index's pending list, which every search reads through: at the
-# default 4 MB limit that cost ~10 ms a search after a bulk import; 512 kB bounds it.
-POSTGRESQL = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
-    *(f"CREATE INDEX IF NOT EXISTS {name} ON worker ({expr})"
-      for name, expr in EXPRESSION_INDEXES.items()),
-    "DO $$ DECLARE s text; BEGIN "
-    "SELECT n.nspname INTO s FROM pg_extension e "
-    "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'; "
-    + " ".join(f"EXECUTE format('CREATE INDEX IF NOT EXISTS {name} ON worker "
-               f"USING gin ({column} %I.gin_trgm_ops) "
-               f"WITH (gin_pending_list_limit = 512)', s);"
-               for name, column in TRIGRAM_INDEXES.items())
-    + " END $$",
-]
-
-for _dialect, _statements in (("sqlite", SQLITE), ("postgresql", POSTGRESQL)):
-    for _statement in _statements:
-        event.listen(Worker.__table__, "after_create",
-                     DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))
+made_with(Worker.__table__, STATEMENTS)

@@ -47,6 +47,14 @@ def _suggestion(worker):
     return WORKER_CATEGORIES[code] if code else _("None")
 
 
+
+def _searched(where, query, count_query, joins, count_joins):
+    """Return Flask-Admin's search tuple with ``where`` (None: no search) on page and count."""
+    if where is None:
+        return query, count_query, joins, count_joins
+    return (query.filter(where), None if count_query is None else count_query.filter(where),
+            joins, count_joins)
+
 class ReviewOverdueFilter(BaseSQLAFilter):
     """Live files whose annual review is overdue."""
 
@@ -124,10 +132,7 @@ class WorkerView(SecuredModelView):
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Find the files as ``models.worker_search`` does: by index, once for page and count."""
         where = restrict(search, masked=self.masked_kind(Worker.id_number) is not None)
-        if where is None:
-            return query, count_query, joins, count_joins
-        return (query.filter(where), None if count_query is None else count_query.filter(where),
-                joins, count_joins)
+        return _searched(where, query, count_query, joins, count_joins)
 
     def search_placeholder(self):
         if self.masks_identity():  # "… ID number (last 4 digits)", from views.identity
@@ -262,10 +267,7 @@ class FamilyMemberView(PicksWorker, SecuredModelView):
         """Find members as ``models.member_search`` does: by index, once for page and count."""
         masked = self.masked_kind(FamilyMember.id_number) is not None
         where = member_search.restrict(search, masked=masked)
-        if where is None:
-            return query, count_query, joins, count_joins
-        return (query.filter(where), None if count_query is None else count_query.filter(where),
-                joins, count_joins)
+        return _searched(where, query, count_query, joins, count_joins)
 
     def search_placeholder(self):
         if self.masks_identity():  # "… ID number (last 4 digits)", from views.identity

@@ -96,18 +96,7 @@ def run_import(spec: Spec, data: bytes, user, dry_run: bool = True,
     plan = spec.importer.validate(book, spec, report, user)
     if dry_run or not report.ok:
         return report
-    try:
-        spec.importer.write(plan, user)
-        if not report.ok:  # a row refused on writing (the database changed meanwhile)
-            db.session.rollback()
-            return report
-        _log_import(spec, report, filename)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    report.written = True
-    return report
+    return _written(spec, report, filename, lambda: spec.importer.write(plan, user))
 
 
 def _run_streaming(spec: Spec, book, report: Report, user, dry_run: bool,
@@ -117,10 +106,21 @@ def _run_streaming(spec: Spec, book, report: Report, user, dry_run: bool,
     A preview only checks. A confirm writes each batch once it and everything before it
     passed, stops writing at the first error, and rolls everything back on any.
     """
+    if dry_run:  # a preview only checks: nothing is written
+        spec.importer.run(book, spec, report, user, write=False)
+        return report
+    return _written(spec, report, filename,
+                    lambda: spec.importer.run(book, spec, report, user, write=True))
+
+
+def _written(spec: Spec, report: Report, filename: str, write) -> Report:
+    """Run ``write()`` and commit it with the import's log row, all or nothing.
+
+    A row refused while writing (the database changed meanwhile, or a later batch of a
+    streaming import) leaves ``report`` not ok: everything is rolled back.
+    """
     try:
-        spec.importer.run(book, spec, report, user, write=not dry_run)
-        if dry_run:  # nothing was written
-            return report
+        write()
         if not report.ok:
             db.session.rollback()
             return report
