@@ -201,13 +201,13 @@ def assign_and_check_units(session, flush_context, instances):
     """Give new records their unit; refuse writes to records outside the user's units."""
     user = acting_user()
     units = visible_units(user) if user is not None else ALL
+    top = []  # the top unit's id, asked at most once a flush
     for obj in session.new:
-        if not isinstance(obj, UnitScoped):
-            continue
         if isinstance(obj, UnitOwned) and unit_of(obj, session) is None:
-            obj.unit_id = _unit_for_new(obj, user, session)
-        refuse_other_units(unit_of(obj, session), units)
-    if units is ALL:
+            obj.unit_id = _unit_for_new(obj, user, session, top)
+        if units is not ALL and isinstance(obj, UnitScoped):
+            refuse_other_units(unit_of(obj, session), units)
+    if units is ALL:  # the top unit's users, the CLI and the seed: nothing to refuse
         return
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, UnitScoped):
@@ -217,13 +217,16 @@ def assign_and_check_units(session, flush_context, instances):
                 refuse_other_units(before[0] if before else obj.unit_id, units)
 
 
-def _unit_for_new(obj, user, session) -> int | None:
-    """The unit of a new record: its household's or place's, else its maker's, else the top."""
+def _unit_for_new(obj, user, session, top: list) -> int | None:
+    """The unit of a new record: its household's or place's, else its maker's, else the top
+    (kept in ``top`` for the rest of the flush)."""
     for rel in getattr(obj, "unit_parents", ()):
         parent = _parent(obj, rel, session)
         if parent is not None:
             return unit_of(parent, session)
     if user is not None and user.unit_id is not None:
         return user.unit_id
-    return root_unit_id(session)
+    if not top:
+        top.append(root_unit_id(session))
+    return top[0]
 
