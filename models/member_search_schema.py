@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from sqlalchemy import Index, event
 
-from models.pinyin import initials
 from models.worker import FamilyMember
+from models.worker_rules import name_initials
 from models.worker_search_schema import made_with, search_ddl
 
 FTS = "family_member_fts"
@@ -35,13 +35,8 @@ SQLITE_REBUILD = f"INSERT INTO {FTS}({FTS}) VALUES ('rebuild')"
 made_with(FamilyMember.__table__, STATEMENTS)
 
 
-def member_initials(name: str | None) -> str:
-    """Return the pinyin initials kept for a member's ``name`` (as for a worker's)."""
-    return initials(name or "", person=True)[:32]
-
-
 @event.listens_for(FamilyMember, "before_insert")
 @event.listens_for(FamilyMember, "before_update")
 def _derive_initials(mapper, connection, member) -> None:
     """Keep a member's initials with its name, however the ORM saves it."""
-    member.initials = member_initials(member.name)
+    member.initials = name_initials(member.name)

@@ -59,11 +59,11 @@ def suggested_category(per_capita: Decimal | None, dibao_line: Decimal) -> str |
 
 @lru_cache(maxsize=1 << 17)
 def name_initials(name: str | None) -> str:
-    """Return the pinyin initials kept for ``name`` (search by 张晓明 → zxm).
+    """Return the pinyin initials kept for a worker's or member's ``name`` (张晓明 → zxm).
 
     pypinyin takes ~70 µs a name; an import of 100,000 files repeats many names.
     """
-    return initials(name, person=True)[:32]
+    return initials(name or "", person=True)[:32]
 
 
 def derived_values(values: dict, members) -> dict:

@@ -19,8 +19,12 @@ from sqlalchemy import select
 from models import FamilyMember, Worker, db
 from models.choices import HARDSHIP_CAUSES, HEALTH, HOUSING_TYPES, MEDICAL_INSURANCE
 from models.idnumber import make_id_number
-from models.member_search_schema import member_initials
-from models.worker_rules import DERIVED_FROM, derived_values, rebuild_person_index
+from models.worker_rules import (
+    DERIVED_FROM,
+    derived_values,
+    name_initials,
+    rebuild_person_index,
+)
 from portal.excel.bulk import insert_rows, roomy_cache
 from seed.bulk_indexes import deferred
 
@@ -150,7 +154,6 @@ class Households:
     def __init__(self, rnd: Draw, pools: Pools, people: People, staff_id: int):
         self.rnd, self.pools, self.people, self.staff_id = rnd, pools, people, staff_id
         self.by_name: dict[str, dict] = {}
-        self.member_initials: dict[str, str] = {}
         self.category, self.status = Weighted(CATEGORY_WEIGHTS), Weighted(STATUS_WEIGHTS)
         self.health = Weighted(MEMBER_HEALTH)
         self.causes, self.as_of = list(HARDSHIP_CAUSES), dt.date.fromordinal(people.as_of)
@@ -175,7 +178,7 @@ class Households:
                         else rnd.pick(self.pools.jobs))
             name = self.pools.name(rnd, gender)
             rows.append({
-                "_file": number, "name": name, "initials": self.initials_of(name),
+                "_file": number, "name": name, "initials": name_initials(name),
                 "relation": relation,
                 "id_number": people.id_number(born, gender), "health": self.health(rnd),
                 "monthly_income": rnd.pick((0, 0, 1200, 1800, 2600, 3200))
@@ -224,13 +227,6 @@ class Households:
                                   else "核查不符合建档条件")
         row.update(derived_values({k: row[k] for k in UNNAMED}, None))
         row.update(self.named(row["name"], number))
-
-    def initials_of(self, name: str) -> str:
-        """Return a member name's pinyin initials, once per name (pinyin is slow)."""
-        try:
-            return self.member_initials[name]
-        except KeyError:
-            return self.member_initials.setdefault(name, member_initials(name))
 
     def named(self, name: str, number: str) -> dict:
         """Return what ``derived_values`` derives from the name (pinyin initials), once

@@ -23,6 +23,14 @@ def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
+def _apply_for_aid(client, auth, worker_id, fund_id):
+    """Post the aid application form for ``worker_id``, paid from ``fund_id``."""
+    return client.post("/admin/assistance/new/", data={
+        "csrf_token": auth.token(), "worker": worker_id, "kind": "living", "year": "2026",
+        "campaign": "2026年春节送温暖", "reason": "重病住院", "cash_amount": "800.00",
+        "goods_value": "0", "out_of_pocket": "0", "fund": fund_id})
+
+
 def test_aid_for_another_stations_worker_is_refused(app):
     """A forged worker id of station B in A's aid form creates nothing."""
     with app.app_context():
@@ -30,18 +38,12 @@ def test_aid_for_another_stations_worker_is_refused(app):
         worker_id = make_worker(unit_id=tree.b).id
         fund_id = make_fund().id
     client, auth = _client(app, "a_staff", "staff")
-    response = client.post("/admin/assistance/new/", data={
-        "csrf_token": auth.token(), "worker": worker_id, "kind": "living", "year": "2026",
-        "campaign": "2026年春节送温暖", "reason": "重病住院", "cash_amount": "800.00",
-        "goods_value": "0", "out_of_pocket": "0", "fund": fund_id})
+    response = _apply_for_aid(client, auth, worker_id, fund_id)
     assert response.status_code == 200  # the form again, with the worker refused
     with app.app_context():
         assert _count(Assistance) == 0
     client, auth = _client(app, "c_staff", "staff")
-    response = client.post("/admin/assistance/new/", data={
-        "csrf_token": auth.token(), "worker": worker_id, "kind": "living", "year": "2026",
-        "campaign": "2026年春节送温暖", "reason": "重病住院", "cash_amount": "800.00",
-        "goods_value": "0", "out_of_pocket": "0", "fund": fund_id})
+    response = _apply_for_aid(client, auth, worker_id, fund_id)
     assert response.status_code == 302, flashes(response.get_data(as_text=True))
     with app.app_context():
         aid = db.session.scalar(select(Assistance))

@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import DomainError
 from models.base import db
 from models.display import local_time, money  # noqa: F401  (re-exported for the views)
-from models.unit_scope import ALL, get_visible, unit_clause, visible_rows, visible_units
+from models.unit_scope import get_visible, scope, visible_rows
 from portal.errors import bad_value_message
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
@@ -219,15 +219,9 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
     list_options: tuple = ()
 
     # --- units: the user's unit and those below it (models.unit_scope), one filter here ---
-    def unit_filter(self):
-        """Return the clause keeping the records of the user's units, or None for all."""
-        units = visible_units()
-        return None if units is ALL else unit_clause(self.model, units)
-
     def scoped(self, query):
         """Return ``query`` keeping only the records of the user's units."""
-        clause = self.unit_filter()
-        return query if clause is None else query.filter(clause)
+        return scope(query, self.model)
 
     def get_query(self):
         return self.scoped(super().get_query().options(*self.list_options))

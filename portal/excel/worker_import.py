@@ -26,7 +26,6 @@ from models.base import DomainError, today
 from models.idnumber import InvalidIdNumber, normalize_id_number
 from models.lookup import chunks, select_in
 from models.masking import mask_id_number
-from models.member_search_schema import member_initials
 from models.orgunit import OrgUnit
 from models.unit_scope import ALL, visible_units
 from models.worker_rules import (
@@ -34,6 +33,7 @@ from models.worker_rules import (
     derived_values,
     held_elsewhere,
     live_holders,
+    name_initials,
     rebuild_person_index,
 )
 from portal.audit import audited_keys, changed_text, changes, created_changes, log_bulk
@@ -367,7 +367,7 @@ def _insert_members(rows: list[dict], user) -> None:
     if not rows:
         return
     _ids, texts = _insert_audited(FamilyMember, rows, derive=lambda row: row.update(
-        initials=member_initials(row.get("name"))))  # as the ORM's event keeps them
+        initials=name_initials(row.get("name"))))  # as the ORM's event keeps them
     # Each file's members were inserted in order, so their new ids ascend in that order.
     new_ids: dict[int, list[int]] = {}
     for worker_id, member_id in select_in(
