@@ -64,6 +64,10 @@ def search_ddl(table: str, fts: str, fts_columns, expression_indexes: dict,
             f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END",
         ],
         "postgresql": [
+            # Two processes building schemas at once on a database without the extension
+            # would both try to create it (IF NOT EXISTS does not guard against a race):
+            # the second waits here until the first commits, then finds it.
+            "SELECT pg_advisory_xact_lock(hashtext('portal: CREATE EXTENSION pg_trgm'))",
             "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public",
             *expressions,
             "DO $$ DECLARE s text; BEGIN "

@@ -72,14 +72,17 @@ def _record(rnd, worker, plan, cash: Decimal, staff, fund) -> Assistance:
 
 
 def _plans(rnd: random.Random, worker_ids: list[int]) -> list[tuple]:
-    """Return, per worker, (worker id, plan, cash, fund number, state to reach)."""
-    plans = []
-    for worker_id in worker_ids:
+    """Return, per worker, (worker id, plan, cash, fund number, state to reach).
+
+    The first records take every state in turn, so even a small demo shows each one.
+    """
+    plans, states = [], list(STATE_WEIGHTS)
+    for n, worker_id in enumerate(worker_ids):
         plan = rnd.choice(PLANS)
         low, high = plan[2]
+        state = rnd.choices(states, weights=list(STATE_WEIGHTS.values()))[0]
         plans.append((worker_id, plan, Decimal(rnd.randrange(low, high, 100)),
-                      rnd.randrange(len(FUNDS)),
-                      rnd.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]))
+                      rnd.randrange(len(FUNDS)), states[n] if n < len(states) else state))
     return plans
 
 

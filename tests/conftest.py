@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+import pickle
 import re
 import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -110,18 +113,18 @@ class SharedApp:
             db.engine.dispose()
         if not ON_POSTGRES:
             self.path.rename(self.template)
+        # Saved states a test may start from: SQLite template files, PostgreSQL rows.
+        self.saved = {"base": self.base_rows if ON_POSTGRES else self.template}
         self.config = dict(self.app.config)
 
-    def reset(self) -> None:
-        """Put the database back to the base rows."""
+    def reset(self, state: str = "base") -> None:
+        """Put the database back to a saved state: the base rows unless told otherwise."""
         with self.app.app_context():
             db.session.remove()
             if ON_POSTGRES:
                 with db.engine.begin() as conn:
                     conn.exec_driver_sql(self.wipe)
-                    for table, rows in self.base_rows.items():
-                        conn.execute(table.insert(), rows)
-                        self._move_sequence_past(conn, table)
+                    self.insert_rows(conn, self.saved[state])
                 return
             db.engine.dispose()  # the file is replaced under it
         for suffix in ("-wal", "-shm"):
@@ -129,8 +132,60 @@ class SharedApp:
         # A new file renamed into place, not the old one overwritten: a connection some
         # thread of the last test still holds keeps the old file and cannot touch this one.
         fresh = self.path.with_name(self.path.name + ".new")
-        shutil.copy(self.template, fresh)  # the mode too: the database stays 0600
+        shutil.copy(self.saved[state], fresh)  # the mode too: the database stays 0600
         os.replace(fresh, self.path)
+
+    def insert_rows(self, conn, saved: dict) -> None:
+        """Insert saved rows (by table) and move each id sequence past them.
+
+        Run after ``self.wipe`` in the same transaction: its replica role leaves the
+        triggers and foreign-key checks off, so the rows go in as they were saved.
+        """
+        for table, rows in saved.items():
+            conn.execute(table.insert(), rows)
+            self._move_sequence_past(conn, table)
+
+    def save(self, state: str, shared: Path) -> None:
+        """Keep the database as it is now as ``state``, and write it to ``shared`` too.
+
+        SQLite: a copy of the file. PostgreSQL: every table's rows, pickled by table name.
+        """
+        with self.app.app_context():
+            db.session.remove()
+            if ON_POSTGRES:
+                with db.engine.connect() as conn:
+                    saved = {table: [dict(row._mapping) for row in conn.execute(table.select())]
+                             for table in db.metadata.sorted_tables}
+                self.saved[state] = {t: rows for t, rows in saved.items() if rows}
+                shared.write_bytes(pickle.dumps(
+                    {t.name: rows for t, rows in self.saved[state].items()}))
+                return
+            db.engine.dispose()
+        self.saved[state] = self.folder / f"{state}.db"
+        shutil.copy(self.path, self.saved[state])
+        shutil.copy(self.path, shared)
+
+    def copy_into(self, state: str, app) -> None:
+        """Give another app's new empty database (SQLite file or schema) a saved state."""
+        with app.app_context():
+            if ON_POSTGRES:
+                db.create_all()
+                with db.engine.begin() as conn:
+                    conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                    self.insert_rows(conn, self.saved[state])
+                return
+            db.engine.dispose()
+            shutil.copy(self.saved[state], db.engine.url.database)
+
+    def load(self, state: str, shared: Path) -> None:
+        """Take ``state`` as another test process saved it to ``shared``."""
+        if ON_POSTGRES:
+            tables = {table.name: table for table in db.metadata.sorted_tables}
+            self.saved[state] = {tables[name]: rows for name, rows in
+                                 pickle.loads(shared.read_bytes()).items()}
+            return
+        self.saved[state] = self.folder / f"{state}.db"
+        shutil.copy(shared, self.saved[state])
 
     @staticmethod
     def _wipe_sql(session) -> str:
@@ -189,6 +244,42 @@ def app(shared_app):
         db.session.remove()
     shared_app.restore_config()
     freeze_today(None)
+
+
+# The demo centre the tests of the demo data share: seeded once per test run (~10 s on
+# SQLite, ~15 s on PostgreSQL) by whichever test process needs it first, through the CLI.
+DEMO_SEED = ("--workers", "150", "--seed", "5")
+
+
+@pytest.fixture(scope="session")
+def demo_saved(shared_app, tmp_path_factory, worker_id) -> str:
+    """Save the demo centre as the shared app's "demo" state; return `portal seed`'s output.
+
+    The test processes of one run share one seed: the first to get here seeds and writes
+    the state beside the others' folders; the rest wait on the lock and read it.
+    """
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if worker_id != "master" else root
+    shared, output = root / "demo.state", root / "demo.output"
+    with open(root / "demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if output.exists():
+            shared_app.load("demo", shared)
+            return output.read_text()
+        shared_app.reset()
+        result = shared_app.app.test_cli_runner().invoke(args=["seed", *DEMO_SEED])
+        assert result.exit_code == 0, result.output
+        shared_app.save("demo", shared)
+        output.write_text(result.output)
+        return result.output
+
+
+@pytest.fixture
+def demo(app, shared_app, demo_saved) -> str:
+    """Start the test over the demo centre (`portal seed --workers 150 --seed 5`); return
+    the command's output."""
+    shared_app.reset("demo")
+    return demo_saved
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from models import AuditLog, Fund, LoveCard, User, db
 from models.ledger import APPEND_ONLY, post_entry
 from models.lovecard_rules import top_up
 from portal import create_app
-from seed import demo
 from tests.conftest import DATABASE_URL, ON_POSTGRES, postgres_only
 
 # Every cached balance, by table and column: each must come back as the backup holds it.
@@ -28,15 +27,11 @@ COPY_START = re.compile(r'^COPY [^ ]+?\.("?)(\w+)\1 \((.*)\) FROM stdin;$')
 
 
 @pytest.fixture
-def centre(request, database_config):
-    """Return a portal of its own over a new database holding the demo centre (30 files,
-    or as many as the test's indirect parameter asks: seeding costs ~0.3 s a file)."""
+def centre(database_config, shared_app, demo_saved):
+    """Return a portal of its own over a new database holding the demo centre."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PORTAL_LOCALE": "zh_CN",
                       **database_config})
-    with app.app_context():
-        db.create_all()
-        demo.load(workers=getattr(request, "param", 30), seed=1)
-        db.session.remove()
+    shared_app.copy_into("demo", app)
     yield app
     with app.app_context():
         db.session.remove()
@@ -182,7 +177,6 @@ def test_backup_while_writing_then_restore_after_loss(centre, tmp_path):
                 db.session.rollback()
 
 
-@pytest.mark.parametrize("centre", [5], indirect=True, ids=["5-files"])
 def test_restore_over_data_needs_force(centre, tmp_path):
     """A restore never replaces a database holding data unless --force says so."""
     runner, target = centre.test_cli_runner(), tmp_path / "centre.backup"

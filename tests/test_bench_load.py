@@ -1,4 +1,5 @@
-"""bench/load.py runs end to end (2 clients, 2 seconds, a small seed), so it cannot rot."""
+"""bench/load.py runs end to end (2 clients, 2 seconds, a small seed, a small server), so it
+cannot rot."""
 from __future__ import annotations
 
 import subprocess
@@ -28,8 +29,9 @@ def schema():
 def run(mode: str, schema: str, log: Path) -> str:
     """Run the bench briefly and return what it printed, or fail with it."""
     done = subprocess.run(
-        [sys.executable, str(BENCH), mode, "--schema", schema, "--seed", "200", "--clients",
-         "2", "--seconds", "2", "--warmup", "0.5", "--server-log", str(log)],
+        [sys.executable, str(BENCH), mode, "--schema", schema, "--seed", "60", "--clients",
+         "2", "--seconds", "2", "--warmup", "0.5", "--workers", "2", "--threads", "2",
+         "--server-log", str(log)],
         capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

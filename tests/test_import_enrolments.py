@@ -330,12 +330,9 @@ def test_template_downloads_and_its_example_row_imports(app, client, auth):
     assert "新建：1" in page and not errors(page)
 
 
-def test_demo_enrolments_round_trip(app, client, auth):
+def test_demo_enrolments_round_trip(app, client, auth, demo):
     """The demo centre's enrolments (every state, follow-ups) export and import unchanged."""
-    from seed import demo
-
     with app.app_context():
-        demo.load(workers=150, seed=5)
         total = count()
     auth.login("admin")
     page = upload(client, auth, client.get("/admin/enrolment/export/xlsx/").data).get_data(

@@ -15,14 +15,12 @@ def snapshot():
     return [tuple(r) for r in rows]
 
 
-def test_seed_is_valid_and_varied(app, runner):
+def test_seed_is_valid_and_varied(app, demo):
     """`portal seed` makes valid files with households, every status and category."""
-    result = runner.invoke(args=["seed", "--workers", "120", "--seed", "7"])
-    assert result.exit_code == 0, result.output
-    assert "admin12345" in result.output  # the demo logins are printed
+    assert "admin12345" in demo  # the demo logins are printed
     with app.app_context():
         workers = db.session.scalars(select(Worker)).all()
-        assert len(workers) == 120
+        assert len(workers) == 150
         for worker in workers:
             assert normalize_id_number(worker.id_number) == worker.id_number
             assert worker.gender in ("M", "F") and worker.per_capita_income is not None
@@ -32,27 +30,20 @@ def test_seed_is_valid_and_varied(app, runner):
         states = set(db.session.scalars(select(Assistance.state)))
         assert states == {"applied", "verified", "approved", "paid", "rejected", "reversed"}
         assert ledger_differences() == []
-        assert db.session.scalar(select(func.count()).select_from(FamilyMember)) > 120
+        assert db.session.scalar(select(func.count()).select_from(FamilyMember)) > 150
         roles = set(db.session.scalars(select(User.role)))
         assert roles == {"admin", "staff", "clerk", "manager"}
-    _is_a_county_with_three_stations(app, result)
+    _is_a_county_with_three_stations(app, demo)
 
 
-def test_seed_is_reproducible(tmp_path):
+def test_seed_is_reproducible(app, shared_app):
     """The same seed gives the same people in two fresh databases."""
-    from portal import create_app
-    from tests.conftest import fresh_database
-
     snapshots = []
     for _ in range(2):
-        with fresh_database(tmp_path) as config:
-            app = create_app({"TESTING": True, "SECRET_KEY": "x", **config})
-            with app.app_context():
-                db.create_all()
-                demo.load(workers=30, seed=11)
-                snapshots.append(snapshot())
-                db.session.remove()
-                db.engine.dispose()
+        shared_app.reset()
+        with app.app_context():
+            demo.load(workers=30, seed=11)
+            snapshots.append(snapshot())
     assert snapshots[0] == snapshots[1] and len(snapshots[0]) == 30
 
 
@@ -64,13 +55,11 @@ def test_seed_if_empty_does_nothing_twice(app, runner):
         assert db.session.scalar(select(func.count()).select_from(Worker)) == 5
 
 
-def test_demo_redemptions_spread_over_past_months(app, runner):
+def test_demo_redemptions_spread_over_past_months(app, demo):
     """The counter's history goes back two months, oldest first, not all of it today."""
     from models import Redemption
     from models.base import CHINA, today
 
-    result = runner.invoke(args=["seed", "--workers", "80", "--seed", "5"])
-    assert result.exit_code == 0, result.output
     with app.app_context():
         times = db.session.scalars(select(Redemption.at).order_by(Redemption.id)).all()
         days = [(at + CHINA).date() for at in times]
@@ -82,17 +71,16 @@ def test_demo_redemptions_spread_over_past_months(app, runner):
         assert ledger_differences() == []
 
 
-def _is_a_county_with_three_stations(app, result) -> None:
+def _is_a_county_with_three_stations(app, output: str) -> None:
     """The demo is a county centre with a 街道, a 乡镇 and an 企业 station; station1 is the
     first station's 帮扶专干, the other demo logins the county's; every station keeps
     files with their aid, cards and loans, goods, donations and classes.
 
-    Asked of test_seed_is_valid_and_varied's seed: a second seed of the same size would
-    cost the suite ~20 s."""
+    Asked of the demo centre test_seed_is_valid_and_varied checks."""
     from models import Donation, Item, Loan, LoveCard, Redemption, TrainingClass
     from models.orgunit import OrgUnit
 
-    assert "station1 / station12345" in result.output and "文昌街道帮扶站" in result.output
+    assert "station1 / station12345" in output and "文昌街道帮扶站" in output
     with app.app_context():
         county = db.session.scalar(select(OrgUnit).where(OrgUnit.parent_id.is_(None)))
         assert county.kind == "county" and county.name == "长清区总工会困难职工帮扶中心"

@@ -7,12 +7,10 @@ from models import Enrolment, Loan, Repayment, TrainingClass, db
 from models.ledger import ledger_differences
 from models.loan_queries import loan_differences
 from models.training_rules import place_differences
-from seed import demo
 
 
-def test_demo_classes_and_loans(app):
+def test_demo_classes_and_loans(app, demo):
     with app.app_context():
-        demo.load(workers=150, seed=5)
         assert set(db.session.scalars(select(TrainingClass.state))) == {
             "planned", "running", "finished"}
         assert set(db.session.scalars(select(Enrolment.state))) == {
