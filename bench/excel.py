@@ -80,10 +80,12 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
 
     from models import User, Worker, db
     from models.idnumber import make_id_number
+    from portal.database import ensure_settings
     app = make_app(path)
     rnd = random.Random(1)
     with app.app_context():
         db.create_all()
+        ensure_settings()  # the settings and the top unit, which the files below are filed in
         admin = User(username="admin", role="admin", full_name="admin")
         admin.set_password("bench-pass-1")
         db.session.add(admin)
@@ -103,7 +105,8 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
                 employer=f"第{i % 20}机械厂", category=rnd.choice(("deep", "relative")),
                 main_cause="illness", household_size=3, household_income=Decimal("24000"),
                 essential_spending=Decimal("6000"), per_capita_income=Decimal("500.00"),
-                status="active", filed_on=dt.date(2025, 5, 1), secondary_causes=[]))
+                status="active", filed_on=dt.date(2025, 5, 1), secondary_causes=[],
+                unit_id=admin.unit_id))
             if len(batch) == 10000:
                 db.session.execute(insert(Worker), batch)
                 batch = []
@@ -179,6 +182,7 @@ def our_import(out: str, path: str, queue) -> None:
     the exported ones every row is updated.
     """
     from models import User, db
+    from portal.database import ensure_settings
     from portal.excel import importer
     from portal.excel.importer import run_import
     from portal.excel.specs import worker_spec
@@ -190,6 +194,7 @@ def our_import(out: str, path: str, queue) -> None:
     app = make_app(path)
     with app.test_request_context():
         db.create_all()
+        ensure_settings()
         user = User(username="staff", role="staff", full_name="staff")
         user.set_password("bench-pass-1")
         db.session.add(user)

@@ -26,7 +26,7 @@ from models.worker_rules import (
     rebuild_person_index,
 )
 from portal.excel.bulk import insert_rows, roomy_cache
-from seed.bulk_indexes import deferred
+from portal.excel.bulk_indexes import PEOPLE_TABLES, deferred
 
 CHUNK = 50_000  # files written (and reported) at a time
 # SQLite page cache while seeding: a million files' indexes (random ID numbers, names,
@@ -259,7 +259,7 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
                             staff.id)
     conn = db.session.connection()
     made = members = 0
-    with roomy_cache(CACHE_KIB), deferred(conn, ("worker", "family_member", "person_in_file")):
+    with roomy_cache(CACHE_KIB), deferred(conn, PEOPLE_TABLES):
         while made < workers:
             batch, people = [{} for _ in range(min(CHUNK, workers - made))], []
             # The rows are made in insert_rows' second thread while the driver stores

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import re
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -104,3 +105,38 @@ def test_columns_left_out_take_their_defaults(ctx):
     assert worker.filed_on == today() and worker.household_income == Decimal("0")
     assert worker.birth_date == dt.date(int(number[6:10]), int(number[10:12]),
                                         int(number[12:14]))
+
+
+def _search_objects() -> list:
+    """Return the names and definitions of the people tables' indexes (and SQLite triggers)."""
+    from portal.excel.bulk_indexes import PEOPLE_TABLES, _postgresql_objects, _sqlite_objects
+
+    conn = db.session.connection()
+    objects = _sqlite_objects if conn.dialect.name == "sqlite" else _postgresql_objects
+    return sorted(o for table in PEOPLE_TABLES for o in objects(conn, table))
+
+
+def test_first_import_builds_the_search_indexes_after_its_rows(ctx, client, auth):
+    """Into empty tables the import drops the search indexes and builds them again after
+    the rows: every one is back as it was, the full-text index finds the new files, and
+    an import that fails leaves them all in place."""
+    before = _search_objects()
+    assert len(before) > 10
+    members = [{"worker_id_number": (first := id_number()), "name": "孙小雨", "relation": "子女",
+                "id_number": id_number(dt.date(2012, 3, 1))}]
+    bad = worker_book([worker_row(id_number(), employer="济南华美焊接"),
+                       worker_row("110101199003070000")])  # a wrong check digit
+    assert run_import(worker_spec(), bad, user("staff"), dry_run=False).errors
+    db.session.rollback()
+    assert _search_objects() == before
+    good = worker_book([worker_row(first, employer="济南华美焊接有限公司"),
+                        worker_row(id_number(), name="欧阳建华")], members=members)
+    report = run_import(worker_spec(), good, user("staff"), dry_run=False)
+    assert report.written and report.created == 2, report.errors
+    db.session.commit()
+    assert _search_objects() == before
+    auth.login("staff")
+    for url, term, name in (("worker", "华美焊接", "孙立新"), ("worker", "阳建华", "欧阳建华"),
+                            ("familymember", "孙小雨", "孙小雨")):
+        page = client.get(f"/admin/{url}/?search={term}").get_data(as_text=True)
+        assert re.search(f"<td[^>]*>\\s*(<[^>]+>\\s*)*{name}", page), term  # a row, not the box

@@ -15,6 +15,7 @@ audit rows. An error stops the writing; the caller rolls the transaction back.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from decimal import Decimal
 from itertools import islice
 
@@ -38,6 +39,7 @@ from models.worker_rules import (
 )
 from portal.audit import audited_keys, changed_text, changes, created_changes, log_bulk
 from portal.excel.bulk import insert_rows, roomy_cache, update_rows
+from portal.excel.bulk_indexes import PEOPLE_TABLES, deferred
 from portal.excel.importer import parsed_rows
 
 # Columns a changed row keeps from its stored file when the sheet leaves them out or
@@ -158,17 +160,20 @@ def run(book, spec, report, user, write: bool = False) -> None:
     rows = parsed_rows(book, spec, report, first=True) or iter(())
     writer = Writer(user, members) if write else None
     seen: dict[str, int] = {}
-    while chunk := list(islice(rows, CHUNK)):
-        new, changed = _check(chunk, spec, report, members, seen, latest)
-        report.rows += len(chunk)
-        report.created += len(new)
-        report.updated += len(changed)
+    # A centre's first import (its whole archive into empty tables) builds the search
+    # indexes once after the rows instead of row by row; see portal.excel.bulk_indexes.
+    with deferred(db.session.connection(), PEOPLE_TABLES) if write else nullcontext():
+        while chunk := list(islice(rows, CHUNK)):
+            new, changed = _check(chunk, spec, report, members, seen, latest)
+            report.rows += len(chunk)
+            report.created += len(new)
+            report.updated += len(changed)
+            if writer is not None and report.ok:
+                writer.write(new, changed)
+        if members is not None:
+            _check_parents(spec, report, members, seen)
         if writer is not None and report.ok:
-            writer.write(new, changed)
-    if members is not None:
-        _check_parents(spec, report, members, seen)
-    if writer is not None and report.ok:
-        writer.finish()
+            writer.finish()
 
 
 def _check_parents(spec, report, members: Members, seen: dict) -> None:

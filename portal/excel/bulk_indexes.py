@@ -3,9 +3,13 @@
 Inserting a million rows with random keys (ID numbers, names, their trigrams) into a
 dozen B-trees and full-text indexes touches a random page of each per row; building
 each index once over the loaded table sorts instead, several times faster on both
-databases. Only for tables that are empty when the seed starts: the indexes and
-triggers are dropped inside the seed's transaction and made again, from the database's
-own definitions, before it commits, so a failure leaves them as they were.
+databases. Used by `portal seed` and by the worker import, only for tables that are
+empty when they start: the indexes and triggers are dropped inside the caller's
+transaction and made again, from the database's own definitions, before it commits,
+so a failure (rolled back) leaves them as they were.
+
+On PostgreSQL the dropped indexes hold the tables' ACCESS EXCLUSIVE lock until the
+commit: others' reads of the (empty) tables wait for the import instead of seeing none.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from sqlalchemy import text
 from models.member_search_schema import FTS as MEMBER_FTS
 from models.worker_search_schema import FTS as WORKER_FTS
 
+# The tables of files and people, written together by the seed and the worker import.
+PEOPLE_TABLES = ("worker", "family_member", "person_in_file")
 # Full-text tables (SQLite) kept by triggers on the content table: rebuilt at the end.
 FTS_OF = {"worker": WORKER_FTS, "family_member": MEMBER_FTS}
 
