@@ -25,6 +25,8 @@ from models.stocktake import Stocktake, StocktakeLine
 from models.training import Enrolment, TrainingClass
 from models.user import User
 from models.worker import FamilyMember, PersonInFile, Worker
+from models.worker_episode import WorkerEpisode
+from models.worker_review import WorkerReview, WorkerSnapshot
 
 __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donation",
            "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
@@ -33,4 +35,4 @@ __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donatio
            "Objection", "OrgUnit", "PersonInFile", "Redemption", "RedemptionLine", "Repayment",
            "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
-           "Worker", "db"]
+           "Worker", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db"]

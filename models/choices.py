@@ -260,3 +260,28 @@ CARD_ENTRY_KINDS = {
 }
 
 REDEMPTION_STATES = {"done": _l("Redeemed"), "voided": _l("Voided")}
+
+# Why a file left hardship (脱困): the reasons the year-end summary counts.
+EXIT_CAUSES = {
+    "employment": _l("More income from work"),
+    "business": _l("Started a business"),
+    "safety_net": _l("Covered by the social safety net"),
+    "children_work": _l("Children found work"),
+    "other": _l("Other"),
+}
+
+# How an episode of a file (filed → closed) ended.
+EPISODE_CLOSE_KINDS = {"exited": _l("Out of hardship"), "removed": _l("File withdrawn")}
+
+REVIEW_STATES = {
+    "assigned": _l("Assigned"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned for rework"),
+    "approved": _l("Approved"),
+}
+
+REVIEW_CONCLUSIONS = {
+    "continue": _l("Stays on file"),
+    "exit": _l("Out of hardship"),
+    "remove": _l("Withdraw the file"),
+}

@@ -19,6 +19,11 @@ VERBS = "CRUDAX"
 PERMISSIONS: dict[str, dict[str, str]] = {
     "worker": {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"},
     "familymember": {"admin": "CRUDX", "staff": "CRU", "clerk": "R", "manager": "RX"},
+    # Reviews: started (C) by staff and managers, submitted (U) by the staff member they
+    # are assigned to, approved (A) by a second person with a manager's authority.
+    "workerreview": {"admin": "CRUAX", "staff": "CRU", "manager": "CRAX"},
+    # Episodes are written by the rules alone: read-only for everyone.
+    "workerepisode": {"admin": "RX", "staff": "R", "manager": "RX"},
     "assistance": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
     "fund": {"admin": "CRUDX", "staff": "R", "clerk": "R", "manager": "RX"},
     # Ledger rows are only ever added: nobody edits or deletes them.

@@ -8,11 +8,12 @@ NUMERIC as binary floating point and a long sum of fen could drift.
 
 The definitions, section by section:
 
-- workers: *on file at the year's end* = filed on or before the reference day and
-  either ``active`` now, or ``exited``/``removed`` with an exit date after that day
-  (files still pending review are not on file yet); counted by category × main cause.
-  Also: *newly filed* (filed in the year, whatever the status now), *exited* (状态
-  已脱困 with the exit date in the year) and *withdrawn* (已撤档, exit date in the year).
+- workers: *on file at the year's end* = an episode of the file open at the end of the
+  reference day (``models.worker_episode``: from approval to exit; files still pending
+  review are not on file yet); counted by category × main cause. Also: *newly filed*
+  (filed in the year, whatever the status now), *exited* (an episode closed as 脱困 in
+  the year) and *withdrawn* (closed as 撤档 in the year). Episodes are never rewritten,
+  so a file re-filed later does not change an earlier year's figures.
 - assistance: records ``paid`` with the payment time in the year, by kind:
   人次 = records, 人数 = distinct workers, cash and goods value apart. A payment later
   reversed is not counted (state ``reversed``): it was undone.
@@ -35,6 +36,11 @@ The definitions, section by section:
   year, by what they list, with their lines; withdrawn ones apart; objections filed
   in the year and how many are resolved.
 
+- money raised (``models.report_funds``): fund income by source and by fund; aid by
+  school level and by month (``models.report_aid``); 低保 households brought in and
+  files by base union (``models.report_files``); 脱困, 返困 and 脱困率 from the files'
+  episodes (``models.report_episodes``). Each module's docstring defines them.
+
 The reference day is 31 December, or today while the year is not over.
 
 Every figure is taken over the records of a set of org units (``units``: the user's
@@ -44,9 +50,8 @@ through the one filter ``unit_clause``; ``models.report_units`` lays them out pe
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, select
 
 from models import (
     Assistance,
@@ -63,58 +68,38 @@ from models import (
     Worker,
     db,
 )
-from models.base import CHINA, today
+from models.base import today
+from models.report_aid import monthly_aid, school_level_figures
+from models.report_episodes import episode_figures
+from models.report_files import (
+    dibao_figures,
+    exited_clause,
+    new_clause,
+    on_file_clause,
+    removed_clause,
+    union_figures,
+)
+from models.report_funds import fund_income
+from models.report_time import before_end_of, in_year, money, reference_day, total
 from models.training_rules import summary as training_summary
 from models.unit_scope import ALL, unit_clause
 
-CENT = Decimal("0.01")
 # Below half a fen counts as nothing: SQLite's float arithmetic leaves such crumbs.
 CRUMB = 0.005
-
-
-def money(value) -> Decimal:
-    """Return a summed amount as yuan to the fen (None is nothing)."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def _sum(column):
-    return func.round(func.coalesce(func.sum(column), 0), 2)
-
-
-def reference_day(year: int) -> dt.date:
-    """Return the day year-end figures are taken on: 31 December, or today if sooner."""
-    return min(dt.date(year, 12, 31), max(today(), dt.date(year, 1, 1)))
-
-
-def _in_year(column, year: int, timed: bool = False):
-    """Return the clause: ``column`` falls in ``year`` (local time for a stored UTC time)."""
-    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    if timed:
-        start = dt.datetime.combine(start, dt.time()) - CHINA
-        end = dt.datetime.combine(end, dt.time()) - CHINA
-    return and_(column >= start, column < end)
-
-
-def _before_end_of(day: dt.date) -> dt.datetime:
-    """Return the UTC time at which local ``day`` ends."""
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - CHINA
+_sum, _in_year, _before_end_of = total, in_year, before_end_of
 
 
 def worker_figures(year: int, as_of: dt.date, units=ALL) -> dict:
     """Return the files on file at ``as_of`` by category and cause, and the year's moves."""
     mine = unit_clause(Worker, units)
-    on_file = and_(mine, Worker.filed_on <= as_of, or_(
-        Worker.status == "active",
-        and_(Worker.status.in_(("exited", "removed")), Worker.exit_date > as_of)))
+    on_file = and_(mine, on_file_clause(as_of))
     grid = {(cause, category): n for cause, category, n in db.session.execute(
         select(Worker.main_cause, Worker.category, func.count()).where(on_file)
         .group_by(Worker.main_cause, Worker.category)).all()}
     moves = db.session.execute(select(
-        func.count(case((_in_year(Worker.filed_on, year), 1))),
-        func.count(case((and_(Worker.status == "exited",
-                              _in_year(Worker.exit_date, year)), 1))),
-        func.count(case((and_(Worker.status == "removed",
-                              _in_year(Worker.exit_date, year)), 1))))
+        func.count(case((new_clause(year), 1))),
+        func.count(case((exited_clause(year), 1))),
+        func.count(case((removed_clause(year), 1))))
         .select_from(Worker).where(mine)).one()
     return {"on_file": sum(grid.values()), "grid": grid, "new": moves[0],
             "exited": moves[1], "removed": moves[2]}
@@ -285,4 +270,10 @@ def year_figures(year: int, units=ALL) -> dict:
             "redemptions": redemption_figures(year, units),
             "training": training_figures(year, units),
             "loans": loan_figures(year, as_of, units),
-            "notices": notice_figures(year, units)}
+            "notices": notice_figures(year, units),
+            "episodes": episode_figures(year, units),
+            "funds": fund_income(year, units),
+            "education": school_level_figures(year, units),
+            "monthly": monthly_aid(year, units),
+            "dibao": dibao_figures(year, as_of, units),
+            "unions": union_figures(year, as_of, units)}

@@ -24,12 +24,31 @@ from models.choices import (
 ZERO = Decimal("0.00")
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A bar chart drawn over a table, on the page (SVG) and in the workbook (Excel).
+
+    By column (default): each column of ``series`` is a series, the rows (but a total
+    row) its categories, labelled by their first cell. By row: each row of ``series`` is
+    a series over the columns ``columns`` (1, stop: from right after the label column),
+    labelled by their headers.
+    """
+
+    key: str
+    title: object
+    series: tuple[int, ...]
+    by_row: bool = False
+    columns: tuple[int, int] | None = None
+    stacked: bool = False
+
+
 @dataclass
 class Table:
     title: object
     headers: list
     rows: list[list] = field(default_factory=list)
     total: bool = False     # the last row is a total (shown bold)
+    chart: Chart | None = None
 
 
 @dataclass
@@ -73,7 +92,8 @@ def _assistance(f: dict) -> list[Table]:
     return [Table(_l("Assistance paid, by kind"),
                   [_l("Kind of aid"), _l("Times aided"), _l("Workers aided"),
                    _l("Cash (yuan)"), _l("Goods value (yuan)"), _l("Total (yuan)")],
-                  [*rows, [_l("Total"), *_aid_cells(f["total"])]], total=True)]
+                  [*rows, [_l("Total"), *_aid_cells(f["total"])]], total=True,
+                  chart=Chart("aid-kinds", _l("Aid paid by kind (yuan)"), (5,)))]
 
 
 def _aid_cells(g: dict) -> list:
@@ -171,14 +191,31 @@ def _units(figures: dict, day: str) -> list[Table]:
 
 def report_sections(figures: dict) -> list[Section]:
     """Return the sections of the year-end statistics, in the order a summary quotes them:
-    first, for a unit with units below it, each unit's figures and the total."""
+    first, for a unit with units below it, each unit's figures and the total, and, when
+    the figures carry them, the last five years side by side."""
+    from models.report_breakdowns import (
+        file_tables,
+        funds_tables,
+        monthly_table,
+        school_table,
+        years_table,
+    )
+
     day = figures["as_of"].isoformat()
     by_unit = ([Section("units", _l("Figures by unit"), _units(figures, day))]
                if figures.get("by_unit") else [])
+    years = ([Section("years", _l("Five years"), [years_table(figures["years"])])]
+             if figures.get("years") else [])
+    aid = figures["assistance"]
     return [
         *by_unit,
-        Section("workers", _l("Hardship workers on file"), _workers(figures["workers"], day)),
-        Section("assistance", _l("Assistance"), _assistance(figures["assistance"])),
+        *years,
+        Section("workers", _l("Hardship workers on file"),
+                [*_workers(figures["workers"], day), *file_tables(figures, day)]),
+        Section("assistance", _l("Assistance"), [
+            *_assistance(aid), monthly_table(figures["monthly"]),
+            school_table(figures["education"], aid["by_kind"].get("education"))]),
+        Section("funds", _l("Money raised"), funds_tables(figures["funds"])),
         Section("donations", _l("Donations"), _donations(figures["donations"])),
         Section("redemptions", _l("Love supermarket"), _redemptions(figures["redemptions"])),
         Section("training", _l("Skills training"), _training(figures["training"])),

@@ -45,6 +45,9 @@ class Worker(UnitOwned, db.Model):
                         "'migrant')", name="category"),
         CheckConstraint("household_size >= 1", name="household_size"),
         CheckConstraint("household_income >= 0 AND essential_spending >= 0", name="money"),
+        # A second person approves a new file: never whoever filed it.
+        CheckConstraint("approved_by_id IS NULL OR filed_by_id IS NULL OR "
+                        "approved_by_id <> filed_by_id", name="second_person"),
         Index("ix_worker_name_employer", "name", "employer"),
         Index("ix_worker_initials", "initials",
               postgresql_ops={"initials": "varchar_pattern_ops"}),
@@ -107,6 +110,7 @@ class Worker(UnitOwned, db.Model):
                                               index=True)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     last_reviewed_on: Mapped[dt.date | None] = mapped_column(
         Date, info=label(_l("Last reviewed on")))
     exit_date: Mapped[dt.date | None] = mapped_column(Date, info=label(_l("Exit date")))
@@ -120,6 +124,7 @@ class Worker(UnitOwned, db.Model):
 
     filed_by = relationship("User", foreign_keys=[filed_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
     members: Mapped[list[FamilyMember]] = relationship(
         back_populates="worker", cascade="all, delete-orphan", order_by="FamilyMember.id")
 

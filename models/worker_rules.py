@@ -1,4 +1,8 @@
-"""Rules of hardship-worker files: derived fields, uniqueness of people, lifecycle, review."""
+"""Rules of hardship-worker files: derived fields, uniqueness of people, lifecycle, review.
+
+Every status move goes through ``activate``, ``close_file`` or ``refile`` (a form's through
+``change_status``), which keep the file's episodes (models.worker_episode_rules).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,6 +21,7 @@ from models.pinyin import initials
 from models.settings import get_setting
 from models.unit_scope import ALL, scope, visible_units
 from models.worker import LIVE_STATUSES, FamilyMember, Worker
+from models.worker_episode_rules import close_episode, open_episode
 
 CENT = Decimal("0.01")
 # What a file's derived fields follow from (see derived_values).
@@ -198,15 +203,60 @@ def review_overdue_clause():
 
 
 def activate(worker: Worker, user) -> None:
-    """Approve a pending file after review."""
+    """Approve a pending file after review: a second person, never whoever filed it.
+
+    The file goes on record: a new episode opens (a return, 返困, after an exit) and
+    the facts it was approved on are kept as its filing snapshot.
+    """
+    from models.worker_snapshots import take_snapshot
+
     if worker.status != "pending":
         raise DomainError(_("Only a pending file can be approved."))
-    worker.status = "active"
+    if worker.filed_by_id is not None and worker.filed_by_id == user.id:
+        raise DomainError(_("Whoever filed a file cannot approve it; a second person must."))
+    worker.status, worker.approved_by_id = "active", user.id
+    open_episode(worker, user)
+    take_snapshot(worker, user, "filing", accepted=True)
     mark_reviewed(worker, user)
 
 
+def close_file(worker: Worker, user, kind: str, on, reason: str,
+               cause: str | None = None) -> None:
+    """Close a file as ``kind`` (exited 脱困 or removed 撤档), closing its episode."""
+    check_status_change(worker.status, kind, on, reason)
+    if worker.status == "active":  # a pending file was never on record: no episode
+        close_episode(worker, user, kind, on, reason, cause)
+    worker.status, worker.exit_date, worker.exit_reason = kind, on, (reason or "").strip()
+
+
+def refile(worker: Worker, user) -> None:
+    """Re-open a closed file for approval (返困); its earlier episodes stay as they were.
+
+    The exit date and reason belong to the closed episode now: the file shows none.
+    """
+    check_status_change(worker.status, "pending", None, "")
+    worker.status, worker.exit_date, worker.exit_reason = "pending", None, ""
+    worker.approved_by_id, worker.filed_by_id = None, getattr(user, "id", None)
+
+
+def change_status(worker: Worker, old: str | None, user, exit_cause: str | None = None):
+    """Take the status move a form made on ``worker`` (from ``old``) through the rules."""
+    new = worker.status
+    check_status_change(old, new, worker.exit_date, worker.exit_reason)
+    if old is None or old == new:
+        return
+    on, reason = worker.exit_date, worker.exit_reason
+    worker.status = old
+    if new == "active":
+        activate(worker, user)
+    elif new in ("exited", "removed"):
+        close_file(worker, user, new, on, reason, exit_cause)
+    else:
+        refile(worker, user)
+
+
 def mark_reviewed(worker: Worker, user) -> None:
-    """Record this year's review of a live file."""
+    """Record that a live file's facts were checked today by ``user``."""
     if worker.status not in LIVE_STATUSES:
         raise DomainError(_("Only a live file can be reviewed."))
     worker.last_reviewed_on = today()

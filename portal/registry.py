@@ -20,6 +20,8 @@ from models.permissions import PERMISSIONS, ROLES, VERBS, allows
 from models.redemption import Redemption
 from models.stocktake import Stocktake
 from models.training import Enrolment, TrainingClass
+from models.worker_episode import WorkerEpisode
+from models.worker_review import WorkerReview
 from views.assistance import AssistanceView
 from views.audit import AuditLogView
 from views.counter import CounterView, RedemptionView
@@ -35,6 +37,7 @@ from views.settings import SettingView
 from views.stocktake import StocktakeView
 from views.training import EnrolmentView, TrainingClassView
 from views.users import UserView
+from views.worker_reviews import WorkerEpisodeView, WorkerReviewView
 from views.workers import FamilyMemberView, WorkerView
 
 __all__ = ["ROLES", "VERBS", "RecordType", "by_endpoint", "record_types"]
@@ -74,6 +77,9 @@ def record_types() -> list[RecordType]:
     return [
         RecordType("worker", Worker, WorkerView, _l("Hardship workers"), files),
         RecordType("familymember", FamilyMember, FamilyMemberView, _l("Household members"),
+                   files),
+        RecordType("workerreview", WorkerReview, WorkerReviewView, _l("File reviews"), files),
+        RecordType("workerepisode", WorkerEpisode, WorkerEpisodeView, _l("File episodes"),
                    files),
         RecordType("assistance", Assistance, AssistanceView, _l("Assistance records"), aid),
         RecordType("fund", Fund, FundView, _l("Funds"), money),

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
@@ -20,6 +21,8 @@ GRID = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 LABEL_WIDTH = (16, 40)   # the first column (labels) wraps beyond 40 characters
 FIGURE_WIDTH = (10, 18)  # figure columns: a header wider than 18 wraps
+CHART_SIZE = (18, 7.5)   # cm: fits the rows reserved below
+CHART_ROWS = 17          # rows left free under a table for its chart (7.5 cm of 15 pt rows)
 # Characters Excel refuses in a sheet name.
 NOT_IN_SHEET_NAMES = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
@@ -69,6 +72,33 @@ def _size_columns(sheet, widths: dict) -> None:
             max(chars, low), high) + layout.PAD
 
 
+def _add_chart(sheet, table, header_row: int, anchor_row: int) -> None:
+    """Draw ``table``'s chart (``models.report_tables.Chart``) as a native Excel bar chart
+    over the table's cells, below the table at ``anchor_row``; a total row is left out."""
+    spec = table.chart
+    chart = BarChart()
+    chart.type, chart.title = "col", str(spec.title)
+    chart.width, chart.height = CHART_SIZE
+    if spec.stacked:
+        chart.grouping, chart.overlap = "stacked", 100
+    if spec.by_row:
+        # A series row: its label in column A, its values from B to the end of ``columns``
+        # (a chart by row starts right after the label column; 累计 after it is left out).
+        stop = spec.columns[1]
+        for index in spec.series:
+            chart.add_data(Reference(sheet, min_col=1, max_col=stop,
+                                     min_row=header_row + 1 + index),
+                           from_rows=True, titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=2, max_col=stop, min_row=header_row))
+    else:
+        last = header_row + len(table.rows) - (1 if table.total else 0)
+        for column in spec.series:
+            chart.add_data(Reference(sheet, min_col=column + 1, min_row=header_row,
+                                     max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=header_row + 1, max_row=last))
+    sheet.add_chart(chart, f"A{anchor_row}")
+
+
 def write_report(figures: dict, target) -> None:
     """Write ``figures`` (``models.report_units.unit_report``, or ``year_figures``) to
     ``target`` (path or file)."""
@@ -86,6 +116,7 @@ def write_report(figures: dict, target) -> None:
         for table in section.tables:
             _cell(sheet, row, 1, table.title, bold=True)
             row += 1
+            header_row = row
             for column, label in enumerate(table.headers, start=1):
                 cell = _cell(sheet, row, column, label, bold=True, widths=widths)
                 cell.fill, cell.alignment, cell.border = HEADER_FILL, WRAP, GRID
@@ -97,6 +128,9 @@ def write_report(figures: dict, target) -> None:
                     cell.border = GRID
                     if column == 1:
                         cell.alignment = WRAP
+            if table.chart is not None:
+                _add_chart(sheet, table, header_row, row + 2)
+                row += CHART_ROWS + 1
             breaks.append(row)
             row += 2
         _size_columns(sheet, widths)

@@ -15,6 +15,7 @@ from seed import aid as aid_seed
 from seed import inventory as inventory_seed
 from seed import loans as loan_seed
 from seed import notices as notice_seed
+from seed import reviews as review_seed
 from seed import training as training_seed
 from seed import units as unit_seed
 from seed import workers as worker_seed
@@ -99,6 +100,7 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
         made, members = worker_seed.load(rnd, fake, AS_OF, users["staff"], workers, progress)
         # Before the aid, cards and loans are made: they take their worker's unit.
         unit_seed.spread_files(units, last[Worker], station_user)
+        reviews = review_seed.load(users, AS_OF)
         aid = aid_seed.load(rnd, users, count=scaled(0.3, workers, cap=1500))
         goods = inventory_seed.load(rnd, users, cards=scaled(0.27, workers, cap=800))
         notices = notice_seed.load(rnd, users)
@@ -112,4 +114,4 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
             _("Hardship workers"): made,
             _("Household members"): members, _("Assistance records"): aid,
             _("Public notices"): notices, _("Enrolments"): enrolments,
-            _("Micro-loans"): loans, **goods}
+            _("Micro-loans"): loans, _("File reviews"): reviews, **goods}

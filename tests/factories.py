@@ -8,6 +8,7 @@ from decimal import Decimal
 from models import Assistance, FamilyMember, Fund, User, Worker, db
 from models.idnumber import make_id_number
 from models.ledger import post_entry
+from models.worker_episode_rules import add_missing_episodes
 
 _sequence = itertools.count(1)
 
@@ -45,6 +46,10 @@ def make_worker(commit: bool = True, members: list[dict] | None = None, **overri
                                               **member}))
     db.session.add(worker)
     if commit:
+        db.session.flush()
+        # On record or closed without going through the rules: the episode its status
+        # and dates tell, as the migration and the seed give such files.
+        add_missing_episodes(db.session.connection())
         db.session.commit()
     return worker
 

@@ -91,7 +91,19 @@ def _orgunit():
     return unit.id  # nothing belongs to it, so an admin may delete it
 
 
-MAKERS = {"worker": _worker, "familymember": _familymember, "user": _user,
+def _workerreview():
+    from tests.factories_reviews import make_review
+    return make_review().id
+
+
+def _workerepisode():
+    from models.worker_episode_rules import open_episode_of
+    from tests.factories_reviews import on_record
+    return open_episode_of(on_record()).id
+
+
+MAKERS = {"worker": _worker, "workerreview": _workerreview,
+          "workerepisode": _workerepisode, "familymember": _familymember, "user": _user,
           "auditlog": _auditlog, "orgunit": _orgunit, "setting": _setting,
           "assistance": _assistance,
           "fund": _fund, "fundentry": _fundentry,

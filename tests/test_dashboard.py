@@ -31,7 +31,8 @@ CLERK_FIGURES = {"low-stock", "lots-expired", "lots-expiring", "donations-draft"
 PANELS = {
     "staff": {"files", "assistance", "training", "loans", "notices", "by-status",
               "by-category"},
-    "manager": {"assistance", "loans", "notices", "funds", "by-status", "by-category"},
+    "manager": {"assistance", "loans", "notices", "funds", "by-status", "by-category",
+                "chart-aid-months", "chart-years", "chart-categories"},
     "clerk": {"warehouse", "counter", "by-status", "by-category"},
 }
 PANELS["admin"] = set().union(*PANELS.values())

@@ -207,3 +207,41 @@ def test_imported_members_get_their_pinyin_initials_as_saved_ones_do(ctx):
         {"worker_id_number": number, "name": "孙小雨", "relation": "子女",
          "id_number": id_number(dt.date(2012, 3, 1))}]))
     assert [m.initials for m in stored(number).members] == ["sxy"]
+
+
+def test_an_import_cannot_approve_or_close_a_file_on_record(app):
+    """Approving and closing need a second person and keep episodes: not by import."""
+    with app.app_context():
+        pending = make_worker(name="孙立新", status="pending")
+        number = pending.id_number
+    message = _refusal_by_import(app, sheet_of(
+        ["姓名", "身份证号", "主要致困原因", "档案状态"],
+        [["孙立新", number, "患重特大疾病", "在档"]]))
+    assert message == "导入不能变更已有档案的状态；审批、脱困、撤档或重新建档请在该档案的页面办理。"
+
+
+def test_imported_archive_files_get_their_episodes(app):
+    """New files that come on record or closed get the episode their dates tell, and
+    count in the year's figures like files approved and closed on their pages."""
+    from models.report_episodes import episode_figures
+    from models.worker_episode import WorkerEpisode
+
+    rows = [worker_row(live := id_number(), status="在档", filed_on=dt.date(2024, 3, 1)),
+            worker_row(left := id_number(), name="王秀英", status="已脱困",
+                       filed_on=dt.date(2023, 5, 1), exit_date=dt.date(2025, 6, 30),
+                       exit_reason="子女就业，家庭收入提高"),
+            worker_row(id_number(), name="赵海燕")]  # pending: not on record, no episode
+    with app.test_request_context():
+        before = episode_figures(2025)
+        report = run_import(worker_spec(), worker_book(rows), user("staff"), dry_run=False)
+        assert report.written and report.created == 3, report.errors
+        db.session.commit()
+        episodes = {w.id_number: (e.opened_on, e.closed_on, e.close_kind, e.exit_cause)
+                    for e, w in db.session.execute(select(WorkerEpisode, Worker).join(
+                        Worker, Worker.id == WorkerEpisode.worker_id))}
+        assert episodes == {
+            live: (dt.date(2024, 3, 1), None, None, None),
+            left: (dt.date(2023, 5, 1), dt.date(2025, 6, 30), "exited", "children_work")}
+        after = episode_figures(2025)
+        assert after["on_record"] == before["on_record"] + 2
+        assert after["exited"] == before["exited"] + 1

@@ -156,7 +156,8 @@ def test_status_lifecycle(app, client, auth, old, new, ok):
     """Only the allowed status moves save; closing needs a date and reason."""
     with app.app_context():
         worker = make_worker(status=old, exit_date=dt.date(2026, 1, 5) if old in
-                             ("exited", "removed") else None, exit_reason="原因")
+                             ("exited", "removed") else None, exit_reason="原因",
+                             filed_on=dt.date(2025, 3, 1))  # on record before the exit
         pk, data = worker.id, {c: getattr(worker, c) for c in ("name", "id_number")}
     auth.login("staff")
     response = client.post(f"/admin/worker/edit/?id={pk}", data=form(
@@ -169,7 +170,7 @@ def test_status_lifecycle(app, client, auth, old, new, ok):
 
 
 def test_review_overdue_filter_and_actions(app, client, auth):
-    """Overdue files are listed; the bulk review action clears them."""
+    """Overdue files are listed; no bulk action marks them reviewed without facts."""
     freeze_today(dt.date(2026, 11, 29))
     with app.app_context():
         late = make_worker(name="逾期人", last_reviewed_on=dt.date(2025, 6, 1)).id
@@ -181,8 +182,8 @@ def test_review_overdue_filter_and_actions(app, client, auth):
     assert "逾期人" in page and "按时人" not in page
     client.post("/admin/worker/action/", data={"action": "review", "rowid": [late],
                                                "csrf_token": auth.token()})
-    with app.app_context():
-        assert db.session.get(Worker, late).last_reviewed_on == dt.date(2026, 11, 29)
+    with app.app_context():  # the old "record annual review" action is gone
+        assert db.session.get(Worker, late).last_reviewed_on == dt.date(2025, 6, 1)
 
 
 def test_income_rules():

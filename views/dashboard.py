@@ -33,11 +33,15 @@ from models.dashboard import (
 )
 from models.inventory import Item, StockLot
 from models.inventory_rules import EXPIRING_DAYS, expired_clause, expiring_clause, low_stock_clause
+from models.report_aid import monthly_aid
+from models.report_breakdowns import category_table, files_years_table, monthly_table
 from models.report_units import unit_groups, users_unit
+from models.report_years import files_by_year, span
 from models.stocktake import Stocktake
 from models.training_rules import follow_up_missing
 from models.unit_scope import visible_units
 from models.worker_rules import review_overdue_clause
+from portal.report_charts import Drawn, draw
 from views.assistance import AwaitingMyApprovalFilter
 from views.base import money
 from views.stock_lists import ExpiryFilter, LowStockFilter, RedeemedTodayFilter, view_of
@@ -59,6 +63,7 @@ class Row:
     count: int | None = None      # the number of rows the linked list shows, if it is one
     details: tuple = ()
     info: bool = False            # for information: nothing to do about it today
+    chart: Drawn | None = None    # a chart instead of a figure
 
 
 @dataclass(frozen=True)
@@ -197,13 +202,34 @@ def _by_unit(admin, user):
     return rows
 
 
+def _chart(key: str, table) -> Callable:
+    """Return the maker of a row drawing ``table(units)``'s chart, linked to the report."""
+    def make(admin, user):
+        drawn = draw(table(visible_units(user)))
+        return [Row(key, drawn.title, None, page_url(admin, "report", "index"), chart=drawn)]
+    return make
+
+
+def _aid_months(units):
+    return monthly_table(monthly_aid(today().year, units))
+
+
+def _categories(units):
+    return category_table(workers_by_category(units))
+
+
+def _years(units):
+    return files_years_table(files_by_year(span(today().year), units))
+
+
 @dataclass(frozen=True)
 class Panel:
-    """A card of the start page: a title and the figures it may hold."""
+    """A card of the start page: a title and the figures it may hold (``wide``: a chart)."""
 
     key: str
     title: object
     figures: tuple
+    wide: bool = False
 
 
 PANELS = (
@@ -259,6 +285,13 @@ PANELS = (
     Panel("by-category", _l("Files on record by category"),
           (Custom(EVERYONE, "worker", _by_category),)),
     Panel("by-unit", _l("Files on record by unit"), (Custom(EVERYONE, "worker", _by_unit),)),
+    # Charts for who reads the year-end statistics: the same tables and charts.
+    Panel("chart-aid-months", _l("Aid paid this year, by month"),
+          (Custom(MANAGER, "report", _chart("chart-aid-months", _aid_months)),), wide=True),
+    Panel("chart-years", _l("Files by year"),
+          (Custom(MANAGER, "report", _chart("chart-years", _years)),), wide=True),
+    Panel("chart-categories", _l("Files on record by category"),
+          (Custom(MANAGER, "report", _chart("chart-categories", _categories)),), wide=True),
 )
 
 

@@ -16,11 +16,13 @@ from models.base import today
 from models.display import money
 from models.permissions import allows
 from models.report import report_years
+from models.report_summary import summary_paragraph
 from models.report_tables import report_sections
 from models.report_units import report_for_user
 from models.unit_scope import visible_units
 from portal.audit import log_event
 from portal.excel.export import XLSX
+from portal.report_charts import draw_all
 from portal.report_xlsx import report_filename, write_report
 from views.access import requires
 
@@ -58,9 +60,12 @@ class ReportView(BaseView):
     def index(self):
         year = self._year()
         figures = report_for_user(year, current_user)
+        sections = report_sections(figures)
+        charts = draw_all(table for section in sections for table in section.tables)
         return self.render("admin/year_report.html", year=year,
-                           years=report_years(visible_units()),
-                           figures=figures, sections=report_sections(figures), show=show)
+                           years=report_years(visible_units()), figures=figures,
+                           sections=sections, show=show, summary=summary_paragraph(figures),
+                           chart_for=lambda table: charts.get(id(table)))
 
     @expose("/xlsx/")
     @requires("X")

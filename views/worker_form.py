@@ -16,7 +16,7 @@ SECTIONS = (
     (_l("Bank account"), ("bank_name", "bank_card_no")),
     (_l("Household members"), ("members",)),
 )
-CLOSING = (_l("File status"), ("status", "exit_date", "exit_reason"))
+CLOSING = (_l("File status"), ("status", "exit_date", "exit_reason", "exit_cause"))
 LAST = ("notes", "confirm_duplicates")
 # Records made from a worker's page, pre-filled with the worker: endpoint -> button text.
 NEW_FOR_WORKER = (("assistance", _l("New assistance")), ("loan", _l("New loan")),

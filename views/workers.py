@@ -1,7 +1,9 @@
 """Hardship-worker files and their household members."""
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from functools import wraps
+
+from flask import abort, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -11,11 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
-from wtforms import BooleanField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from models import FamilyMember, Worker, member_search
-from models.choices import HARDSHIP_CAUSES, RELATIONS, WORKER_CATEGORIES
+from models.base import today
+from models.choices import EXIT_CAUSES, HARDSHIP_CAUSES, HEALTH, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.permissions import allows
 from models.settings import get_setting
@@ -23,15 +26,15 @@ from models.worker_pick import not_on_file
 from models.worker_rules import (
     CONSTRAINT_MESSAGES,
     activate,
+    change_status,
     check_people_unique,
-    check_status_change,
     likely_duplicates,
-    mark_reviewed,
     review_overdue_clause,
     suggest_for_form,
     suggested_category,
 )
 from models.worker_search import restrict
+from models.worker_timeline import aid_history, household_file, summary_only
 from views.base import InlineModel, SecuredModelView, money, requires
 from views.forms import IdNumber, MultiChoiceField, start_blank
 from views.pickers import PicksWorker
@@ -54,6 +57,17 @@ def _searched(where, query, count_query, joins, count_joins):
         return query, count_query, joins, count_joins
     return (query.filter(where), None if count_query is None else count_query.filter(where),
             joins, count_joins)
+
+def whole_identity(route):
+    """Mark a route that shows ID numbers whole: a role that sees them masked gets 403."""
+    @wraps(route)
+    def checked(self, *args, **kwargs):
+        if self.masks_identity():
+            abort(403)
+        return route(self, *args, **kwargs)
+    checked.whole_identity = True
+    return checked
+
 
 class ReviewOverdueFilter(BaseSQLAFilter):
     """Live files whose annual review is overdue."""
@@ -108,7 +122,7 @@ class WorkerView(SecuredModelView):
                     "household_size", "household_income", "essential_spending", "on_dibao",
                     "housing_type", "housing_area", "medical_insurance", "bank_name",
                     "bank_card_no", "certificate_no", "status", "exit_date", "exit_reason",
-                    "notes", "members", "confirm_duplicates")
+                    "notes", "members", "confirm_duplicates", "exit_cause")
     form_overrides = {"secondary_causes": MultiChoiceField}
     form_args = {
         "id_number": {"validators": [IdNumber()]},
@@ -121,13 +135,24 @@ class WorkerView(SecuredModelView):
     }
     form_extra_fields = {"confirm_duplicates": BooleanField(
         _l("I have checked the possible duplicates"),
-        description=_l("Tick only when the portal warns of possible duplicate files."))}
+        description=_l("Tick only when the portal warns of possible duplicate files.")),
+        "exit_cause": SelectField(_l("Reason for leaving hardship"),
+                                  choices=[("", "")] + list(EXIT_CAUSES.items()), default="",
+                                  description=_l("Asked when a file leaves hardship."))}
     form_create_rules = sections()
     form_edit_rules = sections(CLOSING)
     inline_models = (MemberInline(FamilyMember),)
     constraint_messages = CONSTRAINT_MESSAGES
-    action_verbs = {"delete": "D", "approve": "U", "review": "U"}
+    # Starting reviews needs C on reviews (checked in _handle_view), reading files here.
+    action_verbs = {"delete": "D", "approve": "U", "start_review": "R"}
     details_template = "admin/worker_details.html"
+    # The 档案卡's facts, two to a row (the household and the aid have their own tables).
+    card_facts = ("name", "gender", "id_number", "ethnicity", "phone", "address", "base_union",
+                  "employer", "category", "main_cause", "secondary_causes", "health",
+                  "disability", "household_size", "household_income", "essential_spending",
+                  "per_capita_income", "on_dibao", "housing_type", "medical_insurance",
+                  "certificate_no", "status", "filed_on", "last_reviewed_on", "exit_date",
+                  "exit_reason")
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Find the files as ``models.worker_search`` does: by index, once for page and count."""
@@ -196,6 +221,35 @@ class WorkerView(SecuredModelView):
     def not_on_file(self, worker) -> str | None:
         return not_on_file(worker)
 
+    # --- the household's file: its timeline, and the printable 档案卡 -------------------
+    def household_file(self, worker):
+        """Return the household's timeline as the user's role may see it."""
+        return household_file(worker, self.role)
+
+    @property
+    def may_print_card(self) -> bool:
+        return self.allows("R") and not self.masks_identity()
+
+    def render(self, template, **kwargs):
+        # A role that sees the summary only sees no household member either.
+        if "details_columns" in kwargs and summary_only(self.role):
+            kwargs["details_columns"] = [(name, label) for name, label in
+                                         kwargs["details_columns"] if name != "members"]
+        kwargs.setdefault("money", money)
+        return super().render(template, **kwargs)
+
+    @expose("/card/")
+    @requires("R")
+    @whole_identity
+    def card_view(self):
+        """Print the household's 档案卡: the file's facts and its aid history."""
+        worker = self.requested_record()
+        aid, total = aid_history(worker)
+        facts = [(name, self.column_labels.get(name, name)) for name in self.card_facts]
+        return self.render("admin/worker_card.html", worker=worker, facts=facts,
+                           get_value=self.get_detail_value, aid=aid, total=total, money=money,
+                           relations=RELATIONS, health=HEALTH, today=today())
+
     def validate_form(self, form):
         if not super().validate_form(form):
             return False
@@ -221,13 +275,13 @@ class WorkerView(SecuredModelView):
         return True
 
     def on_model_change(self, form, model, is_created):
+        user = current_user._get_current_object()
         if is_created:
-            model.status = "pending"
+            model.status, model.filed_by_id = "pending", user.id
         old = inspect(model).attrs.status.history.deleted
-        check_status_change(None if is_created else (old[0] if old else model.status),
-                            model.status, model.exit_date, model.exit_reason)
-        if is_created:
-            model.filed_by_id = current_user.id
+        cause = getattr(getattr(form, "exit_cause", None), "data", None) or None
+        change_status(model, None if is_created else (old[0] if old else model.status), user,
+                      cause)
 
     column_formatters_detail = {
         "suggested": lambda v, c, m, n: _suggestion(m),
@@ -242,11 +296,23 @@ class WorkerView(SecuredModelView):
         self.apply_to_selected(ids, activate,
                               lambda n: _("%(n)d file(s) approved and now on file.", n=n))
 
-    @action("review", _l("Record annual review"),
-            _l("Record this year's review for the selected files?"))
-    def action_review(self, ids):
-        self.apply_to_selected(ids, mark_reviewed,
-                              lambda n: _("Annual review recorded for %(n)d file(s).", n=n))
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and name == "action_view" and request.form.get(
+                "action") == "start_review" and not allows(self.role, "workerreview", "C"):
+            abort(403)
+        return refused
+
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "start_review" and not allows(self.role, "workerreview", "C"):
+            return False
+        return super().is_action_allowed(name)
+
+    @action("start_review", _l("Start reviews"))
+    def action_start_review(self, ids):
+        """Only starts reviews: the next page assigns them to a staff member, with a due date."""
+        ids = ",".join(str(i) for i in self.coerce_ids(ids))
+        return redirect(url_for("workerreview.create_view", ids=ids))
 
 
 class FamilyMemberView(PicksWorker, SecuredModelView):

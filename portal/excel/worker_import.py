@@ -29,6 +29,7 @@ from models.lookup import chunks, select_in
 from models.masking import mask_id_number
 from models.orgunit import OrgUnit
 from models.unit_scope import ALL, visible_units
+from models.worker_episode_rules import add_missing_episodes
 from models.worker_rules import (
     check_status_change,
     derived_values,
@@ -233,6 +234,13 @@ def _check(chunk: list[dict], spec, report, members: Members | None, seen: dict,
                                 on_record=True)
         except DomainError as exc:
             report.error(sheet, row["_row"], spec.column("status").label, exc)
+        else:
+            if before is not None and row.get("status") not in (None, before):
+                # Approving, closing and re-filing keep the file's episodes and need a
+                # second person: the file's own page does them, one file at a time.
+                report.error(sheet, row["_row"], spec.column("status").label, _(
+                    "An import cannot change the status of a file on record; approve, "
+                    "close or re-file it on the file's page."))
         if old is None:
             new.append(row)
         elif _changed(row, old, None if members is None else groups.get(number, []),
@@ -332,6 +340,9 @@ class Writer:
             conn = db.session.connection()
             rebuild_person_index(conn, self.new_ids.values(), new=True)
             rebuild_person_index(conn, self.changed)
+            # New files that come on record or closed (an archive) get the episode
+            # their status and dates tell, as the seed's do.
+            add_missing_episodes(conn)
 
 
 def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, derive=None):
