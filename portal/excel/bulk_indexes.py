@@ -21,7 +21,7 @@ from models.member_search_schema import FTS as MEMBER_FTS
 from models.worker_search_schema import FTS as WORKER_FTS
 
 # The tables of files and people, written together by the seed and the worker import.
-PEOPLE_TABLES = ("worker", "family_member", "person_in_file")
+PEOPLE_TABLES = ("worker", "family_member", "person_in_file", "worker_episode")
 # Full-text tables (SQLite) kept by triggers on the content table: rebuilt at the end.
 FTS_OF = {"worker": WORKER_FTS, "family_member": MEMBER_FTS}
 
