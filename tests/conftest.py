@@ -104,17 +104,14 @@ class SharedApp:
             db.create_all()
             _fill_base_rows()
             if ON_POSTGRES:
-                self.base_rows = {table: [dict(row._mapping) for row in
-                                          db.session.execute(table.select())]
-                                  for table in db.metadata.sorted_tables}
-                self.base_rows = {t: rows for t, rows in self.base_rows.items() if rows}
+                base = self._all_rows(db.session.connection())
                 self.wipe = self._wipe_sql(db.session)
             db.session.remove()
             db.engine.dispose()
         if not ON_POSTGRES:
             self.path.rename(self.template)
         # Saved states a test may start from: SQLite template files, PostgreSQL rows.
-        self.saved = {"base": self.base_rows if ON_POSTGRES else self.template}
+        self.saved = {"base": base if ON_POSTGRES else self.template}
         self.config = dict(self.app.config)
 
     def reset(self, state: str = "base") -> None:
@@ -135,6 +132,13 @@ class SharedApp:
         shutil.copy(self.saved[state], fresh)  # the mode too: the database stays 0600
         os.replace(fresh, self.path)
 
+    @staticmethod
+    def _all_rows(conn) -> dict:
+        """Return the rows of every table that holds any, tables in dependency order."""
+        rows = {table: [dict(row._mapping) for row in conn.execute(table.select())]
+                for table in db.metadata.sorted_tables}
+        return {table: found for table, found in rows.items() if found}
+
     def insert_rows(self, conn, saved: dict) -> None:
         """Insert saved rows (by table) and move each id sequence past them.
 
@@ -154,9 +158,7 @@ class SharedApp:
             db.session.remove()
             if ON_POSTGRES:
                 with db.engine.connect() as conn:
-                    saved = {table: [dict(row._mapping) for row in conn.execute(table.select())]
-                             for table in db.metadata.sorted_tables}
-                self.saved[state] = {t: rows for t, rows in saved.items() if rows}
+                    self.saved[state] = self._all_rows(conn)
                 shared.write_bytes(pickle.dumps(
                     {t.name: rows for t, rows in self.saved[state].items()}))
                 return
