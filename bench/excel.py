@@ -20,6 +20,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -175,7 +176,13 @@ def timed(owner, name: str, phases: dict) -> None:
     setattr(owner, name, wrapper)
 
 
-def our_import(out: str, path: str, queue) -> None:
+def unaudited_import(out: str, path: str, queue) -> None:
+    """``our_import`` with the audit switched off, as the demo seed writes: the baseline
+    that tells what the import's audit rows cost."""
+    our_import(out, path, queue, audited=False)
+
+
+def our_import(out: str, path: str, queue, audited: bool = True) -> None:
     """Import our file, validated, written, committed: into ``path``, or an empty database.
 
     Into an empty database every row is created; into a seed whose phones differ from
@@ -200,6 +207,7 @@ def our_import(out: str, path: str, queue) -> None:
         db.session.add(user)
         db.session.commit()
         data = Path(out).read_bytes()
+        db.session.info["audit"] = audited
         peak, start, cpu = PeakRss(), time.perf_counter(), time.process_time()
         report = run_import(spec, data, user, dry_run=False)
         # CPU seconds (all threads) too: on a shared machine they vary less than the time.
@@ -232,6 +240,24 @@ def import_phases(ours: str, changed: str, rows: int):
     return created
 
 
+def audit_cost(ours: str, rounds: int) -> None:
+    """Import ``ours`` into empty databases with and without the audit, in turns; print
+    the medians and their ratio (issue 11: the audit keeps the import within 20%)."""
+    times: dict[bool, list] = {True: [], False: []}
+    for _round in range(rounds):
+        for audited in (False, True):
+            result = run(our_import if audited else unaudited_import, ours, "")
+            times[audited].append((result[0], result[3]["cpu"]))
+    (wall_on, cpu_on), (wall_off, cpu_off) = (
+        [statistics.median(t[i] for t in times[audited]) for i in (0, 1)]
+        for audited in (True, False))
+    ratio = wall_on / wall_off
+    print(f"audit cost, creating import (median of {rounds} each, in turns): audited "
+          f"{wall_on:.2f} s (CPU {cpu_on:.2f} s), unaudited {wall_off:.2f} s (CPU "
+          f"{cpu_off:.2f} s): ratio {ratio:.2f}x wall, {cpu_on / cpu_off:.2f}x CPU "
+          f"(target <= 1.20x: {verdict(ratio <= 1.20)})")
+
+
 def _print_import(title: str, im) -> None:
     (created, errors, first, updated), phases = im[2], im[3]
     print(f"{title + ' (validated, committed):':43} {im[0]:6.2f} s (CPU {phases['cpu']:.2f} s), "
@@ -254,6 +280,8 @@ def main() -> None:
                         help="also export 1,000,000 rows with our engine (memory bound)")
     parser.add_argument("--import-only", action="store_true",
                         help="measure only our import (creating, then updating every row)")
+    parser.add_argument("--audit-rounds", type=int, default=3,
+                        help="imports with and without the audit, in turns, for its cost")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-excel-"))
     db_path, ours, theirs = str(work / "w.db"), str(work / "ours.xlsx"), str(work / "fa.xlsx")
@@ -263,6 +291,7 @@ def main() -> None:
     if args.import_only:
         run(our_export, db_path, ours)
         import_phases(ours, str(work / "changed.db"), args.rows)
+        audit_cost(ours, args.audit_rounds)
         shutil.rmtree(work, ignore_errors=True)
         return
     fa = run(builtin_export, db_path, theirs)
@@ -276,6 +305,7 @@ def main() -> None:
     print(f"openpyxl read-only parse only:    {op[0]:7.1f} s, peak RSS +{op[1]:6.0f} MB "
           f"({op[2]:,} rows)")
     im = import_phases(ours, str(work / "changed.db"), args.rows)
+    audit_cost(ours, args.audit_rounds)
     export_ratio, import_ratio = fa[0] / us[0], op[0] / im[0]
     print(f"ratio export: built-in / ours = {export_ratio:.1f}x (target >= 8x: "
           f"{verdict(fa[2] == 200 and export_ratio >= 8)}); our RSS growth {us[1]:.0f} MB "

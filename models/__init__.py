@@ -19,12 +19,15 @@ from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, NoticeLine, Objection
 from models.numbering import DocCounter
 from models.orgunit import OrgUnit
+from models.person import Person
 from models.redemption import Redemption, RedemptionLine
+from models.service_case import ServiceCase
 from models.settings import Setting
 from models.stocktake import Stocktake, StocktakeLine
 from models.training import Enrolment, TrainingClass
 from models.user import User
 from models.worker import FamilyMember, PersonInFile, Worker
+from models.worker_certificate import WorkerCertificate
 from models.worker_episode import WorkerEpisode
 from models.worker_review import WorkerReview, WorkerSnapshot
 
@@ -32,7 +35,8 @@ __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donatio
            "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
            "ImportUpload",
            "Instalment", "Item", "Loan", "LoginAttempt", "LoveCard", "Notice", "NoticeLine",
-           "Objection", "OrgUnit", "PersonInFile", "Redemption", "RedemptionLine", "Repayment",
-           "Setting",
+           "Objection", "OrgUnit", "Person", "PersonInFile", "Redemption", "RedemptionLine",
+           "Repayment",
+           "ServiceCase", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
-           "Worker", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db"]
+           "Worker", "WorkerCertificate", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db"]

@@ -1,7 +1,8 @@
 """Per-record guards: what the rules let be edited or deleted in which state.
 
 Each rules module that needs them declares one ``Guards``; the base view asks it before
-showing an edit form and before deleting, so no view repeats the state checks.
+showing an edit form, before saving a form's changes and before deleting, so no view
+repeats the state checks.
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def _never(record) -> None:
 class Guards:
     """``edit(record)`` and ``delete(record)`` give the refusal message, or None to allow.
 
+    ``save(record)`` answers for the changes a form made to ``record`` (read from its
+    attribute history), before the view's own ``on_model_change`` runs.
+
     A ``delete`` guard that queries the database may come with ``deletes_refused(records)``,
     answering for a whole list page at once (the ids whose delete it refuses), so the
     page's delete buttons cost one query, not one per row. Both must agree.
@@ -28,6 +32,7 @@ class Guards:
 
     edit: Callable[[object], object | None] = _never
     delete: Callable[[object], object | None] = _never
+    save: Callable[[object], object | None] = _never
     deletes_refused: Callable[[list], set] | None = None
 
 

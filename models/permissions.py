@@ -24,6 +24,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "workerreview": {"admin": "CRUAX", "staff": "CRU", "manager": "CRAX"},
     # Episodes are written by the rules alone: read-only for everyone.
     "workerepisode": {"admin": "RX", "staff": "R", "manager": "RX"},
+    # Hardship certificates (特困职工证) are written by the rules alone: read-only here.
+    # Printing and re-issuing a card are the file's U (the "worker" line).
+    "workercertificate": {"admin": "RX", "staff": "R", "manager": "RX"},
     "assistance": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
     "fund": {"admin": "CRUDX", "staff": "R", "clerk": "R", "manager": "RX"},
     # Ledger rows are only ever added: nobody edits or deletes them.
@@ -53,13 +56,19 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "auditlog": {"admin": "R", "manager": "R"},
     "setting": {"admin": "RU"},
     "report": {"admin": "RX", "manager": "RX"},
+    # The service desk (issue 17): staff receive and handle; managers assign and supervise
+    # (督办, A). Managers see phones and ID numbers masked (they only read people), so
+    # they do not export until the export masks them too (DESIGN.md gives them X).
+    "person": {"admin": "CRUDX", "staff": "CRU", "manager": "R"},
+    "servicecase": {"admin": "CRUDX", "staff": "CRU", "manager": "RA"},
 }
 
 # Roles that read a record type only as a lookup, with ID and bank-card numbers masked
 # (DESIGN.md: workers, clerk "R (lookup; ID number masked)"). They see no birth date
 # either, and cannot search, filter, sort, look up or export by the hidden digits
 # (views.identity, for every view that shows or searches these numbers).
-MASKED_IDENTITY: dict[str, tuple[str, ...]] = {"worker": ("clerk",), "familymember": ("clerk",)}
+MASKED_IDENTITY: dict[str, tuple[str, ...]] = {"worker": ("clerk",), "familymember": ("clerk",),
+                                                "person": ("manager",)}
 # Such a role may search those numbers only by what the mask shows: the last 4 characters.
 VISIBLE_TAIL = 4
 NUMBER_TAIL = re.compile(r"[0-9]{3,18}[0-9Xx]")  # 4 to 19 characters: ID or bank-card tail

@@ -9,7 +9,8 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import DomainError, db, label
-from models.choices import ASSISTANCE_KINDS
+from models.choices import ASSISTANCE_KINDS, WORKER_CATEGORIES
+from models.desk_choices import parse_deadlines
 
 # key -> (type, default, label)
 SETTINGS = {
@@ -19,10 +20,20 @@ SETTINGS = {
     "notice_days": (int, 7, _l("Default notice period (days)")),
     "notice_required_kinds": (str, "education", _l(
         "Kinds of aid paid only after a public notice without objection")),
+    # Issue 16: files on record in these categories hold a hardship certificate (特困职工证).
+    "certificate_categories": (str, "deep", _l(
+        "Categories of files on record that hold a hardship certificate")),
+    # Issue 17: how long the service desk has to handle a case (接待登记).
+    "case_deadline_days": (int, 15, _l("Days to handle a service desk case")),
+    "case_deadline_by_type": (str, "wages=30,legal_aid=30,mediation=30", _l(
+        "Days to handle a case, by type (type=days, comma separated)")),
 }
+# Text settings checked by a parser that refuses what it cannot read.
+TEXT_CHECKS = {"case_deadline_by_type": parse_deadlines}
 # Settings whose value is a set of codes from a choice list, stored comma separated and
 # edited as ticks beside the choices' labels.
-CHOICE_SETS = {"notice_required_kinds": ASSISTANCE_KINDS}
+CHOICE_SETS = {"notice_required_kinds": ASSISTANCE_KINDS,
+               "certificate_categories": WORKER_CATEGORIES}
 
 
 class Setting(db.Model):
@@ -53,6 +64,8 @@ def parse_setting(key: str, raw: str):
         raise DomainError(_("The value must be a number.")) from None
     if kind is not str and value < 0:
         raise DomainError(_("The value cannot be negative."))
+    if key in TEXT_CHECKS:
+        TEXT_CHECKS[key](value)
     return value
 
 

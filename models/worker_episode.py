@@ -1,14 +1,16 @@
 """Episodes of a worker file: each stretch on record, from approval to exit or withdrawal.
 
 A file re-filed after an exit (返困) gets a new episode; a closed episode is never
-changed, so last year's exits stay what they were.
+changed, so last year's exits stay what they were: the database refuses to update or
+delete a closed episode's row (``closed_guard``, made by create_all and by migration
+d6f9b2a5c8e3), which also keeps a file with history from being deleted.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, text
+from sqlalchemy import DDL, Boolean, CheckConstraint, Date, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label
@@ -62,3 +64,30 @@ class WorkerEpisode(UnitScoped, db.Model):
 
     def __str__(self) -> str:
         return f"#{self.id}"
+
+
+CLOSED_MESSAGE = "worker_episode is closed history"
+
+
+def closed_guard(dialect: str) -> list[str]:
+    """Return the statements that refuse updating or deleting a closed episode's row."""
+    if dialect == "sqlite":  # RAISE(ABORT) is a constraint error: IntegrityError
+        return [f"CREATE TRIGGER IF NOT EXISTS worker_episode_closed_{verb} BEFORE "
+                f"{verb.upper()} ON worker_episode WHEN OLD.closed_on IS NOT NULL "
+                f"BEGIN SELECT RAISE(ABORT, '{CLOSED_MESSAGE}'); END"
+                for verb in ("update", "delete")]
+    # The SQLSTATE of a violated constraint, so drivers raise an IntegrityError here too.
+    return [
+        "CREATE OR REPLACE FUNCTION forbid_closed_episode_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$ BEGIN IF OLD.closed_on IS NOT NULL THEN RAISE EXCEPTION "
+        f"'{CLOSED_MESSAGE}' USING ERRCODE = 'integrity_constraint_violation'; END IF; "
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER worker_episode_closed BEFORE UPDATE OR DELETE ON worker_episode "
+        "FOR EACH ROW EXECUTE FUNCTION forbid_closed_episode_change()",
+    ]
+
+
+for _dialect in ("sqlite", "postgresql"):
+    for _statement in closed_guard(_dialect):
+        event.listen(WorkerEpisode.__table__, "after_create",
+                     DDL(_statement.replace("%", "%%")).execute_if(dialect=_dialect))

@@ -25,7 +25,7 @@ from models.choices import (
 )
 from models.guards import Guards
 from models.permissions import allows
-from models.unit_scope import ALL, scope, visible_units
+from models.unit_scope import ALL, visible_units
 from models.user import User
 from models.worker import Worker
 from models.worker_review import OPEN_REVIEW, WorkerReview
@@ -180,28 +180,22 @@ WORKFLOW = Workflow("workerreview", (
 submit, approve, return_review = (WORKFLOW.runner(n) for n in ("submit", "approve", "return"))
 
 
+# The start page's two figures of reviews (views.dashboard), each the clause its list's
+# filter applies. Not the file's 年度复核到期 (models.worker_rules.review_overdue_clause:
+# no review for longer than the interval), which says a review is to be *started*.
+
+
 def awaiting_approval_by(user_id: int):
-    """Return the clause: submitted reviews ``user_id`` may approve (did not submit)."""
+    """Return the clause 待我审批的复核: submitted reviews ``user_id`` may approve (did not
+    submit)."""
     return (WorkerReview.state == "submitted") & or_(
         WorkerReview.reviewed_by_id.is_(None), WorkerReview.reviewed_by_id != user_id)
 
 
 def overdue_clause():
-    """Return the clause: reviews still to be done whose due date has passed."""
+    """Return the clause 逾期未完成的复核: reviews assigned and still to be done whose due date
+    has passed."""
     return WorkerReview.state.in_(TO_DO) & (WorkerReview.due_on < today())
-
-
-def start_page_reviews(user, limit: int = 10) -> dict:
-    """Return the start page's review lists for ``user``: overdue, and awaiting approval."""
-    if not allows(user, "workerreview", "R"):
-        return {}
-    query = scope(select(WorkerReview), WorkerReview).order_by(WorkerReview.due_on,
-                                                               WorkerReview.id)
-    lists = {"overdue": db.session.scalars(query.where(overdue_clause()).limit(limit)).all()}
-    if allows(user, "workerreview", "A"):
-        lists["awaiting"] = db.session.scalars(
-            query.where(awaiting_approval_by(user.id)).limit(limit)).all()
-    return lists
 
 
 __all__ = ["OPEN_REVIEW", "approve", "return_review", "start_review", "submit"]

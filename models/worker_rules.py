@@ -1,7 +1,8 @@
 """Rules of hardship-worker files: derived fields, uniqueness of people, lifecycle, review.
 
 Every status move goes through ``activate``, ``close_file`` or ``refile`` (a form's through
-``change_status``), which keep the file's episodes (models.worker_episode_rules).
+``change_status``), which keep the file's episodes (models.worker_episode_rules). Only an
+approved review closes a file (models.worker_review_rules); a form approves or re-files.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from models.base import DomainError, db, today
@@ -21,7 +22,9 @@ from models.pinyin import initials
 from models.settings import get_setting
 from models.unit_scope import ALL, scope, visible_units
 from models.worker import LIVE_STATUSES, FamilyMember, Worker
-from models.worker_episode_rules import close_episode, open_episode
+from models.worker_certificate_rules import follow_file, return_certificate
+from models.worker_episode_rules import close_episode, closing_refusal, open_episode
+from models.worker_review import OPEN_REVIEW, WorkerReview
 
 CENT = Decimal("0.01")
 # What a file's derived fields follow from (see derived_values).
@@ -197,9 +200,15 @@ def review_due_before() -> dt.date:
 
 
 def review_overdue_clause():
-    """Return a SQL condition selecting live files whose annual review is overdue."""
+    """Return the clause 年度复核到期: files on record with no review under way, not
+    reviewed (never reviewed: not filed) within the review interval: a review is to be
+    started. An assigned review past its due date is ``worker_review_rules.overdue_clause``
+    (逾期未完成的复核) instead."""
     last = func.coalesce(Worker.last_reviewed_on, Worker.filed_on)
-    return and_(Worker.status == "active", last < review_due_before())
+    # The predicate of the one-open-review index (uq_worker_review_open), which serves it.
+    under_way = exists().where(WorkerReview.worker_id == Worker.id,
+                               text(OPEN_REVIEW))
+    return and_(Worker.status == "active", last < review_due_before(), ~under_way)
 
 
 def activate(worker: Worker, user) -> None:
@@ -217,7 +226,7 @@ def activate(worker: Worker, user) -> None:
     worker.status, worker.approved_by_id = "active", user.id
     open_episode(worker, user)
     take_snapshot(worker, user, "filing", accepted=True)
-    mark_reviewed(worker, user)
+    mark_reviewed(worker, user)  # issues the hardship certificate if the category qualifies
 
 
 def close_file(worker: Worker, user, kind: str, on, reason: str,
@@ -226,6 +235,7 @@ def close_file(worker: Worker, user, kind: str, on, reason: str,
     check_status_change(worker.status, kind, on, reason)
     if worker.status == "active":  # a pending file was never on record: no episode
         close_episode(worker, user, kind, on, reason, cause)
+        return_certificate(worker, kind, on)  # issue 16: the hardship certificate, 收回
     worker.status, worker.exit_date, worker.exit_reason = kind, on, (reason or "").strip()
 
 
@@ -239,20 +249,30 @@ def refile(worker: Worker, user) -> None:
     worker.approved_by_id, worker.filed_by_id = None, getattr(user, "id", None)
 
 
-def change_status(worker: Worker, old: str | None, user, exit_cause: str | None = None):
-    """Take the status move a form made on ``worker`` (from ``old``) through the rules."""
+def change_status(worker: Worker, old: str | None, user):
+    """Take the status move a form made on ``worker`` (from ``old``) through the rules.
+
+    A form never closes a file: only an approved review's conclusion does.
+    """
     new = worker.status
+    refusal = closing_refusal(old, new, (None, ""), (None, ""))
+    if refusal:
+        raise DomainError(refusal)
     check_status_change(old, new, worker.exit_date, worker.exit_reason)
     if old is None or old == new:
+        if new == "active":  # issue 16: an edited category may (no longer) qualify
+            follow_file(worker, user)
         return
-    on, reason = worker.exit_date, worker.exit_reason
     worker.status = old
     if new == "active":
         activate(worker, user)
-    elif new in ("exited", "removed"):
-        close_file(worker, user, new, on, reason, exit_cause)
     else:
         refile(worker, user)
+
+
+def form_statuses(old: str) -> set[str]:
+    """Return the statuses a form may give a file in status ``old``: never a closed one."""
+    return {old} | {s for s in TRANSITIONS.get(old, ()) if s not in ("exited", "removed")}
 
 
 def mark_reviewed(worker: Worker, user) -> None:
@@ -261,6 +281,9 @@ def mark_reviewed(worker: Worker, user) -> None:
         raise DomainError(_("Only a live file can be reviewed."))
     worker.last_reviewed_on = today()
     worker.reviewed_by = user
+    # Issue 16: the facts were checked (on approval, or a review's with its category):
+    # the hardship certificate follows the file's category (models.worker_certificate_rules).
+    follow_file(worker, user)
 
 
 def _touched_worker_ids(session: Session) -> set[int]:

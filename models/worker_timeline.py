@@ -49,12 +49,14 @@ from models.permissions import allows, sees_masked_identity
 from models.redemption import Redemption
 from models.training import Enrolment, TrainingClass
 from models.unit_scope import ACTING, scope
+from models.worker_certificate import CERTIFICATE_KINDS, END_CAUSES, WorkerCertificate
 from models.worker_episode import WorkerEpisode
 from models.worker_review import WorkerReview
 
 # Timeline kinds, in the order their yearly figures are listed.
 KINDS = {
-    "file": _l("File"), "aid": _l("Assistance"), "loan": _l("Micro-loan"),
+    "file": _l("File"), "certificate": _l("Hardship certificate"), "aid": _l("Assistance"),
+    "loan": _l("Micro-loan"),
     "repayment": _l("Loan repayment"), "training": _l("Skills training"),
     "card": _l("Love card"), "points": _l("Card points"),
     "redemption": _l("Love supermarket redemption"), "notice": _l("Public notice"),
@@ -237,8 +239,26 @@ def _objections(worker_id, units) -> list[Entry]:
                   None, str(OBJECTION_STATES[r.state]), "objection", r.id) for r in rows]
 
 
-READERS = (_aid, _loans, _repayments, _training, _cards, _points, _redemptions, _notices,
-           _objections)
+def _certificates(worker_id, units) -> list[Entry]:
+    """Return the household's hardship certificates: each card issued, and each returned."""
+    c = WorkerCertificate
+    found = []
+    for r in _rows(select(c.id, c.number, c.edition, c.kind, c.issued_on, c.ended_on,
+                          c.end_cause).where(c.worker_id == worker_id), c, units):
+        title = f"{CERTIFICATE_KINDS[r.kind]} {r.number}" + (
+            f"（{r.edition}）" if r.edition > 1 else "")
+        found.append(Entry(r.issued_on, "certificate", title,
+                           state=_("Valid") if r.ended_on is None else "",
+                           endpoint="workercertificate", record_id=r.id))
+        if r.ended_on is not None and r.end_cause != "replaced":  # a re-issue says it itself
+            found.append(Entry(r.ended_on, "certificate", r.number,
+                               state=str(END_CAUSES[r.end_cause]),
+                               endpoint="workercertificate", record_id=r.id))
+    return found
+
+
+READERS = (_certificates, _aid, _loans, _repayments, _training, _cards, _points, _redemptions,
+           _notices, _objections)
 
 
 def entries(worker, units=ACTING) -> list[Entry]:

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from models import db
-from models.worker_review_rules import start_page_reviews
 from portal.i18n import TRANSLATIONS, prefer_portal_admin_strings
 from portal.registry import record_types
 from views.dashboard import dashboard
@@ -39,7 +38,6 @@ def init_admin(app: Flask) -> Admin:
         translations_path=str(TRANSLATIONS),
     )
     prefer_portal_admin_strings()
-    app.add_template_global(start_page_reviews)  # admin/index_reviews.html
     for record_type in record_types():
         admin.add_view(record_type.make_view(db))
     admin.add_view(ReportView(name=_l("Year-end statistics"), endpoint="report"))

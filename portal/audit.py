@@ -9,7 +9,7 @@ from json.encoder import encode_basestring as _quoted
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from models import AuditLog, PersonInFile, db
@@ -173,6 +173,11 @@ def audit_flush(session, flush_context):
         session.connection().execute(insert(AuditLog), rows)
 
 
+def auditing() -> bool:
+    """Tell whether this session's changes are audited (the demo seed's are not)."""
+    return db.session.info.get("audit") is not False
+
+
 def log_bulk(action: str, model, entries, user=None) -> None:
     """Add one row per ``(record id, changes)`` of ``entries``, in bulk, as ``user`` did.
 
@@ -180,13 +185,30 @@ def log_bulk(action: str, model, entries, user=None) -> None:
     the session's transaction, so they stand or fall with the change they record.
     ``changes`` is a dict or its JSON text (from ``created_changes``).
     """
-    if db.session.info.get("audit") is False:
+    if not auditing():
         return
     rows = [{"record_id": str(pk), "changes": change if type(change) is str else _compact(change)}
             for pk, change in entries]
     insert_rows(AuditLog.__table__, rows, {
         **actor(user), "at": utcnow(), "action": action, "record_type": record_type(model),
         "note": ""}, encoded=("changes",))
+
+
+def log_created_since(model, after_id: int, user=None) -> None:
+    """Log every row of ``model`` with an id above ``after_id`` as created by ``user``:
+    for rows a bulk statement derived (the cards an import's files are due)."""
+    if not auditing():
+        return
+    table, keys = model.__table__, audited_keys(model)
+    rows = db.session.execute(select(table.c.id, *(table.c[k] for k in keys))
+                              .where(table.c.id > after_id).order_by(table.c.id))
+    log_bulk("create", model, ((row[0], changes(None, dict(zip(keys, row[1:], strict=True))))
+                               for row in rows), user)
+
+
+def last_id(model) -> int:
+    """Return the highest id of ``model``'s table (0 when empty)."""
+    return db.session.scalar(select(func.coalesce(func.max(model.__table__.c.id), 0)))
 
 
 def log_event(action: str, username: str = "", user_id: int | None = None,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models import Donation, Item, TrainingClass, User, Worker, db
 from portal.database import ensure_settings
 from seed import aid as aid_seed
+from seed import desk as desk_seed
 from seed import inventory as inventory_seed
 from seed import loans as loan_seed
 from seed import notices as notice_seed
@@ -106,6 +107,7 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
         notices = notice_seed.load(rnd, users)
         enrolments = training_seed.load(rnd, users, AS_OF)
         loans = loan_seed.load(rnd, users, AS_OF)
+        desk = desk_seed.load(rnd, fake, users, AS_OF)
         unit_seed.spread_places(units, last)
         db.session.commit()
     finally:
@@ -114,4 +116,4 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
             _("Hardship workers"): made,
             _("Household members"): members, _("Assistance records"): aid,
             _("Public notices"): notices, _("Enrolments"): enrolments,
-            _("Micro-loans"): loans, _("File reviews"): reviews, **goods}
+            _("Micro-loans"): loans, _("Desk cases"): desk, _("File reviews"): reviews, **goods}

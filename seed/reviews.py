@@ -1,5 +1,6 @@
 """Demo episodes and reviews: every file's episodes from its status, one file back in
-hardship (返困), and reviews in every state, through the rules."""
+hardship (返困), and reviews in every state, through the rules; the hardship certificates
+of the files on record in a qualifying category, one of them re-issued."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +10,7 @@ from sqlalchemy import select
 import models.base
 from models import Worker, db
 from models.base import DomainError, freeze_today
+from models.worker_certificate_rules import add_missing_certificates, reissue, valid_certificate
 from models.worker_episode_rules import add_missing_episodes
 from models.worker_review_rules import approve, return_review, start_review, submit
 from models.worker_rules import activate, refile
@@ -73,14 +75,25 @@ def _reviews(users, as_of: dt.date) -> int:
     return len(files)
 
 
+def _reissue_one(users) -> None:
+    """Re-issue one lost certificate (补发), so that the demo shows a second edition."""
+    worker = db.session.scalar(select(Worker).where(
+        Worker.status == "active", Worker.certificate_no != "").order_by(Worker.id).limit(1))
+    if worker is not None and valid_certificate(worker) is not None:
+        reissue(worker, users["staff"], "lost", "持证人报失")
+        db.session.flush()
+
+
 def load(users, as_of: dt.date) -> int:
     """Give every file its episodes, one return to hardship and the demo's reviews."""
     add_missing_episodes(db.session.connection())
+    add_missing_certificates()  # issue 16: the files on record in a qualifying category
     frozen = models.base._frozen_today
     try:
         freeze_today(as_of)  # the rules refuse future dates: the demo lives on as_of
         returned = _return_to_hardship(users)
         made = _reviews(users, as_of)
+        _reissue_one(users)
     finally:
         freeze_today(frozen)
     return made + returned

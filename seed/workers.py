@@ -219,8 +219,10 @@ class Households:
             medical_insurance=rnd.pick(INSURANCE_KEYS), bank_name=rnd.pick(BANKS),
             bank_card_no=f"6222{rnd.between(0, 10 ** 15 - 1):015d}", status=status,
             filed_on=filed, last_reviewed_on=reviewed,
-            reviewed_by_id=self.staff_id if reviewed else None,
-            certificate_no=f"困{filed.year}{rnd.between(10000, 99998)}")
+            reviewed_by_id=self.staff_id if reviewed else None)
+        # The hardship certificate's number comes from its rules (seed.reviews); the draw
+        # that once made one stays, so the demo's later draws are what they were.
+        rnd.between(10000, 99998)
         if status in ("exited", "removed"):
             row["exit_date"] = min(as_of, filed + dt.timedelta(days=rnd.between(180, 900)))
             row["exit_reason"] = ("家庭收入提高，已稳定脱困" if status == "exited"

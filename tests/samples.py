@@ -102,7 +102,25 @@ def _workerepisode():
     return open_episode_of(on_record()).id
 
 
-MAKERS = {"worker": _worker, "workerreview": _workerreview,
+def _workercertificate():
+    from models.worker_certificate_rules import valid_certificate
+    from tests.factories_reviews import on_record
+    return valid_certificate(on_record(category="deep")).id  # issued on approval
+
+
+def _person():
+    from tests.factories_desk import make_person
+    return make_person().id
+
+
+def _servicecase():
+    from tests.factories_desk import make_case
+    return make_case().id  # received, so an admin may delete it
+
+
+MAKERS = {"person": _person, "servicecase": _servicecase,
+          "worker": _worker, "workercertificate": _workercertificate,
+          "workerreview": _workerreview,
           "workerepisode": _workerepisode, "familymember": _familymember, "user": _user,
           "auditlog": _auditlog, "orgunit": _orgunit, "setting": _setting,
           "assistance": _assistance,

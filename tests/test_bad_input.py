@@ -20,7 +20,7 @@ PAGES_WITH_ID = sorted({(endpoint, url) for endpoint, name, url, methods, verb i
                         if "GET" in methods and endpoint != "report" and not any(
                             part in url for part in ("import", "export", "find", "items",
                                                      "overdue", "summary", "topup",
-                                                     "suggest"))}
+                                                     "suggest", "lookup"))}
                        | {(endpoint, url) for endpoint in ENDPOINTS
                           for url in ("/details/", "/edit/")})
 

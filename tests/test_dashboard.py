@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from models import Redemption, Worker, db
 from models.assistance_rules import pay
@@ -22,19 +23,23 @@ from tests.factories_loans import disbursed_loan, make_loan
 from tests.factories_notices import make_notice, make_objection, make_published
 from tests.factories_training import make_class, make_enrolment
 
-STAFF_FIGURES = {"files-pending", "reviews-overdue", "follow-up-missing", "aid-applied",
-                 "aid-verified", "loans-applied", "objections-open"}
-MANAGER_FIGURES = {"aid-to-approve", "aid-paid", "loans-applied", "loans-overdue",
-                   "notices-draft", "objections-open"}
+STAFF_FIGURES = {"files-pending", "files-review-due", "reviews-past-due",
+                 "follow-up-missing", "aid-applied", "aid-verified", "loans-applied",
+                 "objections-open"}
+MANAGER_FIGURES = {"reviews-past-due", "reviews-to-approve", "aid-to-approve", "aid-paid",
+                   "loans-applied", "loans-overdue", "notices-draft", "objections-open"}
 CLERK_FIGURES = {"low-stock", "lots-expired", "lots-expiring", "donations-draft",
                  "stocktakes-open", "redeemed-today"}
 PANELS = {
-    "staff": {"files", "assistance", "training", "loans", "notices", "by-status",
+    "staff": {"files", "reviews", "assistance", "training", "loans", "notices", "by-status",
               "by-category"},
-    "manager": {"assistance", "loans", "notices", "funds", "by-status", "by-category",
+    "manager": {"reviews", "assistance", "loans", "notices", "funds", "by-status", "by-category",
                 "chart-aid-months", "chart-years", "chart-categories"},
     "clerk": {"warehouse", "counter", "by-status", "by-category"},
 }
+# The service desk's panel (issue 17); tests/test_service_desk.py checks its figures.
+PANELS["staff"] |= {"desk"}
+PANELS["manager"] |= {"desk"}
 PANELS["admin"] = set().union(*PANELS.values())
 
 
@@ -123,8 +128,9 @@ def test_staff_figures_equal_their_lists(app, client, auth):
     auth.login("staff")
     found = figures(start_page(client))
     assert {k: found[k]["count"] for k in STAFF_FIGURES} == {
-        "files-pending": 2, "reviews-overdue": 2, "follow-up-missing": 1, "aid-applied": 3,
-        "aid-verified": 1, "loans-applied": 1, "objections-open": 1}
+        "files-pending": 2, "files-review-due": 2, "reviews-past-due": 0,
+        "follow-up-missing": 1, "aid-applied": 3, "aid-verified": 1, "loans-applied": 1,
+        "objections-open": 1}
     check_lists(client, found)
 
 
@@ -157,7 +163,8 @@ def test_manager_figures_equal_their_lists(app, client, auth):
     found = figures(start_page(client))
     assert {k: found[k]["count"] for k in MANAGER_FIGURES} == {
         "aid-to-approve": 2, "aid-paid": 2, "loans-applied": 1, "loans-overdue": 2,
-        "notices-draft": 1, "objections-open": 1}
+        "notices-draft": 1, "objections-open": 1, "reviews-past-due": 0,
+        "reviews-to-approve": 0}
     check_lists(client, found, skip=("loans-overdue", "aid-paid"))
 
     # Overdue loans: count and money as on the overdue list.
@@ -235,3 +242,42 @@ def test_zero_is_shown_and_worker_panels_link_their_lists(app, client, auth):
     assert found["category-deep"]["count"] == 1 and found["status-pending"]["count"] == 1
     check_lists(client, {k: v for k, v in found.items()
                          if k.startswith(("status-", "category-"))})
+
+
+def test_review_figures_equal_their_lists_and_do_not_overlap(app, client, auth):
+    """年度复核到期 (a file to start a review of), 逾期未完成的复核 (an assigned review past
+    its due date) and 待我审批的复核: one definition each, each equal to its list."""
+    from models.worker_review_rules import approve, submit
+    from tests.factories_reviews import make_review, on_record, review_form
+
+    with app.app_context():
+        old = today() - dt.timedelta(days=400)
+        for _ in range(2):  # last reviewed over a year ago
+            on_record().last_reviewed_on = old
+        due, started_file = db.session.scalars(select(Worker).order_by(Worker.id.desc())
+                                               .limit(2)).all()
+        assert due.last_reviewed_on == started_file.last_reviewed_on == old
+        started = make_review(worker=started_file)  # started: no longer due to be started
+        started.due_on = today() - dt.timedelta(days=1)  # but past its due date
+        late = make_review()
+        late.due_on = today() - dt.timedelta(days=3)
+        make_review()  # assigned, not yet due
+        make_review("submitted")  # waits for a manager
+        mine = make_review()
+        db.session.commit()
+        submit(mine, user("staff"), review_form(mine.worker))
+        approve(make_review("submitted"), user("manager"))
+        db.session.commit()
+    auth.login("staff")
+    found = figures(start_page(client))
+    assert (found["files-review-due"]["count"], found["reviews-past-due"]["count"]) == (1, 2)
+    assert "reviews-to-approve" not in found  # staff do not approve
+    check_lists(client, found)
+    auth.logout()
+    auth.login("manager")
+    page = start_page(client)
+    found = figures(page)
+    assert {k: found[k]["count"] for k in ("reviews-past-due", "reviews-to-approve")} == {
+        "reviews-past-due": 2, "reviews-to-approve": 2}
+    assert "逾期未完成的复核" in page and "待我审批的复核" in page
+    check_lists(client, found)

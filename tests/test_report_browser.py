@@ -39,6 +39,9 @@ def test_manager_start_page_shows_the_charts(app, demo, page: Page):
     # The labels are drawn with a CJK face: 12 px characters, each about a full em wide.
     label = page.locator("#panel-chart-aid-months svg text.category", has_text="10月")
     assert label.bounding_box()["width"] > 14
+    # The reviews a manager sees to: two figures, each a link to its list (issue 16).
+    for key in ("reviews-past-due", "reviews-to-approve"):
+        expect(page.locator(f"#panel-reviews #fig-{key}")).to_be_visible()
     assert page.js_errors == []
     page.locator("#panel-chart-aid-months").scroll_into_view_if_needed()
     screenshot(page, "start-page-manager-charts")

@@ -13,10 +13,9 @@ from models import Worker, WorkerEpisode, db
 from models.base import DomainError, freeze_today
 from models.report import worker_figures
 from models.report_episodes import episode_figures
-from models.worker_rules import activate, close_file, refile
-from tests.conftest import flashes
+from models.worker_rules import activate, change_status, close_file, refile
 from tests.factories import id_number, make_worker, user
-from tests.factories_reviews import filed_worker, on_record
+from tests.factories_reviews import filed_worker, make_review, on_record
 from tests.test_workers import form
 
 
@@ -129,29 +128,138 @@ def test_refile_keeps_the_one_live_file_rule(ctx):
     assert len(episodes(worker.id)) == 1
 
 
-def test_the_worker_form_moves_status_through_the_rules(app, client, auth):
-    """Closing on the form closes the episode with its 脱困 reason; the filer cannot
-    approve on the form either."""
+CLOSED_BY_REVIEW = "档案只能在复核结论（脱困或撤档）经审批后退出在档"
+
+
+def test_the_worker_form_approves_by_a_second_person_only(app, client, auth):
+    """The filer cannot approve on the form either."""
     with app.app_context():
-        pk = on_record().id
-        data = {c: getattr(db.session.get(Worker, pk), c) for c in ("name", "id_number")}
         mine = make_worker(status="pending", filed_by_id=user("staff").id)
         mine_data = {"name": mine.name, "id_number": mine.id_number}
     auth.login("staff")
-    page = client.post(f"/admin/worker/edit/?id={pk}", data=form(
-        auth.token(), **data, status="exited", exit_date=dt.date.today().isoformat(),
-        exit_reason="开了小吃店", exit_cause="business", confirm_duplicates="y"))
-    assert page.status_code == 302, flashes(page.get_data(as_text=True))
     page = client.post(f"/admin/worker/edit/?id={mine.id}", data=form(
         auth.token(), **mine_data, status="active", confirm_duplicates="y"),
         follow_redirects=True).get_data(as_text=True)
     assert "建档人不能审批" in page
     with app.app_context():
-        (episode,) = episodes(pk)
-        assert (episode.close_kind, episode.exit_cause, episode.closed_on) == (
-            "exited", "business", dt.date.today())
         assert db.session.get(Worker, mine.id).status == "pending"
         assert episodes(mine.id) == []
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_the_worker_form_cannot_close_a_file(app, client, auth, role):
+    """Neither staff nor admin close a file on its form: no exit fields, no closed status;
+    a posted closing changes nothing and the episode stays open."""
+    with app.app_context():
+        pk = on_record().id
+        data = {c: getattr(db.session.get(Worker, pk), c) for c in ("name", "id_number")}
+    auth.login(role)
+    page = client.get(f"/admin/worker/edit/?id={pk}").get_data(as_text=True)
+    assert 'name="exit_date"' not in page and 'name="exit_reason"' not in page
+    assert 'value="exited"' not in page and 'value="removed"' not in page
+    client.post(f"/admin/worker/edit/?id={pk}", data=form(
+        auth.token(), **data, status="exited", exit_date=dt.date.today().isoformat(),
+        exit_reason="开了小吃店", exit_cause="business", confirm_duplicates="y"))
+    with app.app_context():
+        worker = db.session.get(Worker, pk)
+        assert (worker.status, worker.exit_date, worker.exit_reason) == ("active", None, "")
+        assert [e.closed_on for e in episodes(pk)] == [None]
+
+
+def _worker_view(app):
+    return next(v for v in app.extensions["admin"][0]._views if v.endpoint == "worker")
+
+
+@pytest.mark.parametrize("change", ["close", "exit_reason", "exit_date"])
+def test_the_views_save_guard_refuses_closing_outside_a_review(app, change):
+    """The base views' save hook asks the rules: closing a file, or setting its exit, is a
+    review's; a form of any view that tried would be refused with the rule's words."""
+    with app.test_request_context():
+        worker = on_record()
+        if change == "close":
+            worker.status, worker.exit_date, worker.exit_reason = (
+                "exited", dt.date.today(), "就业增收")
+        elif change == "exit_reason":
+            worker.exit_reason = "就业增收"
+        else:
+            worker.exit_date = dt.date.today()
+        with pytest.raises(DomainError) as refused:
+            _worker_view(app)._on_model_change(None, worker, False)
+        expected = CLOSED_BY_REVIEW if change == "close" else "脱困/撤档日期和原因来自"
+        assert expected in str(refused.value)
+        db.session.rollback()
+        with pytest.raises(DomainError, match=CLOSED_BY_REVIEW):  # and the rule itself
+            worker.status = "removed"
+            change_status(worker, "active", user("staff"))
+
+
+def test_an_approved_review_still_closes_the_file(ctx):
+    """The one way out: a review's approved conclusion (脱困), the episode closed with it."""
+    review = make_review("approved", conclusion="exit", exit_cause="business",
+                         conclusion_reason="开了小吃店")
+    worker = review.worker
+    assert (worker.status, worker.exit_date) == ("exited", dt.date.today())
+    (episode,) = episodes(worker.id)
+    assert (episode.close_kind, episode.exit_cause) == ("exited", "business")
+
+
+def _raw(statement: str, **params):
+    with db.engine.begin() as conn:
+        conn.execute(text(statement), params)
+
+
+def test_database_refuses_changing_or_deleting_a_closed_episode(ctx):
+    """A closed episode is history: a raw UPDATE or DELETE is refused by the database (and
+    so is deleting its file); an open episode still closes."""
+    closed, still_open = on_record(), on_record()
+    close_file(closed, user("admin"), "exited", dt.date.today(), "就业增收")
+    db.session.commit()
+    (old,), (live,) = episodes(closed.id), episodes(still_open.id)
+    db.session.remove()
+    for statement in ("UPDATE worker_episode SET close_reason = 'changed' WHERE id = :id",
+                      "UPDATE worker_episode SET closed_on = NULL, close_kind = NULL, "
+                      "exit_cause = NULL WHERE id = :id",
+                      "DELETE FROM worker_episode WHERE id = :id"):
+        with pytest.raises(IntegrityError, match="closed history"):
+            _raw(statement, id=old.id)
+    with pytest.raises(IntegrityError, match="closed history"):
+        _raw("DELETE FROM worker WHERE id = :id", id=closed.id)
+    _raw("UPDATE worker_episode SET closed_on = :on, close_kind = 'removed', "
+         "close_reason = '不符合条件' WHERE id = :id", on=dt.date.today(), id=live.id)
+    assert db.session.get(WorkerEpisode, old.id).close_reason == "就业增收"
+    assert db.session.get(WorkerEpisode, live.id).close_kind == "removed"
+    with pytest.raises(IntegrityError, match="closed history"):  # now history too
+        _raw("UPDATE worker_episode SET close_reason = 'x' WHERE id = :id", id=live.id)
+
+
+def test_a_file_with_history_is_not_deleted(app, client, auth):
+    """The admin's delete of a file with a closed episode is refused in words; a pending
+    file without history still goes."""
+    with app.app_context():
+        closed = on_record()
+        close_file(closed, user("admin"), "removed", dt.date.today(), "不符合条件")
+        db.session.commit()
+        gone = make_worker(status="pending")
+        pks = closed.id, gone.id
+    auth.login("admin")
+    page = client.post("/admin/worker/delete/", data={"id": pks[0], "csrf_token": auth.token()},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "该档案已有历史" in page
+    client.post("/admin/worker/delete/", data={"id": pks[1], "csrf_token": auth.token()})
+    with app.app_context():
+        assert db.session.get(Worker, pks[0]) is not None
+        assert db.session.get(Worker, pks[1]) is None
+
+
+def test_the_migrations_guard_is_the_models(app):
+    """The migration's frozen triggers are what create_all makes."""
+    import importlib
+
+    from models.worker_episode import closed_guard
+
+    migration = importlib.import_module(
+        "portal.migrations.versions.d6f9b2a5c8e3_closed_episodes_are_history")
+    assert {d: closed_guard(d) for d in ("sqlite", "postgresql")} == migration.GUARD
 
 
 def test_episodes_are_read_only_for_everyone(app, client, auth):
@@ -203,5 +311,10 @@ def test_migration_gives_existing_files_their_episodes(database_config, tmp_path
             ("老档1", "2023-05-01", "2025-06-30", "exited", "children_work"),
             ("老档2", "2024-01-01", "2024-09-01", "removed", None),
             ("老档3", "2022-01-01", "2024-12-01", "exited", "employment")]
+        db.session.remove()
+        with (pytest.raises(IntegrityError, match="closed history"),  # d6f9b2a5c8e3's guard
+              db.engine.begin() as conn):
+            conn.execute(text("UPDATE worker_episode SET close_reason = 'x' "
+                              "WHERE closed_on IS NOT NULL"))
         db.session.remove()
         db.engine.dispose()

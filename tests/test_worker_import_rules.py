@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditLog, FamilyMember, Worker, db
+from models.base import DomainError
+from models.worker_rules import change_status
 from portal.audit import changes, created_changes, diff
 from portal.excel.importer import run_import
 from portal.excel.specs import worker_spec
@@ -163,7 +165,7 @@ def _refusal_by_import(app, data: bytes) -> str:
 
 
 def test_status_move_the_form_refuses_the_import_refuses_alike(app, client, auth):
-    """Active back to pending is refused by both, in the same words."""
+    """Active back to pending is refused by both: the rule's words, the form's choices."""
     with app.app_context():
         worker = make_worker(name="孙立新")
         pk, number = worker.id, worker.id_number
@@ -171,21 +173,63 @@ def test_status_move_the_form_refuses_the_import_refuses_alike(app, client, auth
         ["姓名", "身份证号", "主要致困原因", "档案状态"],
         [["孙立新", number, "患重特大疾病", "待审核"]]))
     assert message == "档案不能从当前状态变更为所选状态。"
-    assert message in _refusal_by_form(app, client, auth, pk, number, status="pending")
+    with app.test_request_context(), pytest.raises(DomainError, match=message):
+        worker = db.session.get(Worker, pk)
+        worker.status = "pending"
+        change_status(worker, "active", user("staff"))
+    auth.login("staff")
+    page = client.get(f"/admin/worker/edit/?id={pk}").get_data(as_text=True)
+    assert 'value="pending"' not in page and 'value="active"' in page
+    _refusal_by_form(app, client, auth, pk, number, status="pending")
 
 
-def test_future_exit_date_is_refused_on_a_new_imported_file_as_on_the_form(app, client, auth):
-    """A closed file may come in by import, but not with an exit date still to come."""
+def test_future_exit_date_is_refused_on_a_new_imported_file(app):
+    """A closed file may come in by import (an archive), but not with an exit date still
+    to come."""
     later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    with app.app_context():
-        worker = make_worker(name="孙立新")
-        pk, number = worker.id, worker.id_number
     message = _refusal_by_import(app, sheet_of(
         ["姓名", "身份证号", "主要致困原因", "档案状态", "脱困/撤档日期", "脱困/撤档原因"],
         [["孙立新", id_number(), "患重特大疾病", "已脱困", later, "家庭收入提高"]]))
     assert message == "脱困/撤档日期不能晚于今天。"
-    assert message in _refusal_by_form(app, client, auth, pk, number, status="exited",
-                                       exit_date=later, exit_reason="家庭收入提高")
+
+
+EXIT_KEPT = "脱困/撤档日期和原因来自办结该档案的已审批复核，不能在此修改。"
+
+
+@pytest.mark.parametrize("status", ["在档", "已脱困"])
+def test_an_import_cannot_set_or_change_a_stored_files_exit(app, status):
+    """The exit date and reason of a stored file are the closing review's: a row that sets
+    them on a live file, or changes them on a closed one, is refused, nothing written."""
+    with app.app_context():
+        closed = status == "已脱困"
+        worker = make_worker(name="孙立新", status="exited" if closed else "active",
+                             exit_date=dt.date(2025, 6, 30) if closed else None,
+                             exit_reason="再就业" if closed else "")
+        number = worker.id_number
+    with app.test_request_context():
+        report = run_import(worker_spec(), sheet_of(
+            ["姓名", "身份证号", "主要致困原因", "档案状态", "脱困/撤档日期", "脱困/撤档原因"],
+            [["孙立新", number, "患重特大疾病", status, "2025-07-01", "家庭收入提高"]]),
+            user("staff"), dry_run=False)
+        assert not report.written
+        assert [(e[2], e[3]) for e in report.errors] == [("脱困/撤档日期", EXIT_KEPT)]
+    with app.app_context():
+        stored_file = db.session.scalar(select(Worker).where(Worker.id_number == number))
+        assert stored_file.exit_reason == ("再就业" if closed else "")
+
+
+def test_an_import_of_a_closed_file_as_exported_changes_nothing(app):
+    """A closed file's row with its own exit date and reason is no change, not an error."""
+    with app.app_context():
+        worker = make_worker(name="孙立新", status="exited", exit_date=dt.date(2025, 6, 30),
+                             exit_reason="再就业")
+        number = worker.id_number
+    with app.test_request_context():
+        report = run_import(worker_spec(), sheet_of(
+            ["姓名", "身份证号", "主要致困原因", "档案状态", "脱困/撤档日期", "脱困/撤档原因"],
+            [["孙立新", number, "患重特大疾病", "已脱困", "2025-06-30", "再就业"]]),
+            user("staff"), dry_run=False)
+        assert not report.errors, report.errors
 
 
 def test_bulk_wording_of_created_rows_is_the_flush_hooks():

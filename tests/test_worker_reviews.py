@@ -3,6 +3,8 @@ action only starts them; the start page lists the overdue and those awaiting me.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -167,7 +169,10 @@ def test_submit_and_approve_through_the_pages(app, client, auth):
     auth.logout()
     auth.login("manager")
     start = client.get("/admin/").get_data(as_text=True)
-    assert "待我审批的复核" in start and f"/admin/workerreview/step/?id={pk}" in start
+    assert "待我审批的复核" in start
+    waiting = re.search(r'id="fig-reviews-to-approve"[^>]*href="([^"]+)"', start)
+    listed = client.get(html.unescape(waiting.group(1))).get_data(as_text=True)
+    assert f"/admin/workerreview/step/?id={pk}" in listed
     client.post(f"/admin/workerreview/step/?id={pk}", data={
         "step": "approve", "csrf_token": auth.token()})
     with app.app_context():
@@ -185,5 +190,8 @@ def test_start_page_lists_overdue_reviews(app, client, auth):
         pk = review.id
     auth.login("staff")
     page = client.get("/admin/").get_data(as_text=True)
-    assert "逾期未复核" in page and f"/admin/workerreview/step/?id={pk}" in page
+    assert "逾期未完成的复核" in page
     assert "待我审批的复核" not in page  # staff may not approve
+    overdue = re.search(r'id="fig-reviews-past-due"[^>]*href="([^"]+)"', page)
+    listed = client.get(html.unescape(overdue.group(1))).get_data(as_text=True)
+    assert f"/admin/workerreview/step/?id={pk}" in listed

@@ -150,10 +150,11 @@ def test_clerk_sees_id_numbers_masked(app, client, auth):
 
 
 @pytest.mark.parametrize("old,new,ok", [
-    ("pending", "active", True), ("active", "exited", True), ("exited", "pending", True),
+    ("pending", "active", True), ("exited", "pending", True), ("removed", "pending", True),
+    ("active", "exited", False), ("active", "removed", False), ("pending", "removed", False),
     ("pending", "exited", False), ("removed", "active", False)])
 def test_status_lifecycle(app, client, auth, old, new, ok):
-    """Only the allowed status moves save; closing needs a date and reason."""
+    """The form approves and re-files only: closing a file is a review's, never the form's."""
     with app.app_context():
         worker = make_worker(status=old, exit_date=dt.date(2026, 1, 5) if old in
                              ("exited", "removed") else None, exit_reason="原因",

@@ -353,6 +353,14 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
             return redirect(url_for(self.record_page, id=record.id))
         return super().edit_view()
 
+    def _on_model_change(self, form, model, is_created):
+        # Flask-Admin's wrapper around on_model_change: the guard sees the form's changes
+        # first, whatever the view's own hook then does with them.
+        refusal = self.guards and self.guards.save(model)
+        if refusal:
+            raise DomainError(str(refusal))
+        super()._on_model_change(form, model, is_created)
+
     def on_model_delete(self, model):
         refusal = self.guards and self.guards.delete(model)
         if refusal:

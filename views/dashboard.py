@@ -17,7 +17,17 @@ from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from models import Assistance, Donation, Enrolment, Fund, Loan, Notice, Objection, Worker
+from models import (
+    Assistance,
+    Donation,
+    Enrolment,
+    Fund,
+    Loan,
+    Notice,
+    Objection,
+    Worker,
+    WorkerReview,
+)
 from models.assistance_rules import awaiting_approval_by
 from models.base import today
 from models.choices import WORKER_CATEGORIES, WORKER_STATUSES
@@ -37,15 +47,35 @@ from models.report_aid import monthly_aid
 from models.report_breakdowns import category_table, files_years_table, monthly_table
 from models.report_units import unit_groups, users_unit
 from models.report_years import files_by_year, span
+from models.service_case import ServiceCase
+from models.service_case_rules import (
+    due_soon_clause,
+    mine_clause,
+    open_clause,
+    overdue_clause,
+    supervised_clause,
+    visit_due_clause,
+)
 from models.stocktake import Stocktake
 from models.training_rules import follow_up_missing
 from models.unit_scope import visible_units
+from models.worker_review_rules import awaiting_approval_by as review_awaiting_approval_by
+from models.worker_review_rules import overdue_clause as review_past_due_clause
 from models.worker_rules import review_overdue_clause
 from portal.report_charts import Drawn, draw
 from views.assistance import AwaitingMyApprovalFilter
 from views.base import money
+from views.service_cases import (
+    DueSoonFilter,
+    MineFilter,
+    OpenFilter,
+    OverdueFilter,
+    SupervisedFilter,
+    VisitDueFilter,
+)
 from views.stock_lists import ExpiryFilter, LowStockFilter, RedeemedTodayFilter, view_of
 from views.training import EnrolmentFollowUpMissingFilter
+from views.worker_reviews import ReviewAwaitingMyApprovalFilter, ReviewPastDueFilter
 from views.workers import ReviewOverdueFilter
 
 STAFF, MANAGER, CLERK = ("staff",), ("manager",), ("clerk",)
@@ -236,8 +266,19 @@ PANELS = (
     Panel("files", _l("Worker files to see to"), (
         Counted("files-pending", _l("Files awaiting approval"), STAFF, "worker", Worker,
                 (equals(Worker.status, "pending"),)),
-        Counted("reviews-overdue", _l("Annual review overdue"), STAFF, "worker", Worker,
+        # 年度复核到期: no review within the interval, one is to be started.
+        Counted("files-review-due", _l("Files due for annual review"), STAFF, "worker", Worker,
                 (flag(ReviewOverdueFilter, lambda u: review_overdue_clause()),)),
+    )),
+    Panel("reviews", _l("File reviews"), (
+        # 逾期未完成的复核: a review assigned to someone and past its due date.
+        Counted("reviews-past-due", _l("Reviews past their due date"), STAFF + MANAGER,
+                "workerreview", WorkerReview,
+                (flag(ReviewPastDueFilter, lambda u: review_past_due_clause()),)),
+        Counted("reviews-to-approve", _l("Reviews waiting for my approval"), MANAGER,
+                "workerreview", WorkerReview,
+                (flag(ReviewAwaitingMyApprovalFilter,
+                      lambda u: review_awaiting_approval_by(u.id)),)),
     )),
     Panel("training", _l("Training"), (
         Counted("follow-up-missing", _l("Trainees without follow-up"), STAFF, "enrolment",
@@ -266,6 +307,25 @@ PANELS = (
         Counted("objections-open", _l("Open objections"), STAFF + MANAGER, "objection",
                 Objection,
                 (equals(Objection.state, "open"),)),
+    )),
+    # The service desk (issue 17): staff their own cases, managers supervision and delays.
+    Panel("desk", _l("Service desk cases"), (
+        Counted("desk-mine", _l("My open cases"), STAFF, "servicecase", ServiceCase,
+                (flag(MineFilter, mine_clause), flag(OpenFilter, lambda u: open_clause()))),
+        Counted("desk-due-soon", _l("My cases due within 3 days"), STAFF, "servicecase",
+                ServiceCase, (flag(MineFilter, mine_clause),
+                              flag(DueSoonFilter, lambda u: due_soon_clause()))),
+        Counted("desk-overdue-mine", _l("My overdue cases"), STAFF, "servicecase",
+                ServiceCase, (flag(MineFilter, mine_clause),
+                              flag(OverdueFilter, lambda u: overdue_clause()))),
+        Counted("desk-visits", _l("Return visits due"), STAFF, "servicecase", ServiceCase,
+                (flag(VisitDueFilter, lambda u: visit_due_clause()),)),
+        Counted("desk-unassigned", _l("Received, awaiting assignment"), MANAGER,
+                "servicecase", ServiceCase, (equals(ServiceCase.state, "received"),)),
+        Counted("desk-supervised", _l("Cases under supervision"), MANAGER, "servicecase",
+                ServiceCase, (flag(SupervisedFilter, lambda u: supervised_clause()),)),
+        Counted("desk-overdue", _l("Overdue cases"), MANAGER, "servicecase", ServiceCase,
+                (flag(OverdueFilter, lambda u: overdue_clause()),)),
     )),
     Panel("funds", _l("Fund balances"), (Custom(MANAGER, "fund", _funds),)),
     Panel("warehouse", _l("Warehouse"), (

@@ -9,14 +9,15 @@ SECTIONS = (
     (_l("Identity"), ("name", "id_number", "ethnicity", "phone", "base_union", "employer",
                       "employer_nature", "address")),
     (_l("Hardship"), ("category", "main_cause", "secondary_causes", "health", "disability",
-                      "single_parent", "certificate_no")),
+                      "single_parent")),  # certificate_no: the rules' (issue 16)
     (_l("Household income and spending"), ("household_size", "household_income",
                                            "essential_spending", "on_dibao")),
     (_l("Housing and insurance"), ("housing_type", "housing_area", "medical_insurance")),
     (_l("Bank account"), ("bank_name", "bank_card_no")),
     (_l("Household members"), ("members",)),
 )
-CLOSING = (_l("File status"), ("status", "exit_date", "exit_reason", "exit_cause"))
+# Status: approve or re-file (返困). Leaving the record (脱困, 撤档) is a review's conclusion.
+CLOSING = (_l("File status"), ("status",))
 LAST = ("notes", "confirm_duplicates")
 # Records made from a worker's page, pre-filled with the worker: endpoint -> button text.
 NEW_FOR_WORKER = (("assistance", _l("New assistance")), ("loan", _l("New loan")),

@@ -5,13 +5,14 @@ import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import User, Worker, db
+from models import User, Worker, WorkerReview, db
 from models.base import DomainError, today
 from models.choices import (
     EMPLOYER_NATURES,
@@ -28,6 +29,8 @@ from models.worker_review_rules import (
     CONSTRAINT_MESSAGES,
     GUARDS,
     WORKFLOW,
+    awaiting_approval_by,
+    overdue_clause,
     reviewers,
     start_review,
 )
@@ -52,6 +55,32 @@ def _ids(text: str) -> list[int]:
     return ids
 
 
+class ReviewPastDueFilter(BaseSQLAFilter):
+    """逾期未完成的复核: reviews still to be done past their due date (the start page's figure)."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(overdue_clause() if value == "1" else ~overdue_clause())
+
+    def operation(self):
+        return _l("is")
+
+    def get_options(self, view):
+        return [("1", _l("Yes")), ("0", _l("No"))]
+
+
+class ReviewAwaitingMyApprovalFilter(BaseSQLAFilter):
+    """待我审批的复核: submitted reviews the current user did not submit."""
+
+    def apply(self, query, value, alias=None):
+        return query.filter(awaiting_approval_by(current_user.id))
+
+    def operation(self):
+        return _l("is")
+
+    def get_options(self, view):
+        return [("1", _l("Yes"))]
+
+
 class WorkerReviewView(WorkflowPage, SecuredModelView):
     column_list = ("id", "worker", "state", "assigned_to", "due_on", "conclusion",
                    "per_capita_income", "reviewed_by", "approved_by")
@@ -60,7 +89,10 @@ class WorkerReviewView(WorkflowPage, SecuredModelView):
                      "assigned_by": _l("Assigned by"), "snapshot": _l("Facts as checked"),
                      "worker.name": _l("Worker name")}
     column_searchable_list = ("worker.name",)
-    column_filters = ("state", "conclusion", "due_on", "worker.name")
+    column_filters = ("state", "conclusion", "due_on", "worker.name",
+                      ReviewPastDueFilter(WorkerReview.id, _l("Past its due date")),
+                      ReviewAwaitingMyApprovalFilter(WorkerReview.id,
+                                                     _l("Awaiting my approval")))
     column_sortable_list = ("id", "state", "due_on", "conclusion")
     column_default_sort = ("id", True)
     column_details_exclude_list = ("version", "snapshot")

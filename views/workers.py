@@ -13,21 +13,24 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect
-from wtforms import BooleanField, SelectField
+from wtforms import BooleanField
 from wtforms.validators import NumberRange, Optional
 
 from models import FamilyMember, Worker, member_search
 from models.base import today
-from models.choices import EXIT_CAUSES, HARDSHIP_CAUSES, HEALTH, RELATIONS, WORKER_CATEGORIES
+from models.choices import HARDSHIP_CAUSES, HEALTH, RELATIONS, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.permissions import allows
 from models.settings import get_setting
+from models.worker_episode_rules import CONSTRAINT_MESSAGES as EPISODE_MESSAGES
+from models.worker_episode_rules import GUARDS as WORKER_GUARDS
 from models.worker_pick import not_on_file
 from models.worker_rules import (
     CONSTRAINT_MESSAGES,
     activate,
     change_status,
     check_people_unique,
+    form_statuses,
     likely_duplicates,
     review_overdue_clause,
     suggest_for_form,
@@ -38,6 +41,7 @@ from models.worker_timeline import aid_history, household_file, summary_only
 from views.base import InlineModel, SecuredModelView, money, requires
 from views.forms import IdNumber, MultiChoiceField, start_blank
 from views.pickers import PicksWorker
+from views.worker_certificates import CertificateRoutes
 from views.worker_form import CLOSING, NEW_FOR_WORKER, sections
 
 
@@ -89,7 +93,7 @@ class MemberInline(InlineModel):
     form_args = {"id_number": {"validators": [IdNumber(optional=True)]}}
 
 
-class WorkerView(SecuredModelView):
+class WorkerView(CertificateRoutes, SecuredModelView):  # certificates: issue 16
     column_list = ("name", "id_number", "gender", "base_union", "employer", "category",
                    "main_cause", "per_capita_income", "status", "last_reviewed_on")
     column_searchable_list = ("name", "id_number", "phone", "employer")
@@ -121,8 +125,9 @@ class WorkerView(SecuredModelView):
                     "secondary_causes", "health", "disability", "single_parent",
                     "household_size", "household_income", "essential_spending", "on_dibao",
                     "housing_type", "housing_area", "medical_insurance", "bank_name",
-                    "bank_card_no", "certificate_no", "status", "exit_date", "exit_reason",
-                    "notes", "members", "confirm_duplicates", "exit_cause")
+                    # No certificate_no: the certificate rules alone set it (issue 16).
+                    "bank_card_no", "status", "notes", "members",
+                    "confirm_duplicates")
     form_overrides = {"secondary_causes": MultiChoiceField}
     form_args = {
         "id_number": {"validators": [IdNumber()]},
@@ -132,17 +137,20 @@ class WorkerView(SecuredModelView):
                            "validators": [Optional(), NumberRange(min=1)]},
         "category": {"description": _l("Suggested from monthly income per person against "
                                        "the minimum living allowance line.")},
+        "status": {"description": _l("Approve a pending file or re-file a closed one here; "
+                                     "a file leaves the record when a review's conclusion "
+                                     "is approved.")},
     }
     form_extra_fields = {"confirm_duplicates": BooleanField(
         _l("I have checked the possible duplicates"),
-        description=_l("Tick only when the portal warns of possible duplicate files.")),
-        "exit_cause": SelectField(_l("Reason for leaving hardship"),
-                                  choices=[("", "")] + list(EXIT_CAUSES.items()), default="",
-                                  description=_l("Asked when a file leaves hardship."))}
+        description=_l("Tick only when the portal warns of possible duplicate files."))}
     form_create_rules = sections()
     form_edit_rules = sections(CLOSING)
     inline_models = (MemberInline(FamilyMember),)
-    constraint_messages = CONSTRAINT_MESSAGES
+    constraint_messages = {**CONSTRAINT_MESSAGES, **EPISODE_MESSAGES}
+    # No form closes a file and a file with history is never deleted (an approved review
+    # closes it: models.worker_episode_rules).
+    guards = WORKER_GUARDS
     # Starting reviews needs C on reviews (checked in _handle_view), reading files here.
     action_verbs = {"delete": "D", "approve": "U", "start_review": "R"}
     details_template = "admin/worker_details.html"
@@ -187,6 +195,9 @@ class WorkerView(SecuredModelView):
 
     def edit_form(self, obj=None):
         form = self._suggesting(super().edit_form(obj))
+        if obj is not None:  # approve or re-file here; leaving the record is a review's
+            allowed = form_statuses(obj.status)
+            form.status.choices = [c for c in form.status.choices if c[0] in allowed]
         if request.method == "GET" and obj is not None and not obj.category:
             form.category.data = suggested_category(obj.per_capita_income,
                                                     get_setting("dibao_line"))
@@ -279,9 +290,7 @@ class WorkerView(SecuredModelView):
         if is_created:
             model.status, model.filed_by_id = "pending", user.id
         old = inspect(model).attrs.status.history.deleted
-        cause = getattr(getattr(form, "exit_cause", None), "data", None) or None
-        change_status(model, None if is_created else (old[0] if old else model.status), user,
-                      cause)
+        change_status(model, None if is_created else (old[0] if old else model.status), user)
 
     column_formatters_detail = {
         "suggested": lambda v, c, m, n: _suggestion(m),

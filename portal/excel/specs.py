@@ -25,7 +25,7 @@ def worker_spec() -> Spec:
     from portal.excel import worker_import
 
     columns = columns_of(Worker, WORKER_KEYS, gender=DERIVED, birth_date=DERIVED,
-                         per_capita_income=DERIVED,
+                         per_capita_income=DERIVED, certificate_no=DERIVED,
                          secondary_causes={"limit": 3}, household_size={"required": False},
                          status={"required": False}, filed_on={"required": False},
                          address={"width": 30})

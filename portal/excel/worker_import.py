@@ -29,7 +29,9 @@ from models.lookup import chunks, select_in
 from models.masking import mask_id_number
 from models.orgunit import OrgUnit
 from models.unit_scope import ALL, visible_units
-from models.worker_episode_rules import add_missing_episodes
+from models.worker_certificate import WorkerCertificate
+from models.worker_certificate_rules import add_missing_certificates
+from models.worker_episode_rules import add_missing_episodes, closing_refusal
 from models.worker_rules import (
     check_status_change,
     derived_values,
@@ -38,7 +40,16 @@ from models.worker_rules import (
     name_initials,
     rebuild_person_index,
 )
-from portal.audit import audited_keys, changed_text, changes, created_changes, log_bulk
+from portal.audit import (
+    audited_keys,
+    auditing,
+    changed_text,
+    changes,
+    created_changes,
+    last_id,
+    log_bulk,
+    log_created_since,
+)
 from portal.excel.bulk import insert_rows, roomy_cache, update_rows
 from portal.excel.bulk_indexes import PEOPLE_TABLES, deferred
 from portal.excel.importer import parsed_rows
@@ -49,7 +60,7 @@ KEPT_WHEN_ABSENT = ("household_size", "household_income", "essential_spending")
 KEPT_WHEN_EMPTY = ("status", "filed_on")
 # Text columns an empty cell clears (a column left out of the sheet takes its default).
 BLANK_TEXT = ("ethnicity", "phone", "base_union", "employer", "address", "disability",
-              "exit_reason", "certificate_no", "notes", "bank_name", "bank_card_no")
+              "exit_reason", "notes", "bank_name", "bank_card_no")
 EMPTY = dict.fromkeys(BLANK_TEXT, "")
 CHUNK = 5000  # worker rows checked and written at a time
 MEMBER_KEYS = ("name", "relation", "id_number", "health", "monthly_income", "school_or_work")
@@ -241,6 +252,8 @@ def _check(chunk: list[dict], spec, report, members: Members | None, seen: dict,
                 report.error(sheet, row["_row"], spec.column("status").label, _(
                     "An import cannot change the status of a file on record; approve, "
                     "close or re-file it on the file's page."))
+            elif before is not None:
+                _check_exit_kept(report, spec, row, old)
         if old is None:
             new.append(row)
         elif _changed(row, old, None if members is None else groups.get(number, []),
@@ -249,6 +262,16 @@ def _check(chunk: list[dict], spec, report, members: Members | None, seen: dict,
         else:
             report.unchanged += 1
     return new, changed
+
+
+def _check_exit_kept(report, spec, row: dict, old: dict) -> None:
+    """Note a row that changes a stored file's exit date or reason (a review's to set)."""
+    after = (row.get("exit_date", old["exit_date"]), row.get("exit_reason", old["exit_reason"]))
+    refusal = closing_refusal(old["status"], old["status"],
+                              (old["exit_date"], old["exit_reason"]), after)
+    if refusal:
+        column = "exit_date" if after[0] != old["exit_date"] else "exit_reason"
+        report.error(spec.title, row["_row"], spec.column(column).label, refusal)
 
 
 def _changed(row: dict, old: dict, members: list[dict] | None, old_members: dict) -> bool:
@@ -343,6 +366,10 @@ class Writer:
             # New files that come on record or closed (an archive) get the episode
             # their status and dates tell, as the seed's do.
             add_missing_episodes(conn)
+            # ... and a file on record in a qualifying category its 特困职工证 (issue 16).
+            before = last_id(WorkerCertificate)
+            if add_missing_certificates():
+                log_created_since(WorkerCertificate, before, self.user)
 
 
 def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, derive=None):
@@ -356,7 +383,8 @@ def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, d
     def word(columns):
         texts.extend(created_changes({k: columns[k] for k in keys}))
 
-    return insert_rows(model.__table__, rows, fixed, empty, derive, key, stored=word), texts
+    return insert_rows(model.__table__, rows, fixed, empty, derive, key,
+                       stored=word if auditing() else None), texts
 
 
 def _write_members(members: Members, parents: dict, user) -> None:
