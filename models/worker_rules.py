@@ -239,6 +239,20 @@ def close_file(worker: Worker, user, kind: str, on, reason: str,
     worker.status, worker.exit_date, worker.exit_reason = kind, on, (reason or "").strip()
 
 
+def withdraw_application(worker: Worker, user, reason: str) -> None:
+    """Close a pending application that will not be filed (不予建档), with the reason.
+
+    A pending file was never on record, so no review decides it and no episode or
+    certificate closes; the file keeps the reason and may be re-filed later.
+    """
+    if worker.status != "pending":
+        raise DomainError(_("Only a file awaiting approval can be withdrawn; a file on "
+                            "record leaves it through an approved review."))
+    if not (reason or "").strip():
+        raise DomainError(_("Give the reason the file is not taken on record."))
+    close_file(worker, user, "removed", today(), reason)
+
+
 def refile(worker: Worker, user) -> None:
     """Re-open a closed file for approval (返困); its earlier episodes stay as they were.
 

@@ -318,3 +318,39 @@ def test_migration_gives_existing_files_their_episodes(database_config, tmp_path
                               "WHERE closed_on IS NOT NULL"))
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_pending_application_is_withdrawn_with_its_reason(app, client, auth):
+    """不予建档: staff close a pending file from its page with a reason, without a review and
+    without an episode; the reason is required; a file on record cannot be withdrawn, and
+    the clerk may not do it at all."""
+    with app.app_context():
+        pending = make_worker(status="pending", filed_by_id=user("staff").id).id
+        filed = on_record().id
+    auth.login("clerk")
+    assert client.post(f"/admin/worker/withdraw/?id={pending}",
+                       data={"csrf_token": auth.token(), "reason": "x"}).status_code == 403
+    auth.logout()
+    auth.login("staff")
+    page = client.get(f"/admin/worker/details/?id={pending}").get_data(as_text=True)
+    assert 'id="withdraw-application"' in page
+    assert 'id="withdraw-application"' not in client.get(
+        f"/admin/worker/details/?id={filed}").get_data(as_text=True)
+    page = client.post(f"/admin/worker/withdraw/?id={pending}", data={
+        "csrf_token": auth.token(), "reason": "  "}, follow_redirects=True).get_data(as_text=True)
+    assert "请填写不予建档的原因" in page
+    with app.app_context():
+        assert db.session.get(Worker, pending).status == "pending"
+    page = client.post(f"/admin/worker/withdraw/?id={filed}", data={
+        "csrf_token": auth.token(), "reason": "家庭收入已超标准"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "只有待审核的档案可以不予建档" in page
+    response = client.post(f"/admin/worker/withdraw/?id={pending}", data={
+        "csrf_token": auth.token(), "reason": "家庭收入已超标准"})
+    assert response.status_code == 302
+    with app.app_context():
+        worker = db.session.get(Worker, pending)
+        assert (worker.status, worker.exit_reason, worker.exit_date) == (
+            "removed", "家庭收入已超标准", dt.date.today())
+        assert episodes(pending) == []
+        assert db.session.get(Worker, filed).status == "active"

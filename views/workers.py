@@ -35,6 +35,7 @@ from models.worker_rules import (
     review_overdue_clause,
     suggest_for_form,
     suggested_category,
+    withdraw_application,
 )
 from models.worker_search import restrict
 from models.worker_timeline import aid_history, household_file, summary_only
@@ -248,6 +249,25 @@ class WorkerView(CertificateRoutes, SecuredModelView):  # certificates: issue 16
                                          kwargs["details_columns"] if name != "members"]
         kwargs.setdefault("money", money)
         return super().render(template, **kwargs)
+
+    def may_withdraw(self, worker) -> bool:
+        """Tell whether to offer 不予建档 on ``worker``'s page (the rule checks again)."""
+        return worker.status == "pending" and self.allows("U")
+
+    @expose("/withdraw/", methods=("GET", "POST"))
+    @requires("U")
+    def withdraw_view(self):
+        """不予建档: close a pending application with its reason (no review: never filed)."""
+        worker = self.requested_record()
+        if request.method == "POST":
+            ok, _done = self.run_rule(
+                lambda: withdraw_application(worker, current_user._get_current_object(),
+                                             request.form.get("reason", "")),
+                _("The application is withdrawn; the file is not taken on record."))
+            if ok:
+                return redirect(url_for(".details_view", id=worker.id))
+        return self.render("admin/worker_withdraw.html", worker=worker,
+                           reason=request.form.get("reason", ""))
 
     @expose("/card/")
     @requires("R")
