@@ -1,14 +1,17 @@
 """Demo funds and assistance records in every state, paid through the real ledger."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 import random
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Assistance, Fund, Worker, db
+import models.base
+from models import Assistance, Fund, Worker, WorkerEpisode, db
 from models.assistance_rules import approve, pay, reject, reverse, verify
+from models.base import freeze_now, freeze_today
 from models.ledger import post_entry
 
 FUNDS = (
@@ -28,6 +31,12 @@ PLANS = (
 STATE_WEIGHTS = {"paid": 60, "approved": 8, "verified": 10, "applied": 12, "rejected": 6,
                  "reversed": 4}
 SCHOOLS = ("济南第一中学", "山东大学", "济南职业学院", "历下区实验小学", "山东师范大学")
+# When in the year each plan's aid is applied for: the festival before the Spring
+# Festival, school aid at the start of the school year, the rest all year round.
+SEASONS = {"2026年春节送温暖": ((2026, 1, 5), (2026, 2, 10)),
+           "2025年春节送温暖": ((2025, 1, 5), (2025, 2, 10)),
+           "2026年金秋助学": ((2026, 8, 10), (2026, 9, 25))}
+YEAR_START = dt.date(2025, 1, 2)  # the funds' first allocation, before any grant
 
 
 def _funds(admin, needs: list[Decimal]) -> list[Fund]:
@@ -47,6 +56,24 @@ def _funds(admin, needs: list[Decimal]) -> list[Fund]:
                        document="追加拨付", reason="2026年度帮扶资金追加")
         funds.append(fund)
     return funds
+
+
+def _paid(record, staff, manager) -> None:
+    record.notice_passed = True  # the demo's notices passed without objection
+    pay(record, manager)
+
+
+# What each target state takes, step by step after the application (step 0).
+_APPLY = None
+STEPS = {
+    "applied": (_APPLY,),
+    "rejected": (_APPLY, lambda r, s, m: reject(r, m, "经核实家庭收入超过标准")),
+    "verified": (_APPLY, lambda r, s, m: verify(r, s)),
+    "approved": (_APPLY, lambda r, s, m: verify(r, s), lambda r, s, m: approve(r, m)),
+    "paid": (_APPLY, lambda r, s, m: verify(r, s), lambda r, s, m: approve(r, m), _paid),
+    "reversed": (_APPLY, lambda r, s, m: verify(r, s), lambda r, s, m: approve(r, m), _paid,
+                 lambda r, s, m: reverse(r, m, "银行卡号有误，退回重发")),
+}
 
 
 def _round_up(amount: Decimal) -> Decimal:
@@ -86,8 +113,15 @@ def _plans(rnd: random.Random, worker_ids: list[int]) -> list[tuple]:
     return plans
 
 
-def load(rnd: random.Random, users: dict, count: int = 600) -> int:
-    """Add funds and about ``count`` assistance records; return how many were made."""
+def load(rnd: random.Random, users: dict, count: int = 600,
+         as_of: dt.date | None = None) -> int:
+    """Add funds and about ``count`` assistance records; return how many were made.
+
+    With ``as_of``, each record's steps happen on days of its season up to ``as_of``
+    (the clock frozen there, as the desk seed does), after its file came on record, so
+    the year's aid spreads over the months as a centre's does; the days are drawn from
+    their own generator, so the records themselves do not change with them.
+    """
     staff, manager = users["staff"], users["manager"]
     active = db.session.scalars(select(Worker.id).where(Worker.status == "active")
                                 .order_by(Worker.id)).all()
@@ -96,24 +130,67 @@ def load(rnd: random.Random, users: dict, count: int = 600) -> int:
     needs = [sum((cash for _w, _p, cash, n, target in plans
                   if n == number and target in ("paid", "reversed")), Decimal(0))
              for number in range(len(FUNDS))]
-    funds = _funds(users["admin"], needs)
-    made = 0
-    for worker_id, plan, cash, number, target in plans:
-        record = _record(rnd, db.session.get(Worker, worker_id), plan, cash, staff,
-                         funds[number])
-        db.session.add(record)
+    frozen, frozen_now = models.base._frozen_today, models.base._frozen_now
+    clock = _Clock(as_of, [w for w, *_rest in plans]) if as_of else None
+    try:
+        if clock:
+            clock.on(YEAR_START)
+        funds = _funds(users["admin"], needs)
+        steps = [(n, step) for n, (*_rest, target) in enumerate(plans)
+                 for step in range(len(STEPS[target]))]
+        if clock:  # in the order they happen, so the ledger's balances follow its times
+            days = [clock.days(worker_id, plan[1]) for worker_id, plan, *_rest in plans]
+            steps.sort(key=lambda s: (days[s[0]][s[1]], s[1], s[0]))
+        records = {}
+        for n, step in steps:
+            worker_id, plan, cash, number, target = plans[n]
+            if clock:
+                clock.on(days[n][step])
+            if step == 0:
+                records[n] = _record(rnd, db.session.get(Worker, worker_id), plan, cash,
+                                     staff, funds[number])
+                db.session.add(records[n])
+                db.session.flush()
+            else:
+                STEPS[target][step](records[n], staff, manager)
         db.session.flush()
-        if target == "rejected":
-            reject(record, manager, "经核实家庭收入超过标准")
-        elif target != "applied":
-            verify(record, staff)
-        if target in ("approved", "paid", "reversed"):
-            approve(record, manager)
-        if target in ("paid", "reversed"):
-            record.notice_passed = True
-            pay(record, manager)
-        if target == "reversed":
-            reverse(record, manager, "银行卡号有误，退回重发")
-        made += 1
-    db.session.flush()
-    return made
+    finally:
+        freeze_today(frozen)
+        freeze_now(frozen_now)
+    return len(plans)
+
+
+class _Clock:
+    """The days the demo's grants go through their steps, up to ``as_of``."""
+
+    def __init__(self, as_of: dt.date, worker_ids: list[int]) -> None:
+        self.as_of, self.rnd = as_of, random.Random(as_of.toordinal())
+        self.on_record = dict(db.session.execute(
+            select(WorkerEpisode.worker_id, func.max(WorkerEpisode.opened_on))
+            .where(WorkerEpisode.worker_id.in_(worker_ids))
+            .group_by(WorkerEpisode.worker_id)).all())
+
+    def days(self, worker_id: int, campaign: str) -> list[dt.date]:
+        """Return the days of applying, verifying, approving, paying and reversing."""
+        start, end = SEASONS.get(campaign, ((2026, 1, 5), self.as_of.timetuple()[:3]))
+        start, end = dt.date(*start), min(dt.date(*end), self.as_of)
+        filed = self.on_record.get(worker_id)
+        if filed is not None:  # aid only once the file is on record
+            start = min(max(start, filed), end)
+        day = start + dt.timedelta(days=self.rnd.randint(0, (end - start).days))
+        days = [day]
+        for gap in (3, 4, 5, 10):
+            days.append(min(days[-1] + dt.timedelta(days=self.rnd.randint(1, gap)),
+                            self.as_of))
+        return days
+
+    def on(self, day: dt.date) -> None:
+        """Move the clock on to office hours of ``day`` (from 9:00 China time, stored UTC),
+        a few minutes after the step before on the same day."""
+        last = models.base._frozen_now
+        if last is not None and last.date() == day:
+            moment = last + dt.timedelta(minutes=self.rnd.randint(1, 15))
+        else:
+            moment = dt.datetime.combine(day, dt.time(1, self.rnd.randint(0, 59)))
+        freeze_today(day)
+        freeze_now(moment)

@@ -102,7 +102,7 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
         # Before the aid, cards and loans are made: they take their worker's unit.
         unit_seed.spread_files(units, last[Worker], station_user)
         reviews = review_seed.load(users, AS_OF)
-        aid = aid_seed.load(rnd, users, count=scaled(0.3, workers, cap=1500))
+        aid = aid_seed.load(rnd, users, count=scaled(0.3, workers, cap=1500), as_of=AS_OF)
         goods = inventory_seed.load(rnd, users, cards=scaled(0.27, workers, cap=800))
         notices = notice_seed.load(rnd, users)
         enrolments = training_seed.load(rnd, users, AS_OF)
