@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,21 +27,15 @@ from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES
 from models.idnumber import mask_id_number
 from models.notice_rules import passed_notice
 from views.base import SecuredModelView, money, requires
+from views.filters import ClauseFilter
 from views.pickers import PicksWorker
 from views.workflow import WorkflowPage
 
 
-class AwaitingMyApprovalFilter(BaseSQLAFilter):
+class AwaitingMyApprovalFilter(ClauseFilter):
     """Verified records that the current user did not apply for."""
 
-    def apply(self, query, value, alias=None):
-        return query.filter(awaiting_approval_by(current_user.id))
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes"))]
+    clause = staticmethod(lambda: awaiting_approval_by(current_user.id))
 
 
 class AssistanceView(PicksWorker, WorkflowPage, SecuredModelView):

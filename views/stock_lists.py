@@ -15,33 +15,21 @@ from models.inventory_rules import (
     local_day_start,
     low_stock_clause,
 )
+from views.filters import ClauseFilter
 
 
-class _Flag(BaseSQLAFilter):
-    """A filter with one value, "yes"."""
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes"))]
+class LowStockFilter(ClauseFilter):
+    clause = staticmethod(low_stock_clause)
 
 
-class LowStockFilter(_Flag):
-    def apply(self, query, value, alias=None):
-        return query.filter(low_stock_clause())
+class TodayFilter(ClauseFilter):
+    clause = staticmethod(lambda: StockMovement.at >= local_day_start())
 
 
-class TodayFilter(_Flag):
-    def apply(self, query, value, alias=None):
-        return query.filter(StockMovement.at >= local_day_start())
-
-
-class RedeemedTodayFilter(_Flag):
+class RedeemedTodayFilter(ClauseFilter):
     """Redemptions standing (not voided) made today, China time."""
 
-    def apply(self, query, value, alias=None):
-        return query.filter(*redeemed_today_clause())
+    clause = staticmethod(redeemed_today_clause)
 
 
 class ExpiryFilter(BaseSQLAFilter):

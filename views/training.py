@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import request
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,32 +36,18 @@ from models.training_rules import (
 )
 from models.unit_scope import get_visible, scope, visible_units
 from views.base import SecuredModelView, money, requires
+from views.filters import ClauseFilter
 from views.pickers import PicksWorker
 
 FOLLOW_UP_FIELDS = ("attendance_rate", "certificate_no", "outcome", "employer", "outcome_on",
                     "monthly_income", "followed_up_on")
 
 
-class _YesFilter(BaseSQLAFilter):
-    """A filter with the single option "yes" that applies ``clause()``."""
-
-    clause = None
-
-    def apply(self, query, value, alias=None):
-        return query.filter(type(self).clause())
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes"))]
-
-
-class ClassFollowUpMissingFilter(_YesFilter):
+class ClassFollowUpMissingFilter(ClauseFilter):
     clause = staticmethod(class_follow_up_missing)
 
 
-class EnrolmentFollowUpMissingFilter(_YesFilter):
+class EnrolmentFollowUpMissingFilter(ClauseFilter):
     clause = staticmethod(follow_up_missing)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,6 +30,7 @@ from models.worker_certificate_rules import (
     valid_certificate,
 )
 from views.base import SecuredModelView, requires
+from views.filters import YesNoFilter
 
 
 class CertificateRoutes:
@@ -96,18 +96,10 @@ class CertificateRoutes:
                            note=request.form.get("note", ""))
 
 
-class ValidFilter(BaseSQLAFilter):
+class ValidFilter(YesNoFilter):
     """Cards valid now (or no longer valid)."""
 
-    def apply(self, query, value, alias=None):
-        ended = WorkerCertificate.ended_on
-        return query.filter(ended.is_(None) if value == "1" else ended.is_not(None))
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes")), ("0", _l("No"))]
+    clause = staticmethod(lambda: WorkerCertificate.ended_on.is_(None))
 
 
 def _worker_link(view, context, model, name):

@@ -5,7 +5,6 @@ import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -36,6 +35,7 @@ from models.worker_review_rules import (
 )
 from models.worker_snapshots import facts_of, history
 from views.base import SecuredModelView, money
+from views.filters import ClauseFilter, YesNoFilter
 from views.workflow import WorkflowPage
 
 MAX_SELECTED = 200
@@ -55,30 +55,16 @@ def _ids(text: str) -> list[int]:
     return ids
 
 
-class ReviewPastDueFilter(BaseSQLAFilter):
+class ReviewPastDueFilter(YesNoFilter):
     """逾期未完成的复核: reviews still to be done past their due date (the start page's figure)."""
 
-    def apply(self, query, value, alias=None):
-        return query.filter(overdue_clause() if value == "1" else ~overdue_clause())
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes")), ("0", _l("No"))]
+    clause = staticmethod(overdue_clause)
 
 
-class ReviewAwaitingMyApprovalFilter(BaseSQLAFilter):
+class ReviewAwaitingMyApprovalFilter(ClauseFilter):
     """待我审批的复核: submitted reviews the current user did not submit."""
 
-    def apply(self, query, value, alias=None):
-        return query.filter(awaiting_approval_by(current_user.id))
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes"))]
+    clause = staticmethod(lambda: awaiting_approval_by(current_user.id))
 
 
 class WorkerReviewView(WorkflowPage, SecuredModelView):
