@@ -13,6 +13,7 @@ from models.donation import Donation, DonationLine
 from models.funds import Fund, FundEntry
 from models.import_upload import ImportUpload
 from models.inventory import Item, StockLot, StockMovement
+from models.legal_case import LegalCase, LegalSession
 from models.loans import Instalment, Loan, Repayment
 from models.login_throttle import LoginAttempt
 from models.lovecard import CardEntry, LoveCard
@@ -22,6 +23,7 @@ from models.orgunit import OrgUnit
 from models.person import Person
 from models.redemption import Redemption, RedemptionLine
 from models.service_case import ServiceCase
+from models.service_case_outcome import ServiceCaseOutcome
 from models.settings import Setting
 from models.stocktake import Stocktake, StocktakeLine
 from models.training import Enrolment, TrainingClass
@@ -34,9 +36,10 @@ from models.worker_review import WorkerReview, WorkerSnapshot
 __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donation",
            "DonationLine", "DomainError", "Enrolment", "FamilyMember", "Fund", "FundEntry",
            "ImportUpload",
-           "Instalment", "Item", "Loan", "LoginAttempt", "LoveCard", "Notice", "NoticeLine",
+           "Instalment", "Item", "LegalCase", "LegalSession",
+           "Loan", "LoginAttempt", "LoveCard", "Notice", "NoticeLine",
            "Objection", "OrgUnit", "Person", "PersonInFile", "Redemption", "RedemptionLine",
            "Repayment",
-           "ServiceCase", "Setting",
+           "ServiceCase", "ServiceCaseOutcome", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
            "Worker", "WorkerCertificate", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db"]

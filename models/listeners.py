@@ -8,7 +8,15 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from models import inventory_rules, ledger, lovecard_rules, notice_rules, unit_scope, worker_rules
+from models import (
+    case_outcomes,
+    inventory_rules,
+    ledger,
+    lovecard_rules,
+    notice_rules,
+    unit_scope,
+    worker_rules,
+)
 
 HOOKS = (
     ("before_flush", unit_scope.assign_and_check_units),
@@ -18,6 +26,7 @@ HOOKS = (
     ("before_flush", inventory_rules.keep_item_search_keys),
     ("before_flush", lovecard_rules.keep_holder_initials),
     ("after_flush", worker_rules.sync_person_index),
+    ("after_flush", case_outcomes.link_new_outcomes),
 )
 
 

@@ -57,10 +57,13 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "setting": {"admin": "RU"},
     "report": {"admin": "RX", "manager": "RX"},
     # The service desk (issue 17): staff receive and handle; managers assign and supervise
-    # (督办, A). Managers see phones and ID numbers masked (they only read people), so
-    # they do not export until the export masks them too (DESIGN.md gives them X).
-    "person": {"admin": "CRUDX", "staff": "CRU", "manager": "R"},
-    "servicecase": {"admin": "CRUDX", "staff": "CRU", "manager": "RA"},
+    # (督办, A). Managers see phones and ID numbers masked (they only read people) and
+    # export them masked as well (views.identity ``export_masks_identity``).
+    "person": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "servicecase": {"admin": "CRUDX", "staff": "CRU", "manager": "RAX"},
+    # Legal cases: staff open, record sessions and close (U); a manager reopens (A) and
+    # exports them with the applicant's numbers masked, as cases.
+    "legalcase": {"admin": "CRUDX", "staff": "CRU", "manager": "RAX"},
 }
 
 # Roles that read a record type only as a lookup, with ID and bank-card numbers masked

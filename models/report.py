@@ -39,7 +39,9 @@ The definitions, section by section:
 - money raised (``models.report_funds``): fund income by source and by fund; aid by
   school level and by month (``models.report_aid``); 低保 households brought in and
   files by base union (``models.report_files``); 脱困, 返困 and 脱困率 from the files'
-  episodes (``models.report_episodes``). Each module's docstring defines them.
+  episodes (``models.report_episodes``); the service desk's contacts, cases and
+  rates (``models.report_desk``); legal aid and mediation, money recovered for workers
+  (``models.report_legal``). Each module's docstring defines them.
 
 The reference day is 31 December, or today while the year is not over.
 
@@ -70,6 +72,7 @@ from models import (
 )
 from models.base import today
 from models.report_aid import monthly_aid, school_level_figures
+from models.report_desk import desk_figures
 from models.report_episodes import episode_figures
 from models.report_files import (
     dibao_figures,
@@ -80,6 +83,7 @@ from models.report_files import (
     union_figures,
 )
 from models.report_funds import fund_income
+from models.report_legal import legal_figures
 from models.report_time import before_end_of, in_year, money, reference_day, total
 from models.training_rules import summary as training_summary
 from models.unit_scope import ALL, unit_clause
@@ -276,4 +280,6 @@ def year_figures(year: int, units=ALL) -> dict:
             "education": school_level_figures(year, units),
             "monthly": monthly_aid(year, units),
             "dibao": dibao_figures(year, as_of, units),
-            "unions": union_figures(year, as_of, units)}
+            "unions": union_figures(year, as_of, units),
+            "desk": desk_figures(year, units),
+            "legal": legal_figures(year, units)}

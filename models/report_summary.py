@@ -95,9 +95,36 @@ def _services(f: dict) -> list[str]:
     return sentences
 
 
+def _desk(f: dict) -> list[str]:
+    desk = f.get("desk")
+    if not desk or not desk["contacts"]["cases"]:
+        return []
+    c, rate = desk["contacts"], desk["resolution"]["rate"]
+    return [_("The service desk received %(visitors)d visitors, %(calls)d phone calls (%(hotline)d "
+              "on the 12351 hotline), %(letters)d letters and %(online)d online requests; "
+              "%(resolved)d of its %(cases)d cases were resolved (%(rate)s per cent), and "
+              "%(migrants)d migrant workers were served.", visitors=c["visitors"],
+              calls=c["calls"], hotline=c["hotline"], letters=c["letters"], online=c["online"],
+              resolved=desk["resolution"]["done"], cases=c["cases"],
+              rate=rate if rate is not None else "—", migrants=desk["migrants"])]
+
+
+def _legal(f: dict) -> list[str]:
+    legal = f.get("legal")
+    if not legal or not (legal["by_type"] or legal["by_outcome"]):
+        return []
+    return [_("%(opened)d legal aid and mediation cases were opened and %(closed)d closed, "
+              "recovering %(amount)s ten-thousand yuan for %(workers)d workers, of which "
+              "%(wages)s ten-thousand yuan of wage arrears for %(wage_workers)d workers.",
+              opened=sum(legal["by_type"].values()), closed=sum(legal["by_outcome"].values()),
+              amount=wan(legal["recovered"]), workers=legal["workers_benefited"],
+              wages=wan(legal["wages_recovered"]), wage_workers=legal["wage_workers"])]
+
+
 def summary_paragraph(figures: dict) -> str:
     """Return the year's work summary paragraph from ``figures`` (``year_figures``)."""
-    sentences = [*_aid(figures), *_money(figures), *_files(figures), *_services(figures)]
+    sentences = [*_aid(figures), *_money(figures), *_files(figures), *_services(figures),
+                 *_desk(figures), *_legal(figures)]
     # Chinese runs sentences on after their 。; English puts a space between them.
     glue = "" if getattr(get_locale(), "language", "") == "zh" else " "
     return _("%(year)d: ", year=figures["year"]) + glue.join(sentences)

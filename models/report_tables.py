@@ -200,6 +200,8 @@ def report_sections(figures: dict) -> list[Section]:
         school_table,
         years_table,
     )
+    from models.report_desk import desk_tables
+    from models.report_legal import legal_tables
 
     day = figures["as_of"].isoformat()
     by_unit = ([Section("units", _l("Figures by unit"), _units(figures, day))]
@@ -221,4 +223,6 @@ def report_sections(figures: dict) -> list[Section]:
         Section("training", _l("Skills training"), _training(figures["training"])),
         Section("loans", _l("Micro-loans"), _loans(figures["loans"], day)),
         Section("notices", _l("Public notices"), _notices(figures["notices"])),
+        Section("desk", _l("Service desk"), desk_tables(figures["desk"])),
+        Section("legal", _l("Legal aid and mediation"), legal_tables(figures["legal"])),
     ]

@@ -71,6 +71,13 @@ ROWS = (
     ("loans", _l("Loans disbursed"), lambda f: f["loans"]["disbursed"], True),
     ("loan_amount", _l("Amount disbursed (yuan)"), lambda f: f["loans"]["amount"], True),
     ("notices", _l("Notices published"), lambda f: f["notices"]["published"], True),
+    # The service desk (``models.report_desk``).
+    ("visitors", _l("Visitors to the service desk"),
+     lambda f: f["desk"]["contacts"]["visitors"], True),
+    ("calls", _l("Phone calls to the service desk"), lambda f: f["desk"]["contacts"]["calls"],
+     True),
+    ("desk_cases", _l("Service desk cases received"), lambda f: f["desk"]["contacts"]["cases"],
+     True),
 )
 
 

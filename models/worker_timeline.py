@@ -13,6 +13,11 @@ Money totals count what moved: aid paid, loans disbursed, repayments (a reversal
 negative), card points (top-ups, refunds and reversals, signed) and redemptions done.
 Notices and objections carry no total (a notice's amounts are the aid already counted).
 Goods handed out are not here: a hand-out stock movement names no worker.
+
+The service desk's cases and legal cases of the people linked to the file
+(``Person.worker_id``) are here too, for the roles that read the desk: a role without
+it (the clerk) gets neither rows nor figures of them, and they are not even read.
+A legal case's money recovered is shown, not totalled: it is not the centre's money.
 """
 from __future__ import annotations
 
@@ -42,11 +47,15 @@ from models.choices import (
     REVIEW_CONCLUSIONS,
     WORKER_STATUSES,
 )
+from models.desk_choices import CASE_STATES, CASE_TYPES
+from models.legal_case import DISPUTE_TYPES, LEGAL_STATES, OUTCOMES, ROUTES, LegalCase
 from models.loans import Loan, Repayment
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, NoticeLine, Objection
 from models.permissions import allows, sees_masked_identity
+from models.person import Person
 from models.redemption import Redemption
+from models.service_case import ServiceCase
 from models.training import Enrolment, TrainingClass
 from models.unit_scope import ACTING, scope
 from models.worker_certificate import CERTIFICATE_KINDS, END_CAUSES, WorkerCertificate
@@ -61,6 +70,7 @@ KINDS = {
     "card": _l("Love card"), "points": _l("Card points"),
     "redemption": _l("Love supermarket redemption"), "notice": _l("Public notice"),
     "objection": _l("Objection to a notice"),
+    "desk": _l("Desk case"), "legal": _l("Legal case"),
 }
 MONEY_KINDS = frozenset({"aid", "loan", "repayment", "points", "redemption"})
 ORDER = {kind: n for n, kind in enumerate(KINDS)}
@@ -257,14 +267,43 @@ def _certificates(worker_id, units) -> list[Entry]:
     return found
 
 
+def _desk(worker_id, units) -> list[Entry]:
+    """Return the desk cases of the people linked to the file."""
+    c = ServiceCase
+    rows = _rows(select(c.id, c.received_at, c.case_type, c.state, c.summary).join(Person)
+                 .where(Person.worker_id == worker_id), c, units)
+    return [Entry(_day(r.received_at), "desk", f"{CASE_TYPES[r.case_type]}：{r.summary[:40]}",
+                  None, str(CASE_STATES[r.state]), "servicecase", r.id) for r in rows]
+
+
+def _legal(worker_id, units) -> list[Entry]:
+    """Return the legal cases of the people linked to the file (recovered money shown)."""
+    c = LegalCase
+    rows = _rows(select(c.id, c.opened_at, c.closed_on, c.dispute_type, c.route, c.state,
+                        c.outcome, c.amount_recovered).join(Person)
+                 .where(Person.worker_id == worker_id), c, units)
+    return [Entry(r.closed_on or _day(r.opened_at), "legal",
+                  f"{DISPUTE_TYPES[r.dispute_type]}（{ROUTES[r.route]}）",
+                  r.amount_recovered or None,
+                  str(OUTCOMES[r.outcome] if r.outcome else LEGAL_STATES[r.state]),
+                  "legalcase", r.id) for r in rows]
+
+
+# The desk's readers, and the record type a role must read to see their rows at all.
+DESK_READERS = {_desk: "servicecase", _legal: "legalcase"}
+
 READERS = (_certificates, _aid, _loans, _repayments, _training, _cards, _points, _redemptions,
-           _notices, _objections)
+           _notices, _objections, _desk, _legal)
 
 
-def entries(worker, units=ACTING) -> list[Entry]:
-    """Return everything that touched ``worker``'s household, newest first."""
+def entries(worker, units=ACTING, role=None) -> list[Entry]:
+    """Return everything that touched ``worker``'s household, newest first (of the desk,
+    only what ``role`` reads; None: everything)."""
     found = _file(worker, units)
     for read in READERS:
+        if read in DESK_READERS and role is not None and not allows(
+                role, DESK_READERS[read], "R"):
+            continue
         found += read(worker.id, units)
     return sorted(found, key=lambda e: (e.on, -ORDER[e.kind], e.record_id or 0), reverse=True)
 
@@ -303,7 +342,7 @@ def summary_only(role) -> bool:
 
 def household_file(worker, role, units=ACTING) -> HouseholdFile:
     """Return ``worker``'s timeline by year as ``role`` may see it."""
-    found = entries(worker, units)
+    found = entries(worker, units, role)
     if summary_only(role):
         return HouseholdFile(by_year(found, with_rows=False), True)
     readable = {e.endpoint: allows(role, e.endpoint, "R") for e in found if e.endpoint}

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from models import Assistance, AuditLog, FamilyMember, Fund, FundEntry, Setting, User, Worker
 from models.donation import Donation
 from models.inventory import Item, StockLot, StockMovement
+from models.legal_case import LegalCase
 from models.loans import Loan, Repayment
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, Objection
@@ -31,6 +32,7 @@ from views.counter import CounterView, RedemptionView
 from views.donations import DonationView
 from views.funds import FundEntryView, FundView
 from views.inventory import ItemView, StockLotView, StockMovementView
+from views.legal_cases import LegalCaseView
 from views.loans import LoanView, RepaymentView
 from views.lovecards import CardEntryView, LoveCardView
 from views.notices import NoticeView
@@ -113,6 +115,7 @@ def record_types() -> list[RecordType]:
         RecordType("repayment", Repayment, RepaymentView, _l("Repayments"), loans),
         RecordType("servicecase", ServiceCase, ServiceCaseView, _l("Desk cases"), desk),
         RecordType("person", Person, PersonView, _l("People served"), desk),
+        RecordType("legalcase", LegalCase, LegalCaseView, _l("Legal aid and mediation"), desk),
         RecordType("notice", Notice, NoticeView, _l("Public notices"), notices),
         RecordType("objection", Objection, ObjectionView, _l("Objections"), notices),
         RecordType("orgunit", OrgUnit, OrgUnitView, _l("Org units"), system),

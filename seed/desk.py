@@ -19,6 +19,7 @@ from models.base import freeze_now, freeze_today
 from models.person_rules import find_or_make
 from models.service_case import ServiceCase
 from models.service_case_rules import assign, receive, resolve, start, supervise, take, visit
+from seed import desk_legal
 
 CHANNELS = (("call", 45), ("visit", 35), ("online", 10), ("letter", 8))
 TYPES = (("wages", 18), ("policy", 16), ("living", 12), ("job", 10), ("medical", 8),
@@ -151,3 +152,4 @@ def _collective(rnd, fake, users, as_of: dt.date) -> None:
         day += dt.timedelta(days=after)
         _on(day, rnd)
         step()
+    desk_legal.load(rnd, users, as_of, case)  # the claim's legal case, and others

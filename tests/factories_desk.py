@@ -42,3 +42,25 @@ def make_case(state: str = "received", person: Person | None = None, assignee=No
         visit(case, staff, "satisfied", "")
     db.session.commit()
     return case
+
+
+def make_legal_case(state: str = "open", person: Person | None = None, service_case=None,
+                    **overrides):
+    """Create a legal case opened through the rules (closed with ``outcome`` when asked)."""
+    from decimal import Decimal
+
+    from models.legal_case import LegalCase
+    from models.legal_case_rules import close, open_case
+
+    staff = user("staff")
+    values = dict(dispute_type="wages", route="union", employer_name="鲁兴建筑劳务公司",
+                  amount_claimed=Decimal("12000.00"), summary="拖欠工资")
+    outcome = overrides.pop("outcome", "partial")
+    values.update(overrides)
+    case = LegalCase(person=person or (None if service_case else make_person()), **values)
+    open_case(case, staff, service_case)
+    db.session.flush()
+    if state == "closed":
+        close(case, staff, outcome, "8000" if outcome in ("success", "partial") else "", "", "")
+    db.session.commit()
+    return case

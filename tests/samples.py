@@ -118,7 +118,12 @@ def _servicecase():
     return make_case().id  # received, so an admin may delete it
 
 
-MAKERS = {"person": _person, "servicecase": _servicecase,
+def _legalcase():
+    from tests.factories_desk import make_legal_case
+    return make_legal_case().id  # open, without sessions, so an admin may delete it
+
+
+MAKERS = {"person": _person, "servicecase": _servicecase, "legalcase": _legalcase,
           "worker": _worker, "workercertificate": _workercertificate,
           "workerreview": _workerreview,
           "workerepisode": _workerepisode, "familymember": _familymember, "user": _user,

@@ -281,3 +281,85 @@ def test_review_figures_equal_their_lists_and_do_not_overlap(app, client, auth):
         "reviews-past-due": 2, "reviews-to-approve": 2}
     assert "逾期未完成的复核" in page and "待我审批的复核" in page
     check_lists(client, found)
+
+
+# --- the manager's desk figures (issue 17) ---------------------------------------------------
+def test_manager_desk_figures_overdue_by_assignee_and_month_rates(app, client, auth):
+    """Overdue per assignee equals its list; 办结率 and on-time rate equal counts taken here."""
+    from sqlalchemy import text
+
+    from models import User
+    from models.service_case import ServiceCase
+    from tests.factories_desk import make_case
+
+    freeze_today(dt.date(2026, 6, 20))
+    utc = dt.datetime
+    with app.app_context():
+        staff = user("staff")
+        other = User(username="staff2", full_name="王小红", role="staff", unit_id=staff.unit_id,
+                     password_hash=staff.password_hash)
+        db.session.add(other)
+        db.session.commit()
+        early = utc(2026, 4, 1, 2)
+
+        def case(state, deadline, received_at=early, resolved_at=None, assignee=None):
+            made = make_case(state, assignee=assignee)
+            made.deadline, made.received_at = deadline, received_at
+            if resolved_at:
+                made.resolved_at = resolved_at
+            db.session.commit()
+
+        # Overdue: one of staff's, two of the other's, one not yet assigned; one due today.
+        case("in_progress", dt.date(2026, 6, 18))
+        case("assigned", dt.date(2026, 6, 19), assignee=other)
+        case("in_progress", dt.date(2026, 6, 1), assignee=other)
+        case("received", dt.date(2026, 6, 19))
+        case("in_progress", dt.date(2026, 6, 20))
+        # June in China: from 2026-05-31 16:00 UTC to 2026-06-30 16:00 UTC.
+        case("closed", dt.date(2026, 6, 10), utc(2026, 5, 31, 16, 30), utc(2026, 6, 5, 2))
+        case("resolved", dt.date(2026, 6, 10), utc(2026, 5, 31, 15, 59),  # received in May
+             utc(2026, 6, 10, 15, 30))                           # the deadline's last hour
+        case("resolved", dt.date(2026, 6, 10), utc(2026, 6, 3), utc(2026, 6, 10, 16, 30))
+        case("in_progress", dt.date(2026, 7, 1), utc(2026, 6, 4))
+        case("received", dt.date(2026, 7, 1), utc(2026, 6, 30, 15, 59))
+        case("resolved", dt.date(2026, 5, 25), utc(2026, 5, 2), utc(2026, 5, 20))
+
+        today_ = dt.date(2026, 6, 20)
+        late = dict(db.session.execute(text(
+            "SELECT assignee_id, count(*) FROM service_case WHERE state IN "
+            "('received', 'assigned', 'in_progress') AND deadline < :day GROUP BY assignee_id"),
+            {"day": today_}).all())
+        bounds = {"s": utc(2026, 5, 31, 16), "e": utc(2026, 6, 30, 16)}
+        received = db.session.scalar(text(
+            "SELECT count(*) FROM service_case WHERE received_at >= :s AND received_at < :e"),
+            bounds)
+        done = db.session.scalar(text(
+            "SELECT count(*) FROM service_case WHERE received_at >= :s AND received_at < :e "
+            "AND state IN ('resolved', 'closed')"), bounds)
+        resolved = db.session.execute(
+            select(ServiceCase.resolved_at, ServiceCase.deadline).where(
+                ServiceCase.state.in_(("resolved", "closed")),
+                ServiceCase.resolved_at >= bounds["s"], ServiceCase.resolved_at < bounds["e"])
+        ).all()
+        in_time = sum((at + dt.timedelta(hours=8)).date() <= due for at, due in resolved)
+        staff_id, other_id = staff.id, other.id
+    assert late == {None: 1, staff_id: 1, other_id: 2}
+    assert (received, done, len(resolved), in_time) == (4, 2, 3, 2)
+
+    auth.login("manager")
+    found = figures(start_page(client))
+    assert found["desk-overdue-unassigned"]["count"] == late[None]
+    assert found[f"desk-overdue-by-{staff_id}"]["count"] == late[staff_id]
+    assert found[f"desk-overdue-by-{other_id}"]["count"] == late[other_id]
+    per_assignee = {k: v for k, v in found.items()
+                    if k.startswith(("desk-overdue-by-", "desk-overdue-unassigned"))}
+    assert sum(v["count"] for v in per_assignee.values()) == found["desk-overdue"]["count"]
+    check_lists(client, per_assignee)
+    assert found["desk-done-rate"]["value"] == f"{100 * done / received:.2f}%" == "50.00%"
+    assert found["desk-on-time-rate"]["value"] == f"{100 * in_time / len(resolved):.2f}%"
+    assert found["desk-done-rate"]["url"] == "/admin/report/"
+    # Staff see neither the per-assignee rows nor the rates.
+    auth.logout()
+    auth.login("staff")
+    managers = ("desk-overdue-by", "desk-overdue-un", "desk-done", "desk-on-time")
+    assert not [k for k in figures(start_page(client)) if k.startswith(managers)]

@@ -34,7 +34,7 @@ from models.orgunit import OrgUnit, root_unit_id
 from models.report_tables import unit_cells
 from models.report_units import report_of_unit
 from tests.conftest import HASHES
-from tests.test_report import YEAR, build_world
+from tests.test_report import YEAR, YEAR_SHEETS, build_world
 
 D = Decimal
 SPREAD = (Worker, Assistance, Donation, Redemption, LoveCard, Loan, TrainingClass, Notice, Item)
@@ -162,7 +162,7 @@ def test_a_station_report_is_its_own(app, client, auth, network):
     assert cells[1] == str(mine[2]) and cells[5] == f"{mine[3]:,.2f}"
     book = openpyxl.load_workbook(io.BytesIO(
         client.get(f"/admin/report/xlsx/?year={YEAR}").data))
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == YEAR_SHEETS
     aid = next(row for row in book["帮扶救助"].iter_rows() if row[0].value == "合计")
     assert aid[1].value == mine[2] and D(str(aid[5].value)) == mine[3]
     assert str(book["帮扶救助"]["A1"].value).startswith("甲街道帮扶站")
@@ -185,7 +185,7 @@ def test_county_page_shows_the_per_unit_table(app, client, auth, network):
     assert rows[-1][1] == "3" and rows[-1][4] == "2,900.00"
     book = openpyxl.load_workbook(io.BytesIO(
         client.get(f"/admin/report/xlsx/?year={YEAR}").data))
-    assert book.sheetnames[0] == "各单位汇总" and len(book.sheetnames) == 10
+    assert book.sheetnames[0] == "各单位汇总" and len(book.sheetnames) == YEAR_SHEETS + 1
 
 
 def test_cli_writes_a_units_workbook(app, network, tmp_path):
@@ -198,7 +198,7 @@ def test_cli_writes_a_units_workbook(app, network, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"在档困难职工 {mine[0]} 户" in result.output and "甲街道帮扶站" in result.output
     book = openpyxl.load_workbook(target)
-    assert len(book.sheetnames) == 9
+    assert len(book.sheetnames) == YEAR_SHEETS
     whole = tmp_path / "全部.xlsx"
     result = runner.invoke(args=["report", str(YEAR), str(whole), "--unit", str(county)])
     assert result.exit_code == 0 and "在档困难职工 3 户" in result.output

@@ -251,3 +251,26 @@ def test_a_station_sees_only_its_own_records(app, client, auth, frozen):
     Auth(county).login("staff", username="c_staff")
     page = county.get(f"/admin/worker/details/?id={pk}").get_data(as_text=True)
     assert "西乡代办" in page and "县中心电焊班" in page
+
+
+def test_desk_and_legal_cases_of_linked_people(app, client, auth, frozen):
+    """Cases of the people linked to the file are in its timeline; the clerk gets none."""
+    from tests.factories_desk import make_case, make_legal_case, make_person
+    with app.app_context():
+        worker = make_worker(name="钱户主")
+        person = make_person(worker_id=worker.id)
+        desk = make_case(person=person, summary="工地欠薪求助")
+        legal = make_legal_case("closed", person=person, service_case=desk)
+        make_case(summary="别人的求助")  # a person without this file
+        db.session.commit()
+        pk, desk_id, legal_id = worker.id, desk.id, legal.id
+        file = household_file(db.session.get(Worker, pk), "staff")
+        rows = [e for y in file.years for e in y.entries]
+        assert {(e.kind, e.record_id) for e in rows if e.kind != "file"} == {
+            ("desk", desk_id), ("legal", legal_id)}
+        clerk = household_file(db.session.get(Worker, pk), "clerk")
+        assert not {t.kind for y in clerk.years for t in y.totals} & {"desk", "legal"}
+    auth.login("staff")
+    page = client.get(f"/admin/worker/details/?id={pk}").get_data(as_text=True)
+    assert f"/admin/servicecase/details/?id={desk_id}" in page and "工地欠薪求助" in page
+    assert f"/admin/legalcase/details/?id={legal_id}" in page and "别人的求助" not in page

@@ -163,10 +163,12 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
     def allows(self, verb: str) -> bool:
         """Tell whether the current user's role may do ``verb`` here.
 
-        A role that sees this view's ID numbers masked may not export them.
+        A role that sees this view's ID numbers masked may not export them, unless the
+        export masks them too (``export_masks_identity``).
         """
         return (self.record_type is not None and self.record_type.allows(self.role, verb)
-                and not (verb == "X" and self.masks_identity()))
+                and not (verb == "X" and self.masks_identity()
+                         and not self.export_masks_identity))
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated and self.allows("R")
@@ -324,6 +326,16 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
         if done is not None:
             flash(str(done(result) if callable(done) else done), "success")
         return True, result
+
+    def desk_origin(self, record):
+        """Return the desk case ``record`` came of (有帮扶档案, issue 17) when the role may
+        read desk cases, else None; one query, on the record types a case can start."""
+        from models.case_outcomes import TARGETS, origin_of
+        from models.permissions import allows
+
+        if self.endpoint not in TARGETS or not allows(self.role, "servicecase", "R"):
+            return None
+        return origin_of(self.endpoint, record.id)
 
     # --- per-record guards (the rules module's, see models.guards) ----------------------
     def may_edit(self, record) -> bool:

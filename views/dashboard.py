@@ -41,6 +41,7 @@ from models.dashboard import (
     workers_by_category,
     workers_by_status,
 )
+from models.desk_figures import month_figures, overdue_by_assignee
 from models.inventory import Item, StockLot
 from models.inventory_rules import EXPIRING_DAYS, expired_clause, expiring_clause, low_stock_clause
 from models.report_aid import monthly_aid
@@ -66,6 +67,7 @@ from portal.report_charts import Drawn, draw
 from views.assistance import AwaitingMyApprovalFilter
 from views.base import money
 from views.service_cases import (
+    AssigneeFilter,
     DueSoonFilter,
     MineFilter,
     OpenFilter,
@@ -232,6 +234,40 @@ def _by_unit(admin, user):
     return rows
 
 
+def _overdue_cases(admin, user):
+    """Rows of the overdue cases per assignee (not yet assigned first), each to its list."""
+    late = flag(OverdueFilter, lambda u: overdue_clause())
+    rows = []
+    for pk, name, n in overdue_by_assignee(visible_units(user)):
+        if pk is None:
+            key, label, conds = ("desk-overdue-unassigned", _l("Overdue, not yet assigned"),
+                                 (equals(ServiceCase.state, "received"), late))
+        else:
+            key, label = f"desk-overdue-by-{pk}", _("Overdue with %(name)s", name=name)
+            conds = (Cond(lambda u, pk=pk: ServiceCase.assignee_id == pk, AssigneeFilter,
+                          str(pk)), late)
+        rows.append(Row(key, label, n, list_url(admin, "servicecase", conds), n))
+    return rows
+
+
+def _rate(value) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _desk_rates(admin, user):
+    """This month's 办结率 and on-time rate (``models.desk_figures``), linked to the report."""
+    month = month_figures(visible_units(user))
+    done, timely = month["resolution"], month["on_time"]
+    report = page_url(admin, "report", "index")
+    return [Row("desk-done-rate", _l("Resolution rate this month"), _rate(done["rate"]), report,
+                details=((_l("Resolved of them"), done["done"]),
+                         (_l("Received this month"), done["received"])),
+                info=True),
+            Row("desk-on-time-rate", _l("Resolved on time this month"), _rate(timely["rate"]),
+                report, details=((_l("On time"), timely["on_time"]),
+                                 (_l("Resolved this month"), timely["resolved"])), info=True)]
+
+
 def _chart(key: str, table) -> Callable:
     """Return the maker of a row drawing ``table(units)``'s chart, linked to the report."""
     def make(admin, user):
@@ -326,6 +362,8 @@ PANELS = (
                 ServiceCase, (flag(SupervisedFilter, lambda u: supervised_clause()),)),
         Counted("desk-overdue", _l("Overdue cases"), MANAGER, "servicecase", ServiceCase,
                 (flag(OverdueFilter, lambda u: overdue_clause()),)),
+        Custom(MANAGER, "servicecase", _overdue_cases),
+        Custom(MANAGER, "servicecase", _desk_rates),
     )),
     Panel("funds", _l("Fund balances"), (Custom(MANAGER, "fund", _funds),)),
     Panel("warehouse", _l("Warehouse"), (

@@ -11,7 +11,9 @@ roles the view
   compared, every search would answer whether a guess of hidden digits is right, and
   some sixty searches rebuild the number (issue 12);
 - neither offers nor applies a filter or a sort on any of these columns;
-- may not export (``SecuredModelView.allows``).
+- may not export (``SecuredModelView.allows``), unless the view declares that its export
+  masks them as the list does (``export_masks_identity``: ``portal.excel.specs`` then
+  writes each number masked and leaves the derived columns out).
 
 Every other role searches, filters and sorts as Flask-Admin does.
 """
@@ -53,6 +55,8 @@ class IdentityColumns:
     # "column" or "relation.column" -> the endpoint whose masking rule applies to it.
     identity_columns: dict[str, str] = {}
     identity_derived: dict[str, str] = {}
+    # True where the export's columns carry these names (checked by tests/test_desk_excel.py).
+    export_masks_identity: bool = False
 
     @cached_property
     def _identity(self) -> dict[tuple[str, str], tuple[str, bool]]:

@@ -20,6 +20,7 @@ class PersonView(SecuredModelView):
     column_labels = {"worker": _l("Hardship file")}
     # Managers only read people: phone and ID number masked, searched by the last 4 only.
     identity_columns = {"phone": "person", "id_number": "person"}
+    export_masks_identity = True  # the export shows them masked too (portal.excel.specs)
     column_searchable_list = ("name", "phone", "id_number")
     column_filters = ("is_migrant",)
     column_sortable_list = ("name", "created_at")

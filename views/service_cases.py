@@ -1,7 +1,7 @@
 """Service desk cases (接待登记): the desk screen, the lookup, the list and the workflow page."""
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from models.base import today
+from models.case_outcomes import offers, outcomes_of, prefill, refusal
 from models.desk_choices import CASE_STATES, CASE_TYPES, CHANNELS, HANDLING_MODES, SATISFACTION
 from models.display import local_time
 from models.person_rules import CONSTRAINT_MESSAGES as PERSON_MESSAGES
@@ -35,27 +36,12 @@ from models.unit_scope import get_visible
 from models.worker import Worker
 from views.base import SecuredModelView, requires
 from views.desk_form import case_values, desk_form, person_details
+from views.filters import ClauseFilter
 from views.workflow import WorkflowPage
 
 
-class ClauseFilter(BaseSQLAFilter):
-    """A yes-only list filter applying one clause of ``models.service_case_rules``."""
-
-    clause = staticmethod(lambda: None)
-
-    def apply(self, query, value, alias=None):
-        return query.filter(self.clause())
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes"))]
-
-
 class MineFilter(ClauseFilter):
-    def apply(self, query, value, alias=None):
-        return query.filter(mine_clause(current_user))
+    clause = staticmethod(lambda: mine_clause(current_user))
 
 
 class OpenFilter(ClauseFilter):
@@ -76,6 +62,22 @@ class VisitDueFilter(ClauseFilter):
 
 class SupervisedFilter(ClauseFilter):
     clause = staticmethod(supervised_clause)
+
+
+class AssigneeFilter(BaseSQLAFilter):
+    """Cases assigned to the user whose id is given (the start page's overdue per assignee)."""
+
+    def validate(self, value):
+        return str(value).isdigit()
+
+    def clean(self, value):
+        return int(value)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(ServiceCase.assignee_id == value)
+
+    def operation(self):
+        return _l("is")
 
 
 def _case_json(case: ServiceCase) -> dict:
@@ -105,6 +107,8 @@ class ServiceCaseView(WorkflowPage, SecuredModelView):
                      "visited_by": _l("Return visit by")}
     # Managers only read people: they see phones and ID numbers masked (views.identity).
     identity_columns = {"person.phone": "person", "person.id_number": "person"}
+    # The export (portal/excel/desk_import.py) shows them masked too, under these keys.
+    export_masks_identity = True
     column_searchable_list = ("person.name", "person.phone", "person.id_number")
     column_filters = ("state", "channel", "case_type", "handling_mode", "received_at",
                       "deadline",
@@ -113,7 +117,8 @@ class ServiceCaseView(WorkflowPage, SecuredModelView):
                       OverdueFilter(ServiceCase.id, _l("Overdue")),
                       DueSoonFilter(ServiceCase.id, _l("Due within 3 days")),
                       VisitDueFilter(ServiceCase.id, _l("Return visit due")),
-                      SupervisedFilter(ServiceCase.id, _l("Under supervision")))
+                      SupervisedFilter(ServiceCase.id, _l("Under supervision")),
+                      AssigneeFilter(ServiceCase.assignee_id, _l("Assignee (user no.)")))
     column_sortable_list = ("id", "received_at", "channel", "case_type", "state", "deadline")
     column_default_sort = ("id", True)
     column_details_exclude_list = ("version",)
@@ -169,7 +174,20 @@ class ServiceCaseView(WorkflowPage, SecuredModelView):
                 "mode_choices": [(k, v) for k, v in HANDLING_MODES.items() if k != "supervised"],
                 "today": today().isoformat(),
                 "phone": self.seen(record, "person.phone"),
-                "id_number": self.seen(record, "person.id_number")}
+                "id_number": self.seen(record, "person.id_number"),
+                "offers": offers(record, current_user), "outcomes": outcomes_of(record)}
+
+    @expose("/start/")
+    @requires("R")
+    def start_view(self):
+        """Open the form of what the case leads to (``what``), pre-filled, or say why not."""
+        case = self.requested_record()
+        what, back = request.args.get("what", ""), url_for(".step_view", id=case.id)
+        problem = refusal(case, what, current_user)
+        if problem:
+            flash(problem, "error")
+            return redirect(back)
+        return redirect(url_for(f"{what}.create_view", url=back, **prefill(case, what)))
 
     def seen(self, record, name: str) -> str:
         """Return column ``name`` of ``record`` as the user's role may see it (masked)."""

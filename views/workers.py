@@ -6,7 +6,6 @@ from functools import wraps
 from flask import abort, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.contrib.sqla.validators import Unique
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -40,6 +39,7 @@ from models.worker_rules import (
 from models.worker_search import restrict
 from models.worker_timeline import aid_history, household_file, summary_only
 from views.base import InlineModel, SecuredModelView, money, requires
+from views.filters import YesNoFilter
 from views.forms import IdNumber, MultiChoiceField, start_blank
 from views.pickers import PicksWorker
 from views.worker_certificates import CertificateRoutes
@@ -74,18 +74,10 @@ def whole_identity(route):
     return checked
 
 
-class ReviewOverdueFilter(BaseSQLAFilter):
+class ReviewOverdueFilter(YesNoFilter):
     """Live files whose annual review is overdue."""
 
-    def apply(self, query, value, alias=None):
-        overdue = review_overdue_clause()
-        return query.filter(overdue if value == "1" else ~overdue)
-
-    def operation(self):
-        return _l("is")
-
-    def get_options(self, view):
-        return [("1", _l("Yes")), ("0", _l("No"))]
+    clause = staticmethod(review_overdue_clause)
 
 
 class MemberInline(InlineModel):
@@ -192,7 +184,13 @@ class WorkerView(CertificateRoutes, SecuredModelView):  # certificates: issue 16
         return form_class
 
     def create_form(self, obj=None):
-        return self._suggesting(super().create_form(obj))
+        form = self._suggesting(super().create_form(obj))
+        if request.method == "GET" and request.args.get("service_case"):
+            # A file drafted from a desk case: what the desk knows of the person.
+            for name in ("name", "phone", "id_number", "employer"):
+                if hasattr(form, name) and request.args.get(name):
+                    getattr(form, name).data = request.args.get(name)[:100]
+        return form
 
     def edit_form(self, obj=None):
         form = self._suggesting(super().edit_form(obj))

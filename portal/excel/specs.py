@@ -1,13 +1,16 @@
 """The spec of each record type: explicit ones for imported types, derived for the rest."""
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import import_module
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 from sqlalchemy.orm import RelationshipProperty, aliased
 
 from models import FamilyMember, Worker
+from models.idnumber import mask_id_number
 from portal.excel.spec import Column, Spec, columns_of
 
 WORKER_KEYS = [
@@ -49,6 +52,7 @@ EXPLICIT = {
     "stockmovement": "portal.excel.stock_import",
     "enrolment": "portal.excel.enrolment_import",
     "loan": "portal.excel.loan_spec",
+    "servicecase": "portal.excel.desk_import",
 }
 
 
@@ -74,8 +78,30 @@ def _relation_column(view, model, key):
     return Column(key, label, expr=getattr(alias, shown), width=16), (alias, prop)
 
 
+def masked(view, spec: Spec) -> Spec:
+    """Return ``spec`` as the user's role may export it: each number the role sees masked
+    (``views.identity``, columns keyed as the view's ``identity_columns``) masked as the
+    list shows it, and the columns derived from hidden digits left out."""
+    kind_of_name = getattr(view, "_name_kind", None)
+    if kind_of_name is None or not has_request_context():
+        return spec
+    columns = []
+    for column in spec.columns:
+        kind = kind_of_name(column.key)
+        if kind == "number":
+            column = replace(column, derive=mask_id_number, export_only=True)
+        if kind != "derived":
+            columns.append(column)
+    return replace(spec, columns=columns) if columns != spec.columns else spec
+
+
 def spec_for(view) -> tuple[Spec, list]:
     """Return the spec for ``view``'s record type and the joins its columns need."""
+    spec, joins = _spec_for(view)
+    return masked(view, spec), joins
+
+
+def _spec_for(view) -> tuple[Spec, list]:
     if view.endpoint in EXPLICIT:
         return _explicit(view.endpoint), []
     model, joins, columns = view.model, [], []
