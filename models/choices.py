@@ -3,6 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+
+def sql_codes(choices) -> str:
+    """Return ``choices``' codes as an SQL list for a CHECK: ``'a', 'b'``."""
+    return ", ".join(f"'{code}'" for code in choices)
+
 ROLES = {
     "admin": _l("System administrator"),
     "staff": _l("Assistance officer"),

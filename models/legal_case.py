@@ -20,6 +20,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, utcnow
+from models.choices import sql_codes
 from models.unit_scope import UnitOwned
 
 DISPUTE_TYPES = {
@@ -49,18 +50,14 @@ RECOVERING = ("success", "partial")
 LEGAL_STATES = {"open": _l("Being handled"), "closed": _l("Closed")}
 
 
-def _codes(choices) -> str:
-    return ", ".join(f"'{code}'" for code in choices)
-
-
 class LegalCase(UnitOwned, db.Model):
     unit_parents = ("person",)
     __tablename__ = "legal_case"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_codes(LEGAL_STATES)})", name="state"),
-        CheckConstraint(f"dispute_type IN ({_codes(DISPUTE_TYPES)})", name="dispute_type"),
-        CheckConstraint(f"route IN ({_codes(ROUTES)})", name="route"),
-        CheckConstraint(f"outcome IS NULL OR outcome IN ({_codes(OUTCOMES)})", name="outcome"),
+        CheckConstraint(f"state IN ({sql_codes(LEGAL_STATES)})", name="state"),
+        CheckConstraint(f"dispute_type IN ({sql_codes(DISPUTE_TYPES)})", name="dispute_type"),
+        CheckConstraint(f"route IN ({sql_codes(ROUTES)})", name="route"),
+        CheckConstraint(f"outcome IS NULL OR outcome IN ({sql_codes(OUTCOMES)})", name="outcome"),
         CheckConstraint("head_count >= 1", name="head_count"),
         CheckConstraint("amount_claimed >= 0", name="amount_claimed"),
         CheckConstraint("amount_recovered >= 0", name="amount_recovered"),
@@ -72,7 +69,7 @@ class LegalCase(UnitOwned, db.Model):
                         "(state = 'closed' AND outcome IS NOT NULL AND closed_on IS NOT NULL "
                         "AND closed_by_id IS NOT NULL)", name="closed_stamp"),
         CheckConstraint(f"amount_recovered = 0 OR (outcome IS NOT NULL AND outcome IN "
-                        f"({_codes(RECOVERING)}))",
+                        f"({sql_codes(RECOVERING)}))",
                         name="recovered_when_won"),
         CheckConstraint("reopened >= 0", name="reopened"),
     )

@@ -14,26 +14,23 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, today, utcnow
+from models.choices import sql_codes
 from models.desk_choices import CASE_STATES, CASE_TYPES, CHANNELS, HANDLING_MODES, SATISFACTION
 from models.unit_scope import UnitOwned
 
 OPEN_STATES = ("received", "assigned", "in_progress")
 
 
-def _codes(choices) -> str:
-    return ", ".join(f"'{code}'" for code in choices)
-
-
 class ServiceCase(UnitOwned, db.Model):
     unit_parents = ("person",)
     __tablename__ = "service_case"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_codes(CASE_STATES)})", name="state"),
-        CheckConstraint(f"channel IN ({_codes(CHANNELS)})", name="channel"),
-        CheckConstraint(f"case_type IN ({_codes(CASE_TYPES)})", name="case_type"),
-        CheckConstraint(f"handling_mode IS NULL OR handling_mode IN ({_codes(HANDLING_MODES)})",
+        CheckConstraint(f"state IN ({sql_codes(CASE_STATES)})", name="state"),
+        CheckConstraint(f"channel IN ({sql_codes(CHANNELS)})", name="channel"),
+        CheckConstraint(f"case_type IN ({sql_codes(CASE_TYPES)})", name="case_type"),
+        CheckConstraint(f"handling_mode IS NULL OR handling_mode IN ({sql_codes(HANDLING_MODES)})",
                         name="handling_mode"),
-        CheckConstraint(f"satisfaction IS NULL OR satisfaction IN ({_codes(SATISFACTION)})",
+        CheckConstraint(f"satisfaction IS NULL OR satisfaction IN ({sql_codes(SATISFACTION)})",
                         name="satisfaction"),
         # A collective visit counts its people (two or more); any other contact is one.
         CheckConstraint("(channel = 'collective' AND head_count >= 2) OR "

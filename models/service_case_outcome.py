@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, utcnow
+from models.choices import sql_codes
 
 # Record types a desk case may lead to through a link row (the registry's endpoints).
 OUTCOME_TYPES = ("worker", "assistance", "loan", "enrolment")
@@ -23,7 +24,7 @@ class ServiceCaseOutcome(db.Model):
     __tablename__ = "service_case_outcome"
     __table_args__ = (
         UniqueConstraint("record_type", "record_id", name="one_origin"),
-        CheckConstraint("record_type IN ({})".format(", ".join(f"'{t}'" for t in OUTCOME_TYPES)),
+        CheckConstraint(f"record_type IN ({sql_codes(OUTCOME_TYPES)})",
                         name="record_type"),
     )
 
