@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from models.base import DomainError, db, today, utcnow
 from models.numbering import DocCounter, document_no
 from models.settings import get_setting, setting_codes
+from models.unit_scope import ALL, unit_clause
 from models.worker_certificate import REISSUE_REASONS, WorkerCertificate
 
 PREFIX = "TK"
@@ -145,12 +146,13 @@ def _reserve(year: int, count: int) -> int:
     return row.last + 1
 
 
-def add_missing_certificates() -> int:
+def add_missing_certificates(units=ALL) -> int:
     """Give every file on record in a qualifying category without a card its first one,
     issued the day its episode opened, numbered in that order; return how many.
 
     For files written in bulk (the seed, an Excel import), which never went through
     ``activate`` (an import audits the new cards: ``portal.audit.log_created_since``).
+    ``units`` limits it to the files of those units (an import: the importer's).
     """
     from models.worker import Worker
     from models.worker_episode import WorkerEpisode
@@ -164,7 +166,8 @@ def add_missing_certificates() -> int:
         WorkerEpisode.worker_id == Worker.id, WorkerEpisode.closed_on.is_(None))
         .scalar_subquery(), Worker.filed_on)
     rows = db.session.execute(select(Worker.id, opened.label("on")).where(
-        Worker.status == "active", Worker.category.in_(categories), ~has_card.exists())
+        Worker.status == "active", Worker.category.in_(categories), ~has_card.exists(),
+        unit_clause(Worker, units))
         .order_by(opened, Worker.id)).all()
     by_year: dict[int, list] = {}
     for row in rows:

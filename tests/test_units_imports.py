@@ -75,3 +75,22 @@ def test_goods_import_keeps_each_units_own_list(app):
                                    .order_by(Item.id)).all()
         assert [(i.unit_id, str(i.points_price)) for i in items] == [
             (tree.county, "0.00"), (tree.a, "50.00")]
+
+
+def test_station_import_issues_certificates_at_its_own_station_only(app):
+    """The cards an import's files are due are issued within the importer's units: a due
+    file of another station is left to its own staff (and its audit to their names)."""
+    from models import WorkerCertificate
+
+    with app.app_context():
+        tree = make_tree()
+        theirs = make_worker(unit_id=tree.b, status="active", category="deep").id
+        new = id_number()
+        data = worker_book([worker_row(new, category="深度困难", status="在档",
+                                       filed_on="2026-02-01")])
+        with signed_in(app, "a_staff"):
+            report = run_import(worker_spec(), data, unit_user("a_staff"), dry_run=False)
+            assert report.written, report.errors
+            db.session.commit()
+        holders = set(db.session.scalars(select(WorkerCertificate.worker_id)))
+        assert holders == {_worker(new).id} and theirs not in holders

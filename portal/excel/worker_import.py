@@ -368,7 +368,7 @@ class Writer:
             add_missing_episodes(conn)
             # ... and a file on record in a qualifying category its 特困职工证 (issue 16).
             before = last_id(WorkerCertificate)
-            if add_missing_certificates():
+            if add_missing_certificates(visible_units()):
                 log_created_since(WorkerCertificate, before, self.user)
 
 
