@@ -20,7 +20,7 @@ review, or a changed setting, takes effect the next time the rules touch the fil
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from models.base import DomainError, db, today, utcnow
 from models.numbering import DocCounter, document_no
@@ -162,12 +162,15 @@ def add_missing_certificates(units=ALL) -> int:
         return 0
     has_card = select(WorkerCertificate.id).where(
         WorkerCertificate.worker_id == Worker.id, WorkerCertificate.ended_on.is_(None))
-    opened = func.coalesce(select(func.max(WorkerEpisode.opened_on)).where(
-        WorkerEpisode.worker_id == Worker.id, WorkerEpisode.closed_on.is_(None))
-        .scalar_subquery(), Worker.filed_on)
-    rows = db.session.execute(select(Worker.id, opened.label("on")).where(
-        Worker.status == "active", Worker.category.in_(categories), ~has_card.exists(),
-        unit_clause(Worker, units))
+    # A file has at most one open episode (uq_worker_episode_open): joined, not a
+    # correlated max() per file, which read each file's episodes one by one.
+    opened = func.coalesce(WorkerEpisode.opened_on, Worker.filed_on)
+    rows = db.session.execute(
+        select(Worker.id, opened.label("on"))
+        .outerjoin(WorkerEpisode, and_(WorkerEpisode.worker_id == Worker.id,
+                                       WorkerEpisode.closed_on.is_(None)))
+        .where(Worker.status == "active", Worker.category.in_(categories),
+               ~has_card.exists(), unit_clause(Worker, units))
         .order_by(opened, Worker.id)).all()
     by_year: dict[int, list] = {}
     for row in rows:
@@ -180,11 +183,9 @@ def add_missing_certificates(units=ALL) -> int:
                    "print_count": 0} for n, row in enumerate(files)]
     if cards:
         db.session.execute(WorkerCertificate.__table__.insert(), cards)
-        db.session.execute(Worker.__table__.update().where(
-            Worker.id.in_(select(WorkerCertificate.worker_id).where(
-                WorkerCertificate.ended_on.is_(None)))).values(
-            certificate_no=select(WorkerCertificate.number).where(
-                WorkerCertificate.worker_id == Worker.id,
-                WorkerCertificate.ended_on.is_(None)).scalar_subquery()))
+        # Only the files just given a card, by primary key (an executemany).
+        table = Worker.__table__
+        db.session.execute(table.update().where(table.c.id == bindparam("wid"))
+                           .values(certificate_no=bindparam("no")),
+                           [{"wid": card["worker_id"], "no": card["number"]} for card in cards])
     return len(cards)
-

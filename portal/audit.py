@@ -201,9 +201,12 @@ def log_created_since(model, after_id: int, user=None) -> None:
         return
     table, keys = model.__table__, audited_keys(model)
     rows = db.session.execute(select(table.c.id, *(table.c[k] for k in keys))
-                              .where(table.c.id > after_id).order_by(table.c.id))
-    log_bulk("create", model, ((row[0], changes(None, dict(zip(keys, row[1:], strict=True))))
-                               for row in rows), user)
+                              .where(table.c.id > after_id).order_by(table.c.id)).all()
+    if not rows:
+        return
+    ids, *columns = zip(*rows, strict=True)
+    texts = created_changes(dict(zip(keys, map(list, columns), strict=True)))
+    log_bulk("create", model, zip(ids, texts, strict=True), user)
 
 
 def last_id(model) -> int:

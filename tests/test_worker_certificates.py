@@ -341,3 +341,6 @@ def test_an_import_issues_the_cards_its_files_are_due_audited_and_numbers_stay_i
         AuditLog.record_type == "workercertificate", AuditLog.action == "create"))
     assert (logged.record_id, logged.username) == (str(card.id), "staff")
     assert logged.changes["number"] == [None, card.number]
+    # Worded column by column, as the form's flush words a new card (dates as text).
+    assert logged.changes["issued_on"] == [None, "2026-02-01"]
+    assert (logged.changes["edition"], logged.changes["kind"]) == ([None, 1], [None, "issue"])
