@@ -98,7 +98,7 @@ def test_settings_edited_and_listed_by_labels(app, client, auth):
     with app.app_context():
         assert db.session.get(Setting, "notice_required_kinds").value == "medical,education"
     refused = client.post(url, data={"csrf_token": auth.token(url), "value": ["bogus"]})
-    assert refused.status_code == 200 and "bogus" in flashes(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and "bogus" in flashes(refused.get_data(as_text=True))
     with app.app_context():
         assert db.session.get(Setting, "notice_required_kinds").value == "medical,education"
     auth.logout()

@@ -34,7 +34,7 @@ def test_blank_household_size_counts_the_household(app, client, auth):
 def test_household_size_typed_must_be_a_whole_number_from_one(app, client, auth, size):
     auth.login("staff")
     response = client.post("/admin/worker/new/", data=form(auth.token(), household_size=size))
-    assert response.status_code == 200
+    assert response.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(Worker)) is None
 
@@ -114,7 +114,7 @@ def test_donation_line_item_starts_blank_and_a_line_is_one_row(app, client, auth
             "received_on": "2026-11-20", "money_amount": "0",
             "lines-0-item": "__None", "lines-0-quantity": "3", "lines-0-value": "30"}
     response = client.post("/admin/donation/new/", data=data)
-    assert response.status_code == 200 and "请选择一项。" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "请选择一项。" in response.get_data(as_text=True)
     response = client.post("/admin/donation/new/", data={**data, "lines-0-item": rice})
     assert response.status_code == 302, flashes(response.get_data(as_text=True))
     with app.app_context():

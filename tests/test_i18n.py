@@ -115,7 +115,7 @@ def test_admin_and_form_errors_in_chinese(client, auth):
         assert text not in page, text
     response = client.post("/admin/worker/new/", data={"csrf_token": auth.token()})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "该字段是必填字段。" in page
     assert "This field is required." not in page
 

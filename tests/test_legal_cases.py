@@ -115,7 +115,7 @@ def test_bad_form_input_writes_nothing(app, client, auth, fields, message):
         person_id = make_person().id
     auth.login("staff")
     response = post_new(client, auth, person=str(person_id), **fields)
-    assert response.status_code == 200 and message in response.get_data(as_text=True)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
     with app.app_context():
         assert legal_cases() == 0
 

@@ -196,7 +196,7 @@ def test_bad_desk_input_writes_nothing(app, client, auth, fields, message):
     auth.login("staff")
     response = desk(client, auth, **fields)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and message in page
+    assert response.status_code == 422 and message in page
     with app.app_context():
         assert cases() == 0 and people() == 0
 

@@ -39,7 +39,7 @@ def test_aid_for_another_stations_worker_is_refused(app):
         fund_id = make_fund().id
     client, auth = _client(app, "a_staff", "staff")
     response = _apply_for_aid(client, auth, worker_id, fund_id)
-    assert response.status_code == 200  # the form again, with the worker refused
+    assert response.status_code == 422  # the form again, with the worker refused
     with app.app_context():
         assert _count(Assistance) == 0
     client, auth = _client(app, "c_staff", "staff")
@@ -119,7 +119,7 @@ def test_org_units_are_kept_within_the_admins_tree(app):
     response = client.post("/admin/orgunit/new/", data={
         "csrf_token": auth.token(), "name": "越级帮扶站", "kind": "station",
         "parent": tree.root})
-    assert response.status_code == 200
+    assert response.status_code == 422
     response = client.post("/admin/orgunit/delete/", data={
         "csrf_token": auth.token(), "id": tree.a}, follow_redirects=True)
     assert "仍" in flashes(response.get_data(as_text=True))

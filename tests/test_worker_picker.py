@@ -85,7 +85,7 @@ def test_aid_for_a_pending_file_is_refused_beside_the_picker(app, client, auth, 
     auth.login("staff")
     response = _post_aid(client, auth, namesakes["pending"][0], fund_id)
     page = html.unescape(response.get_data(as_text=True))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "王建华 的档案状态为“待审核”" in page and "请先审核通过该档案" in page
     # the reason stands beside the picker, and the picked worker stays picked
     assert re.search(rf'id="worker"[^>]*value="{namesakes["pending"][0]}"', page)
@@ -110,7 +110,7 @@ def test_every_kind_of_record_explains_the_rule(app, client, auth, namesakes):
     for endpoint, data in posts.items():
         response = client.post(f"/admin/{endpoint}/new/", data={"csrf_token": token, **data})
         page = html.unescape(response.get_data(as_text=True))
-        assert response.status_code == 200 and "档案须审核在档后" in page, endpoint
+        assert response.status_code == 422 and "档案须审核在档后" in page, endpoint
     with app.app_context():
         for model in (Loan, Enrolment, LoveCard):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0

@@ -55,7 +55,7 @@ def test_bad_id_number_is_refused_and_nothing_saved(app, client, auth, bad, mess
     """A bad ID number shows a Chinese error on the form and writes nothing."""
     auth.login("staff")
     response = client.post("/admin/worker/new/", data=form(auth.token(), id_number=bad))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert count(Worker) == 0
@@ -69,7 +69,7 @@ def test_id_number_of_member_elsewhere_is_refused(app, client, auth):
     auth.login("staff")
     response = client.post("/admin/worker/new/", data=form(auth.token(), id_number=taken))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "已在" in page
+    assert response.status_code == 422 and "已在" in page
     with app.app_context():
         assert count(Worker) == 1
 
@@ -102,7 +102,7 @@ def test_likely_duplicate_needs_confirmation(app, client, auth):
         make_worker(name="刘德明", employer="济南钢厂", phone="13900000000")
     auth.login("staff")
     first = client.post("/admin/worker/new/", data=form(auth.token()))
-    assert first.status_code == 200 and "重复档案" in first.get_data(as_text=True)
+    assert first.status_code == 422 and "重复档案" in first.get_data(as_text=True)
     again = client.post("/admin/worker/new/", data=form(auth.token(), confirm_duplicates="y"))
     assert again.status_code == 302
     with app.app_context():
@@ -124,7 +124,7 @@ def test_confirmed_duplicate_does_not_warn_again_on_edit(app, client, auth):
     assert edit.status_code == 302, flashes(edit.get_data(as_text=True))
     again = client.post(f"/admin/worker/edit/?id={pk}", data=form(
         auth.token(), id_number=number, phone="13900000000"))
-    assert again.status_code == 200 and "重复档案" in again.get_data(as_text=True)
+    assert again.status_code == 422 and "重复档案" in again.get_data(as_text=True)
 
 
 def test_search_by_full_and_last_digits(app, client, auth):
@@ -167,7 +167,7 @@ def test_status_lifecycle(app, client, auth, old, new, ok):
     with app.app_context():
         assert db.session.get(Worker, pk).status == (new if ok else old)
     if not ok:
-        assert "不能" in flashes(response.get_data(as_text=True)) or response.status_code == 200
+        assert "不能" in flashes(response.get_data(as_text=True)) or response.status_code == 422
 
 
 def test_review_overdue_filter_and_actions(app, client, auth):

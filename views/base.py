@@ -117,6 +117,18 @@ class InlineModel(InlineFormAdmin):
         super().__init__(model, **kwargs)
 
 
+def refused_form(response):
+    """Answer a form posted back with its errors as 422, not 200: nothing was saved.
+
+    Flask-Admin shows the form again, with the Chinese messages, when a field or a rule
+    refuses it; a saved record redirects. A browser shows the page all the same; scripts,
+    tests and logs see that the input was refused.
+    """
+    if request.method == "POST" and isinstance(response, str):
+        return response, 422
+    return response
+
+
 class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExportMixin,
                        KeysetPaging, ListRendering, ModelView):
     """A model view whose every URL asks the registry whether the user's role may do it."""
@@ -356,6 +368,10 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
         self.requested_record()  # none, or another unit's: 404, not the list
         return super().details_view()
 
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        return refused_form(super().create_view())
+
     @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         record = self.requested_record()
@@ -363,7 +379,7 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
         if refusal:
             flash(str(refusal), "error")
             return redirect(url_for(self.record_page, id=record.id))
-        return super().edit_view()
+        return refused_form(super().edit_view())
 
     def _on_model_change(self, form, model, is_created):
         # Flask-Admin's wrapper around on_model_change: the guard sees the form's changes
