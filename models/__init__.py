@@ -9,6 +9,7 @@ from models import (
 from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import Base, DomainError, db
+from models.campaign import Campaign, CampaignGoods, CampaignStandard
 from models.donation import Donation, DonationLine
 from models.funds import Fund, FundEntry
 from models.import_upload import ImportUpload
@@ -20,6 +21,7 @@ from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, NoticeLine, Objection
 from models.numbering import DocCounter
 from models.orgunit import OrgUnit
+from models.pairing import Pairing
 from models.person import Person
 from models.redemption import Redemption, RedemptionLine
 from models.service_case import ServiceCase
@@ -28,6 +30,7 @@ from models.settings import Setting
 from models.stocktake import Stocktake, StocktakeLine
 from models.training import Enrolment, TrainingClass
 from models.user import User
+from models.visit import Visit
 from models.worker import FamilyMember, PersonInFile, Worker
 from models.worker_certificate import WorkerCertificate
 from models.worker_episode import WorkerEpisode
@@ -42,4 +45,5 @@ __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donatio
            "Repayment",
            "ServiceCase", "ServiceCaseOutcome", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
-           "Worker", "WorkerCertificate", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db"]
+           "Worker", "WorkerCertificate", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db",
+           "Campaign", "CampaignGoods", "CampaignStandard"]

@@ -10,6 +10,7 @@ from models.assistance import Assistance
 from models.assistance_rules import GRANTED_STATES
 from models.base import db
 from models.choices import ASSISTANCE_KINDS, ASSISTANCE_STATES, WORKER_CATEGORIES
+from models.grant_limits import limit_text
 from models.previews import yuan
 
 EMPTY = "—"
@@ -41,6 +42,7 @@ def decision_facts(record: Assistance) -> list[tuple[str, str]]:
     rows = [
         (_("Reason for aid"), record.reason or EMPTY),
         (_("Cash requested"), yuan(record.cash_amount)),
+        (_("Grant limit for this kind"), limit_text(record)),
         (_("Goods"), f"{record.goods}（{yuan(record.goods_value)}）" if record.goods else EMPTY),
         (_("Out-of-pocket cost"), yuan(record.out_of_pocket) if record.out_of_pocket else EMPTY),
         (_("Household category"), str(WORKER_CATEGORIES.get(worker.category, EMPTY))),

@@ -8,6 +8,7 @@ from sqlalchemy import and_, or_, select
 from models import previews
 from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
+from models.grant_limits import check_limit, needs_limit_override
 from models.guards import Guards, unless
 from models.ledger import post_entry, reverse_entry
 from models.ledger_text import assistance_payment
@@ -67,12 +68,15 @@ def check_edit(record: Assistance, changed: set[str]) -> None:
 
 
 EDITABLE_STATES = OPEN_STATES + ("approved",)
+REJECTABLE_STATES = OPEN_STATES + ("approved",)
 
 GUARDS = Guards(
     edit=unless(lambda record: record.state in EDITABLE_STATES,
                 _l("A paid, rejected or reversed record cannot be edited.")),
-    delete=unless(lambda record: record.state in OPEN_STATES + ("rejected",),
-                  _l("Only unpaid, unapproved records can be deleted.")))
+    # A grant rejected after approval keeps its approval on file: it is not deleted.
+    delete=unless(lambda record: record.state in OPEN_STATES or (
+        record.state == "rejected" and record.approved_at is None),
+        _l("Only unpaid, unapproved records can be deleted.")))
 
 
 def _verify(record: Assistance, user) -> None:
@@ -90,10 +94,13 @@ def needs_override(record: Assistance) -> bool:
     return record.state == "verified" and bool(earlier_grants(record))
 
 
-def _approve(record: Assistance, user, override_reason: str = "") -> None:
-    """Approve a verified record; a second grant in a campaign needs a manager's reason."""
+def _approve(record: Assistance, user, override_reason: str = "",
+             limit_override_reason: str = "") -> None:
+    """Approve a verified record; a second grant in a campaign, or one above its kind's
+    limit, needs a manager's written reason."""
     if record.applied_by_id == user.id:
         raise DomainError(_("Whoever applied cannot approve the same record."))
+    record.limit_override_reason = check_limit(record, limit_override_reason)
     granted = earlier_grants(record)
     override_reason = (override_reason or "").strip()
     if granted and not override_reason:
@@ -112,9 +119,12 @@ def awaiting_approval_by(user_id: int):
 
 
 def _reject(record: Assistance, user, reason: str) -> None:
-    """Turn an open application down, with the reason."""
+    """Turn an open or approved but unpaid application down, with the reason."""
     if not (reason or "").strip():
         raise DomainError(_("Give the reason for the rejection."))
+    if record.payment_entry_id is not None:  # paid money is undone by a reversal instead
+        raise DomainError(_("Record #%(id)d has a fund entry; reverse the payment instead.",
+                            id=record.id))
     record.state, record.rejected_by_id, record.rejected_at = "rejected", user.id, utcnow()
     record.reject_reason = reason.strip()
 
@@ -130,6 +140,7 @@ def _pay(record: Assistance, user) -> None:
     if needs_notice(record) and not (record.notice_passed or passed_notice(record)):
         raise DomainError(_("This kind of aid is paid only after a public notice without "
                             "objection."))
+    check_limit(record)  # the limit may have been lowered since approval
     if record.cash_amount:
         if record.fund_id is None:
             raise DomainError(_("Choose the fund the cash is paid from."))
@@ -160,8 +171,11 @@ WORKFLOW = Workflow("assistance", (
     Step("approve", _l("Approve"), ("verified",), "A", _approve, _l("Record approved."),
          _l("Only a centre manager can approve."), style="success",
          fields=(Field("override_reason", _l("Reason for a second grant"), required=True,
-                       when=needs_override),)),
-    Step("reject", _l("Reject"), OPEN_STATES, "A", _reject, _l("Record rejected."),
+                       when=needs_override),
+                 Field("limit_override_reason", _l("Reason for exceeding the grant limit"),
+                       required=True, when=needs_limit_override))),
+    # An approved grant not yet paid can still be turned down (no fund entry exists yet).
+    Step("reject", _l("Reject"), REJECTABLE_STATES, "A", _reject, _l("Record rejected."),
          _l("Only a centre manager can reject."), _reason(_l("Reason for rejection")),
          style="danger"),
     Step("pay", _l("Pay"), ("approved",), "A", _pay,

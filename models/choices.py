@@ -103,6 +103,9 @@ FUND_ENTRY_KINDS = {
     "loan_out": _l("Loan disbursed"),
     "repayment_in": _l("Loan repayment in"),
     "reversal": _l("Reversal"),
+    # Issue 18: money moved between funds, one entry out and its pair in (one document no.).
+    "transfer_out": _l("Transfer to another fund"),
+    "transfer_in": _l("Transfer from another fund"),
 }
 
 ASSISTANCE_KINDS = {

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import db, label, utcnow
@@ -46,6 +46,10 @@ class FundEntry(db.Model):
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
         Index("ix_fund_entry_fund_id_id", "fund_id", "id"),
+        # A transfer's document no. holds one entry out and one in (models.fund_transfers).
+        Index("uq_fund_entry_transfer_side", "document", "kind", unique=True,
+              sqlite_where=text("kind IN ('transfer_out', 'transfer_in')"),
+              postgresql_where=text("kind IN ('transfer_out', 'transfer_in')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,3 +30,17 @@ def stocktake_note(number: str) -> str:
     """Return the note of a stocktake's adjusting movement."""
     with force_locale(LEDGER_LOCALE):
         return _("Stocktake %(no)s", no=number)
+
+
+def transfer_note(other_fund: str, outgoing: bool, reason: str) -> str:
+    """Return the reason of one side of a transfer: the other fund and the reason given."""
+    with force_locale(LEDGER_LOCALE):
+        text = (_("To %(fund)s: %(reason)s", fund=other_fund, reason=reason) if outgoing
+                else _("From %(fund)s: %(reason)s", fund=other_fund, reason=reason))
+    return text[:200]
+
+
+def transfer_reversal_note(document: str, reason: str) -> str:
+    """Return the reason of an entry that reverses one side of transfer ``document``."""
+    with force_locale(LEDGER_LOCALE):
+        return _("Reversal of transfer %(no)s: %(reason)s", no=document, reason=reason)[:200]

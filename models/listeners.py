@@ -15,6 +15,7 @@ from models import (
     lovecard_rules,
     notice_rules,
     unit_scope,
+    visit_rules,
     worker_rules,
 )
 
@@ -27,6 +28,7 @@ HOOKS = (
     ("before_flush", lovecard_rules.keep_holder_initials),
     ("after_flush", worker_rules.sync_person_index),
     ("after_flush", case_outcomes.link_new_outcomes),
+    ("before_flush", visit_rules.link_new_aid),
 )
 
 

@@ -28,7 +28,8 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Printing and re-issuing a card are the file's U (the "worker" line).
     "workercertificate": {"admin": "RX", "staff": "R", "manager": "RX"},
     "assistance": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
-    "fund": {"admin": "CRUDX", "staff": "R", "clerk": "R", "manager": "RX"},
+    # A moves money between funds and reverses such a transfer (issue 18: a manager's step).
+    "fund": {"admin": "CRUDAX", "staff": "R", "clerk": "R", "manager": "RAX"},
     # Ledger rows are only ever added: nobody edits or deletes them.
     "fundentry": {"admin": "CRX", "staff": "R", "clerk": "R", "manager": "RX"},
     # Stock movements, card entries and redemptions are never edited or deleted: mistakes
@@ -64,6 +65,12 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Legal cases: staff open, record sessions and close (U); a manager reopens (A) and
     # exports them with the applicant's numbers masked, as cases.
     "legalcase": {"admin": "CRUDX", "staff": "CRU", "manager": "RAX"},
+    # Campaigns (issue 18): staff set them up and generate their applications (C/U);
+    # managers read them and approve and pay their grants as a batch (A).
+    "campaign": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
+    # Pairing and visits (issue 18). Managers read pairs with the cadre's phone masked.
+    "pairing": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "visit": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
 }
 
 # Roles that read a record type only as a lookup, with ID and bank-card numbers masked
@@ -71,7 +78,7 @@ PERMISSIONS: dict[str, dict[str, str]] = {
 # either, and cannot search, filter, sort, look up or export by the hidden digits
 # (views.identity, for every view that shows or searches these numbers).
 MASKED_IDENTITY: dict[str, tuple[str, ...]] = {"worker": ("clerk",), "familymember": ("clerk",),
-                                                "person": ("manager",)}
+                                                "person": ("manager",), "pairing": ("manager",)}
 # Such a role may search those numbers only by what the mask shows: the last 4 characters.
 VISIBLE_TAIL = 4
 NUMBER_TAIL = re.compile(r"[0-9]{3,18}[0-9Xx]")  # 4 to 19 characters: ID or bank-card tail

@@ -85,6 +85,7 @@ from models.report_files import (
 from models.report_funds import fund_income
 from models.report_legal import legal_figures
 from models.report_time import before_end_of, in_year, money, reference_day, total
+from models.report_visits import visit_figures
 from models.training_rules import summary as training_summary
 from models.unit_scope import ALL, unit_clause
 
@@ -282,4 +283,5 @@ def year_figures(year: int, units=ALL) -> dict:
             "dibao": dibao_figures(year, as_of, units),
             "unions": union_figures(year, as_of, units),
             "desk": desk_figures(year, units),
-            "legal": legal_figures(year, units)}
+            "legal": legal_figures(year, units),
+            "visits": visit_figures(year, as_of, units)}

@@ -202,6 +202,7 @@ def report_sections(figures: dict) -> list[Section]:
     )
     from models.report_desk import desk_tables
     from models.report_legal import legal_tables
+    from models.report_visits import visit_tables
 
     day = figures["as_of"].isoformat()
     by_unit = ([Section("units", _l("Figures by unit"), _units(figures, day))]
@@ -225,4 +226,5 @@ def report_sections(figures: dict) -> list[Section]:
         Section("notices", _l("Public notices"), _notices(figures["notices"])),
         Section("desk", _l("Service desk"), desk_tables(figures["desk"])),
         Section("legal", _l("Legal aid and mediation"), legal_tables(figures["legal"])),
+        Section("visits", _l("Visits and pairing"), visit_tables(figures["visits"])),
     ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
@@ -28,6 +29,22 @@ SETTINGS = {
     "case_deadline_by_type": (str, "wages=30,legal_aid=30,mediation=30", _l(
         "Days to handle a case, by type (type=days, comma separated)")),
 }
+# Issue 18: the most cash one grant of a kind gives without a manager's written reason
+# (0 = no limit). One typed setting per kind, so /admin/setting/ lists each by its label.
+GRANT_LIMIT_DEFAULTS = {"living": 3000, "medical": 10000, "education": 5000, "festival": 2000,
+                        "emergency": 5000, "employment": 2000, "legal": 3000}
+
+
+def grant_limit_key(kind: str) -> str:
+    """Return the key of the setting that holds the grant limit of ``kind``."""
+    return f"grant_limit_{kind}"
+
+
+for _kind, _kind_label in ASSISTANCE_KINDS.items():
+    SETTINGS[grant_limit_key(_kind)] = (
+        Decimal, Decimal(GRANT_LIMIT_DEFAULTS.get(_kind, 0)),
+        LazyString(lambda label=_kind_label: _(
+            "Maximum cash per grant, %(kind)s (yuan; 0 = no limit)", kind=label)))
 # Text settings checked by a parser that refuses what it cannot read.
 TEXT_CHECKS = {"case_deadline_by_type": parse_deadlines}
 # Settings whose value is a set of codes from a choice list, stored comma separated and

@@ -52,12 +52,14 @@ from models.legal_case import DISPUTE_TYPES, LEGAL_STATES, OUTCOMES, ROUTES, Leg
 from models.loans import Loan, Repayment
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, NoticeLine, Objection
+from models.pairing import Pairing
 from models.permissions import allows, sees_masked_identity
 from models.person import Person
 from models.redemption import Redemption
 from models.service_case import ServiceCase
 from models.training import Enrolment, TrainingClass
 from models.unit_scope import ACTING, scope
+from models.visit import VISIT_KINDS, Visit
 from models.worker_certificate import CERTIFICATE_KINDS, END_CAUSES, WorkerCertificate
 from models.worker_episode import WorkerEpisode
 from models.worker_review import WorkerReview
@@ -71,6 +73,7 @@ KINDS = {
     "redemption": _l("Love supermarket redemption"), "notice": _l("Public notice"),
     "objection": _l("Objection to a notice"),
     "desk": _l("Desk case"), "legal": _l("Legal case"),
+    "visit": _l("Visit"), "pairing": _l("Pairing"),
 }
 MONEY_KINDS = frozenset({"aid", "loan", "repayment", "points", "redemption"})
 ORDER = {kind: n for n, kind in enumerate(KINDS)}
@@ -289,11 +292,37 @@ def _legal(worker_id, units) -> list[Entry]:
                   "legalcase", r.id) for r in rows]
 
 
-# The desk's readers, and the record type a role must read to see their rows at all.
-DESK_READERS = {_desk: "servicecase", _legal: "legalcase"}
+def _visits(worker_id, units) -> list[Entry]:
+    """Return the visits to the household (走访慰问, issue 18)."""
+    v = Visit
+    rows = _rows(select(v.id, v.visited_on, v.kind, v.visitors, v.follow_up)
+                 .where(v.worker_id == worker_id), v, units)
+    return [Entry(r.visited_on, "visit", f"{VISIT_KINDS[r.kind]}：{r.visitors[:40]}", None,
+                  _("Follow-up needed") if r.follow_up else "", "visit", r.id) for r in rows]
+
+
+def _pairings(worker_id, units) -> list[Entry]:
+    """Return the household's pairs (结对帮扶): each start, and each end."""
+    p = Pairing
+    found = []
+    for r in _rows(select(p.id, p.kind, p.cadre_name, p.partner_unit, p.starts_on, p.ended_on,
+                          p.end_reason).where(p.worker_id == worker_id), p, units):
+        who = r.cadre_name if r.kind == "cadre" else r.partner_unit
+        found.append(Entry(r.starts_on, "pairing", _("Paired with %(who)s", who=who),
+                           endpoint="pairing", record_id=r.id))
+        if r.ended_on is not None:
+            found.append(Entry(r.ended_on, "pairing", r.end_reason, state=_("Pair ended"),
+                               endpoint="pairing", record_id=r.id))
+    return found
+
+
+# The desk's readers (and the visits'), and the record type a role must read to see their
+# rows at all.
+DESK_READERS = {_desk: "servicecase", _legal: "legalcase", _visits: "visit",
+                _pairings: "pairing"}
 
 READERS = (_certificates, _aid, _loans, _repayments, _training, _cards, _points, _redemptions,
-           _notices, _objections, _desk, _legal)
+           _notices, _objections, _desk, _legal, _visits, _pairings)
 
 
 def entries(worker, units=ACTING, role=None) -> list[Entry]:

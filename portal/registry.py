@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from models import Assistance, AuditLog, FamilyMember, Fund, FundEntry, Setting, User, Worker
+from models.campaign import Campaign
 from models.donation import Donation
 from models.inventory import Item, StockLot, StockMovement
 from models.legal_case import LegalCase
@@ -17,17 +18,20 @@ from models.loans import Loan, Repayment
 from models.lovecard import CardEntry, LoveCard
 from models.notice import Notice, Objection
 from models.orgunit import OrgUnit
+from models.pairing import Pairing
 from models.permissions import PERMISSIONS, ROLES, VERBS, allows
 from models.person import Person
 from models.redemption import Redemption
 from models.service_case import ServiceCase
 from models.stocktake import Stocktake
 from models.training import Enrolment, TrainingClass
+from models.visit import Visit
 from models.worker_certificate import WorkerCertificate
 from models.worker_episode import WorkerEpisode
 from models.worker_review import WorkerReview
 from views.assistance import AssistanceView
 from views.audit import AuditLogView
+from views.campaigns import CampaignView
 from views.counter import CounterView, RedemptionView
 from views.donations import DonationView
 from views.funds import FundEntryView, FundView
@@ -44,6 +48,7 @@ from views.settings import SettingView
 from views.stocktake import StocktakeView
 from views.training import EnrolmentView, TrainingClassView
 from views.users import UserView
+from views.visits import PairingView, VisitView
 from views.worker_certificates import WorkerCertificateView
 from views.worker_reviews import WorkerEpisodeView, WorkerReviewView
 from views.workers import FamilyMemberView, WorkerView
@@ -96,6 +101,9 @@ def record_types() -> list[RecordType]:
         RecordType("workercertificate", WorkerCertificate, WorkerCertificateView,
                    _l("Hardship certificates"), files),
         RecordType("assistance", Assistance, AssistanceView, _l("Assistance records"), aid),
+        RecordType("campaign", Campaign, CampaignView, _l("Campaigns"), aid),
+        RecordType("pairing", Pairing, PairingView, _l("Pairings"), aid),
+        RecordType("visit", Visit, VisitView, _l("Visits"), aid),
         RecordType("fund", Fund, FundView, _l("Funds"), money),
         RecordType("fundentry", FundEntry, FundEntryView, _l("Fund ledger"), money),
         RecordType("donation", Donation, DonationView, _l("Donations"), goods),

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from models import Donation, Item, TrainingClass, User, Worker, db
 from portal.database import ensure_settings
 from seed import aid as aid_seed
+from seed import campaigns as campaign_seed
 from seed import desk as desk_seed
 from seed import inventory as inventory_seed
 from seed import loans as loan_seed
@@ -19,6 +20,7 @@ from seed import notices as notice_seed
 from seed import reviews as review_seed
 from seed import training as training_seed
 from seed import units as unit_seed
+from seed import visits as visit_seed
 from seed import workers as worker_seed
 
 DEMO_USERS = (
@@ -108,12 +110,15 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
         enrolments = training_seed.load(rnd, users, AS_OF)
         loans = loan_seed.load(rnd, users, AS_OF)
         desk = desk_seed.load(rnd, fake, users, AS_OF)
+        visits = visit_seed.load(rnd, users, AS_OF)
+        campaigns = campaign_seed.load(users)
         unit_seed.spread_places(units, last)
         db.session.commit()
     finally:
         db.session.info.pop("audit", None)
     return {_("Org units"): len(units), _("Users"): len(users) + len(STATION_USERS),
             _("Hardship workers"): made,
-            _("Household members"): members, _("Assistance records"): aid,
+            _("Household members"): members, _("Assistance records"): aid + campaigns,
             _("Public notices"): notices, _("Enrolments"): enrolments,
-            _("Micro-loans"): loans, _("Desk cases"): desk, _("File reviews"): reviews, **goods}
+            _("Micro-loans"): loans, _("Desk cases"): desk, _("File reviews"): reviews,
+            _("Visits"): visits, **goods}

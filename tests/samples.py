@@ -123,7 +123,23 @@ def _legalcase():
     return make_legal_case().id  # open, without sessions, so an admin may delete it
 
 
-MAKERS = {"person": _person, "servicecase": _servicecase, "legalcase": _legalcase,
+def _pairing():
+    from tests.factories_visits import make_pair
+    return make_pair().id  # live, without visits, so an admin may delete it
+
+
+def _visit():
+    from tests.factories_visits import make_visit
+    return make_visit().id
+
+
+def _campaign():
+    from tests.factories_campaigns import make_campaign
+    return make_campaign().id  # nothing generated yet, so an admin may delete it
+
+
+MAKERS = {"pairing": _pairing, "visit": _visit,
+          "person": _person, "servicecase": _servicecase, "legalcase": _legalcase,
           "worker": _worker, "workercertificate": _workercertificate,
           "workerreview": _workerreview,
           "workerepisode": _workerepisode, "familymember": _familymember, "user": _user,
@@ -132,6 +148,7 @@ MAKERS = {"person": _person, "servicecase": _servicecase, "legalcase": _legalcas
           "fund": _fund, "fundentry": _fundentry,
           "trainingclass": _trainingclass, "enrolment": _enrolment, "loan": _loan,
           "repayment": _repayment, "notice": _notice, "objection": _objection,
+          "campaign": _campaign,
           **SAMPLE_MAKERS}
 
 

@@ -19,7 +19,7 @@ IDS = ["", "abc", "99999999999999999999", "-1", "%00", "1%20OR%201=1"]
 PAGES_WITH_ID = sorted({(endpoint, url) for endpoint, name, url, methods, verb in ROUTES
                         if "GET" in methods and endpoint != "report" and not any(
                             part in url for part in ("import", "export", "find", "items",
-                                                     "overdue", "summary", "topup",
+                                                     "overdue", "summary", "topup", "transfer",
                                                      "suggest", "lookup"))}
                        | {(endpoint, url) for endpoint in ENDPOINTS
                           for url in ("/details/", "/edit/")})

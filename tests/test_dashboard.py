@@ -40,6 +40,9 @@ PANELS = {
 # The service desk's panel (issue 17); tests/test_service_desk.py checks its figures.
 PANELS["staff"] |= {"desk"}
 PANELS["manager"] |= {"desk"}
+# Visits and pairing (issue 18); tests/test_pairings_visits.py checks its figures.
+PANELS["staff"] |= {"visits"}
+PANELS["manager"] |= {"visits"}
 PANELS["admin"] = set().union(*PANELS.values())
 
 

@@ -129,12 +129,12 @@ def test_download_names_use_china_time(app, client, auth, monkeypatch):
 
 
 def test_cli_refuses_a_column_that_is_not_exported(app, runner, tmp_path):
-    """`--columns kind,school_level`: refused in Chinese, non-zero exit, no file."""
+    """`--columns kind,version`: refused in Chinese, non-zero exit, no file."""
     target = tmp_path / "aid.xlsx"
     result = runner.invoke(args=["export", "assistance", str(target),
-                                 "--columns", "kind,school_level"])
+                                 "--columns", "kind,version"])
     assert result.exit_code != 0
-    assert "以下列不能导出：school_level" in result.output
+    assert "以下列不能导出：version" in result.output
     assert "kind（" in result.output and "Traceback" not in result.output
     assert not target.exists()
     result = runner.invoke(args=["export", "assistance", str(target), "--columns", "kind"])
@@ -145,13 +145,13 @@ def test_cli_refuses_a_column_that_is_not_exported(app, runner, tmp_path):
 def test_web_export_refuses_unknown_columns_back_on_the_chooser(app, client, auth):
     """A hand-made URL asking for a column that is not exported lands on the chooser."""
     auth.login("manager")
-    response = client.get("/admin/assistance/export/xlsx/?columns=kind,school_level"
+    response = client.get("/admin/assistance/export/xlsx/?columns=kind,version"
                           "&search=x")
     assert response.status_code == 302
     assert "/admin/assistance/export/?" in response.headers["Location"]
     assert "search=x" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "以下列不能导出：school_level" in page
+    assert "以下列不能导出：version" in page
 
 
 @pytest.fixture

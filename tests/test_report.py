@@ -31,6 +31,7 @@ D = Decimal
 # The workbook of one unit: five years, then a sheet per section (the desk and legal aid
 # since issue 17); a county adds its per-unit summary first.
 YEAR_SHEETS = 11
+YEAR_SHEETS += 1  # visits and pairing (issue 18)
 
 
 def utc(*args) -> dt.datetime:

@@ -134,8 +134,9 @@ def test_record_made_from_a_workers_page_starts_with_that_worker(client, auth, n
 
 
 @pytest.mark.parametrize("role,links", [
-    ("staff", ["新增救助", "新增借款", "报名培训"]),
-    ("admin", ["新增救助", "新增借款", "报名培训", "办理爱心卡"]),
+    # Visits and pairs (issue 18) are made from the worker's page too.
+    ("staff", ["新增救助", "新增借款", "报名培训", "登记走访", "结对帮扶"]),
+    ("admin", ["新增救助", "新增借款", "报名培训", "办理爱心卡", "登记走访", "结对帮扶"]),
     ("clerk", ["办理爱心卡"]),
     ("manager", []),
 ])

@@ -86,6 +86,7 @@ from views.service_cases import (
 )
 from views.stock_lists import ExpiryFilter, LowStockFilter, RedeemedTodayFilter
 from views.training import EnrolmentFollowUpMissingFilter
+from views.visits import visits_panel
 from views.worker_reviews import ReviewAwaitingMyApprovalFilter, ReviewPastDueFilter
 from views.workers import ReviewOverdueFilter
 
@@ -272,6 +273,7 @@ PANELS = (
         Custom(MANAGER, "servicecase", _overdue_cases),
         Custom(MANAGER, "servicecase", _desk_rates),
     )),
+    visits_panel(),  # visits and pairing (issue 18, views.visits)
     Panel("funds", _l("Fund balances"), (Custom(MANAGER, "fund", _funds),)),
     Panel("warehouse", _l("Warehouse"), (
         Counted("low-stock", _l("At or below low stock"), CLERK, "item", Item,

@@ -22,7 +22,8 @@ LAST = ("notes", "confirm_duplicates")
 # Records made from a worker's page, pre-filled with the worker: endpoint -> button text.
 NEW_FOR_WORKER = (("assistance", _l("New assistance")), ("loan", _l("New loan")),
                   ("enrolment", _l("Enrol in a training class")),
-                  ("lovecard", _l("Issue a love card")))
+                  ("lovecard", _l("Issue a love card")),
+                  ("visit", _l("Record a visit")), ("pairing", _l("Pair with a cadre or unit")))
 
 
 def sections(*extra) -> list:

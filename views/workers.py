@@ -42,6 +42,7 @@ from views.base import InlineModel, SecuredModelView, money, requires
 from views.filters import YesNoFilter
 from views.forms import IdNumber, MultiChoiceField, start_blank
 from views.pickers import PicksWorker
+from views.visits import MustVisitDueFilter, NotVisitedFilter
 from views.worker_certificates import CertificateRoutes
 from views.worker_form import CLOSING, NEW_FOR_WORKER, sections
 
@@ -92,7 +93,10 @@ class WorkerView(CertificateRoutes, SecuredModelView):  # certificates: issue 16
     column_searchable_list = ("name", "id_number", "phone", "employer")
     # Birth date: staff list the 4050 people by it; a clerk is not offered it.
     column_filters = ("category", "main_cause", "status", "base_union", "filed_on",
-                      ReviewOverdueFilter(Worker.id, _l("Annual review overdue")), "birth_date")
+                      ReviewOverdueFilter(Worker.id, _l("Annual review overdue")), "birth_date",
+                      # The start page's visit figures (issue 18, views.visits).
+                      NotVisitedFilter(Worker.id, _l("Not visited this year")),
+                      MustVisitDueFilter(Worker.id, _l("Must-visit due")))
     column_sortable_list = ("name", "base_union", "employer", "category", "per_capita_income",
                             "status", "last_reviewed_on", "filed_on")
     column_default_sort = ("id", True)

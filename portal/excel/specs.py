@@ -53,6 +53,7 @@ EXPLICIT = {
     "enrolment": "portal.excel.enrolment_import",
     "loan": "portal.excel.loan_spec",
     "servicecase": "portal.excel.desk_import",
+    "assistance": "portal.excel.assistance_import",
 }
 
 
