@@ -22,10 +22,10 @@ from models import Assistance, Fund, Worker, db
 from models.assistance_rules import apply, other_grants
 from models.base import DomainError, today
 from models.choices import ASSISTANCE_KINDS, SCHOOL_LEVELS
-from models.idnumber import InvalidIdNumber, make_id_number, normalize_id_number
-from models.unit_scope import scope
+from models.idnumber import make_id_number
 from portal.excel.record_import import CREATED, RowError, RowImporter
 from portal.excel.spec import Column, Spec, columns_of
+from portal.excel.worker_rows import WorkerRows
 
 IMPORTED = ["kind", "year", "campaign", "cash_amount", "reason", "student_name", "school",
             "school_level", "out_of_pocket"]
@@ -64,10 +64,6 @@ def spec() -> Spec:
                 importer=AssistanceImporter(), extra={"examples": examples})
 
 
-def _same_name(given: str, on_file: str) -> bool:
-    return "".join(given.split()) == "".join((on_file or "").split())
-
-
 def _refused_column(record: Assistance) -> str:
     """Return the column a refusal of ``check_application`` is about (its checks' order)."""
     if record.worker.status != "active":
@@ -86,22 +82,12 @@ class AssistanceImporter(RowImporter):
 
     def prepare(self, rows: list[dict], spec) -> None:
         """Load the files the list's ID numbers name, among those the user may see."""
-        numbers = set()
-        for row in rows:
-            try:
-                numbers.add(normalize_id_number(row.get("worker.id_number") or ""))
-            except InvalidIdNumber:
-                continue
-        self.workers: dict[str, Worker] = {}
-        ordered = sorted(numbers)
-        for start in range(0, len(ordered), 500):
-            self.workers.update((w.id_number, w) for w in db.session.scalars(
-                scope(select(Worker).where(Worker.id_number.in_(ordered[start:start + 500])),
-                      Worker)))
+        self.workers = WorkerRows("worker.id_number", "worker.name")
+        self.workers.load(rows)
 
     def apply(self, row: dict, user) -> str:
         """File the row's application; refuse it naming the column it is about."""
-        worker = self._worker(row)
+        worker = self.workers.find(row)
         record = Assistance(worker=worker, worker_id=worker.id, kind=row["kind"],
                             year=row.get("year") or today().year,
                             campaign=row.get("campaign") or "", reason=row.get("reason") or "",
@@ -122,18 +108,3 @@ class AssistanceImporter(RowImporter):
             raise RowError(_refused_column(record), exc) from None
         db.session.add(record)
         return CREATED
-
-    def _worker(self, row: dict) -> Worker:
-        try:
-            number = normalize_id_number(row.get("worker.id_number") or "")
-        except InvalidIdNumber as exc:
-            raise RowError("worker.id_number", exc) from None
-        worker = self.workers.get(number)
-        if worker is None:
-            raise RowError("worker.id_number", _("No worker file has this ID number."))
-        given = row.get("worker.name")
-        if given and not _same_name(given, worker.name):
-            raise RowError("worker.name", _(
-                "The file with this ID number is in the name of %(name)s; check the ID "
-                "number.", name=worker.name))
-        return worker

@@ -18,11 +18,12 @@ from sqlalchemy import select
 from models import Enrolment, TrainingClass, Worker, db
 from models.base import DomainError
 from models.choices import ENROLMENT_STATES, TRAINING_OUTCOMES
-from models.idnumber import InvalidIdNumber, make_id_number, normalize_id_number
+from models.idnumber import make_id_number
 from models.training_rules import check_follow_up, complete, drop, enrol
 from models.unit_scope import scope
 from portal.excel.record_import import CREATED, UNCHANGED, UPDATED, RowError, RowImporter
 from portal.excel.spec import Column, Spec, columns_of
+from portal.excel.worker_rows import WorkerRows
 
 ENROLMENT_KEYS = ["state", "enrolled_on", "completed_on", "dropped_on", "attendance_rate",
                   "certificate_no", "outcome", "employer", "outcome_on", "monthly_income",
@@ -83,10 +84,6 @@ def _refused_at(column: str):
         raise RowError(field or column, exc) from None
 
 
-def _same_name(given: str, on_file: str) -> bool:
-    return "".join(given.split()) == "".join((on_file or "").split())
-
-
 class EnrolmentImporter(RowImporter):
     """Enrol, move and follow up trainees from a sheet, each row through the rules."""
 
@@ -103,22 +100,12 @@ class EnrolmentImporter(RowImporter):
                 TrainingClass.name.in_(names)), TrainingClass).order_by(
                     TrainingClass.start_date)):
             self.classes.setdefault(klass.name, []).append(klass)
-        numbers = set()
-        for row in rows:
-            try:
-                numbers.add(normalize_id_number(row.get("id_number") or ""))
-            except InvalidIdNumber:
-                continue
-        self.workers: dict[str, Worker] = {}
-        ordered = sorted(numbers)
-        for start in range(0, len(ordered), 500):
-            self.workers.update((w.id_number, w) for w in db.session.scalars(
-                scope(select(Worker).where(Worker.id_number.in_(ordered[start:start + 500])),
-                      Worker)))
+        self.workers = WorkerRows("id_number", "worker_name")
+        self.workers.load(rows)
 
     def apply(self, row: dict, user) -> str:
         """Enrol a new trainee or update the enrolment on record; refuse with the column."""
-        klass, worker = self._class(row), self._worker(row)
+        klass, worker = self._class(row), self.workers.find(row)
         pair = (klass.id, worker.id)
         if pair in self.seen:
             raise RowError("id_number", _("Same class and worker as row %(row)d.",
@@ -157,21 +144,6 @@ class EnrolmentImporter(RowImporter):
                 "start date to tell which.", name=name,
                 dates="、".join(k.start_date.isoformat() for k in found)))
         return found[0]
-
-    def _worker(self, row: dict) -> Worker:
-        try:
-            number = normalize_id_number(row.get("id_number") or "")
-        except InvalidIdNumber as exc:
-            raise RowError("id_number", exc) from None
-        worker = self.workers.get(number)
-        if worker is None:
-            raise RowError("id_number", _("No worker file has this ID number."))
-        given = row.get("worker_name")
-        if given and not _same_name(given, worker.name):
-            raise RowError("worker_name", _(
-                "The file with this ID number is in the name of %(name)s; check the ID "
-                "number.", name=worker.name))
-        return worker
 
     def _move(self, row: dict, record: Enrolment, user, created: bool) -> None:
         """Move the state, set its dates, then record the follow-up, in that order."""
