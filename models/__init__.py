@@ -46,4 +46,4 @@ __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donatio
            "ServiceCase", "ServiceCaseOutcome", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
            "Worker", "WorkerCertificate", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db",
-           "Campaign", "CampaignGoods", "CampaignStandard"]
+           "Campaign", "CampaignGoods", "CampaignStandard", "Pairing", "Visit"]
