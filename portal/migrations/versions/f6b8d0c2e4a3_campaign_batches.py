@@ -1,8 +1,8 @@
-"""Hand-outs to named people and card top-ups from funds
+"""Campaign batches: verify, approve and pay a campaign's grants together
 
-Revision ID: d2f6b8c4e1a7
-Revises: c7e3a9d5f1b8
-Create Date: 2026-11-30 23:00:00.000000
+Revision ID: f6b8d0c2e4a3
+Revises: e5a7c9b1d3f2
+Create Date: 2026-12-01 03:00:00.000000
 
 (Placeholder in the chain; filled by the change that adds these tables.)
 """
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = 'd2f6b8c4e1a7'
-down_revision = 'c7e3a9d5f1b8'
+revision = 'f6b8d0c2e4a3'
+down_revision = 'e5a7c9b1d3f2'
 branch_labels = None
 depends_on = None
 
