@@ -231,8 +231,9 @@ def generate(campaign: Campaign, user, audit=None) -> int:
 
     INSERT … SELECT by chunks of households (in file order): no record passes through
     Python, so 20,000 households take about as long as the database needs to write them.
-    ``audit(model, after_id, user)`` (``portal.audit.log_created_since``) logs each
-    chunk's new records, in bulk, in the same transaction, so memory stays flat.
+    ``audit(model, ids, user)`` (``portal.audit.log_created_since``) logs each chunk's
+    new records (the ids its INSERT returned), in bulk, in the same transaction, so
+    memory stays flat.
     """
     require(user, "campaign", "C", _("Your role may not generate applications."))
     # Two generates of one campaign at once: the second waits here, then finds everyone
@@ -242,8 +243,8 @@ def generate(campaign: Campaign, user, audit=None) -> int:
     check_campaign(campaign)
     if not campaign.fund.active:
         raise DomainError(_("The campaign's fund is no longer in use; choose another."))
-    first = after = db.session.scalar(select(func.coalesce(func.max(Assistance.id), 0)))
-    chosen, last_worker = _generated_rows(campaign, user), 0
+    chosen, last_worker, made = _generated_rows(campaign, user), 0, 0
+    table = Assistance.__table__
     while True:
         # The last file of the next chunk (None: fewer than CHUNK left, take them all).
         bound = db.session.scalar(select(Worker.id).where(
@@ -251,17 +252,15 @@ def generate(campaign: Campaign, user, audit=None) -> int:
             .offset(CHUNK - 1).limit(1))
         window = Worker.id > last_worker if bound is None else Worker.id.between(
             last_worker + 1, bound)
-        db.session.execute(insert(Assistance.__table__).from_select(
-            GENERATED, chosen.where(window)))
+        ids = db.session.scalars(insert(table).from_select(
+            GENERATED, chosen.where(window)).returning(table.c.id)).all()
+        made += len(ids)
         if audit is not None:
-            audit(Assistance, after, user)
-            after = db.session.scalar(select(func.max(Assistance.id)))
+            audit(Assistance, ids, user)
         if bound is None:
             break
         last_worker = bound
-    # Counted, not the driver's rowcount: psycopg reports none for INSERT … SELECT.
-    return db.session.scalar(select(func.count()).where(
-        Assistance.campaign_id == campaign.id, Assistance.id > first))
+    return made
 
 
 def _generated_rows(campaign: Campaign, user):

@@ -146,9 +146,9 @@ def _reserve(year: int, count: int) -> int:
     return row.last + 1
 
 
-def add_missing_certificates(units=ALL) -> int:
+def add_missing_certificates(units=ALL) -> list[int]:
     """Give every file on record in a qualifying category without a card its first one,
-    issued the day its episode opened, numbered in that order; return how many.
+    issued the day its episode opened, numbered in that order; return the new cards' ids.
 
     For files written in bulk (the seed, an Excel import), which never went through
     ``activate`` (an import audits the new cards: ``portal.audit.log_created_since``).
@@ -159,7 +159,7 @@ def add_missing_certificates(units=ALL) -> int:
 
     categories = qualifying_categories()
     if not categories:
-        return 0
+        return []
     has_card = select(WorkerCertificate.id).where(
         WorkerCertificate.worker_id == Worker.id, WorkerCertificate.ended_on.is_(None))
     # A file has at most one open episode (uq_worker_episode_open): joined, not a
@@ -181,11 +181,14 @@ def add_missing_certificates(units=ALL) -> int:
         cards += [{"worker_id": row.id, "number": f"{PREFIX}-{year}-{first + n:0{WIDTH}d}",
                    "edition": 1, "kind": "issue", "note": "", "issued_on": row.on,
                    "print_count": 0} for n, row in enumerate(files)]
-    if cards:
-        db.session.execute(WorkerCertificate.__table__.insert(), cards)
-        # Only the files just given a card, by primary key (an executemany).
-        table = Worker.__table__
-        db.session.execute(table.update().where(table.c.id == bindparam("wid"))
-                           .values(certificate_no=bindparam("no")),
-                           [{"wid": card["worker_id"], "no": card["number"]} for card in cards])
-    return len(cards)
+    if not cards:
+        return []
+    table = WorkerCertificate.__table__
+    ids = db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                             cards).all()
+    # Only the files just given a card, by primary key (an executemany).
+    files = Worker.__table__
+    db.session.execute(files.update().where(files.c.id == bindparam("wid"))
+                       .values(certificate_no=bindparam("no")),
+                       [{"wid": card["worker_id"], "no": card["number"]} for card in cards])
+    return ids

@@ -194,14 +194,27 @@ def log_bulk(action: str, model, entries, user=None) -> None:
         "note": ""}, encoded=("changes",))
 
 
-def log_created_since(model, after_id: int, user=None) -> None:
-    """Log every row of ``model`` with an id above ``after_id`` as created by ``user``:
-    for rows a bulk statement derived (the cards an import's files are due)."""
+def log_created_since(model, after, user=None) -> None:
+    """Log rows of ``model`` a bulk statement wrote as created by ``user``.
+
+    ``after`` is the ids the statement returned (its RETURNING): only those rows are
+    logged, whatever other transactions write to the table meanwhile. An int is the
+    highest id before the statement, every row above it taken as its own: only for a
+    table no one else writes meanwhile (a first import into an empty database).
+    """
     if not auditing():
         return
     table, keys = model.__table__, audited_keys(model)
-    rows = db.session.execute(select(table.c.id, *(table.c[k] for k in keys))
-                              .where(table.c.id > after_id).order_by(table.c.id)).all()
+    query = select(table.c.id, *(table.c[k] for k in keys)).order_by(table.c.id)
+    if isinstance(after, int):
+        rows = db.session.execute(query.where(table.c.id > after)).all()
+    else:
+        wanted = set(after)
+        if not wanted:
+            return
+        # One range read, not an IN list of 20,000 ids; rows of others in it are dropped.
+        rows = [row for row in db.session.execute(
+            query.where(table.c.id.between(min(wanted), max(wanted)))) if row[0] in wanted]
     if not rows:
         return
     ids, *columns = zip(*rows, strict=True)

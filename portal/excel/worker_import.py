@@ -46,7 +46,6 @@ from portal.audit import (
     changed_text,
     changes,
     created_changes,
-    last_id,
     log_bulk,
     log_created_since,
 )
@@ -375,9 +374,8 @@ class Writer:
         After the deferred indexes are built: its query reads each file's episodes by
         index (inside the block, a first import of 100,000 files took minutes).
         """
-        before = last_id(WorkerCertificate)
-        if add_missing_certificates(visible_units()):
-            log_created_since(WorkerCertificate, before, self.user)
+        log_created_since(WorkerCertificate, add_missing_certificates(visible_units()),
+                          self.user)
 
 
 def _insert_audited(model, rows: list[dict], fixed=None, empty=None, key=None, derive=None):
