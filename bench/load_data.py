@@ -66,6 +66,25 @@ def _user(username: str, role: str):
     return user
 
 
+def _points_fund(clerk):
+    """Return the fund the bench cards' points are paid from, holding plenty (issue 18)."""
+    from models import Fund, db
+    from models.ledger import post_entry
+    fund = db.session.scalar(select(Fund).where(Fund.name == "压测积分资金"))
+    if fund is None:
+        fund = Fund(name="压测积分资金", source="donation")
+        db.session.add(fund)
+        db.session.flush()
+    if fund.balance < Decimal("100000000"):
+        post_entry(fund.id, "allocation_in", Decimal("100000000"), clerk, reason="压测")
+    return fund
+
+
+def _last_top_up():
+    from models import CardTopUp, db
+    return db.session.scalar(select(CardTopUp).order_by(CardTopUp.id.desc()).limit(1))
+
+
 def prepare(app, mode: str, clients: int) -> dict:
     """Make the bench users (and the counter's goods and cards); return what clients use."""
     from models import Worker, db
@@ -113,6 +132,7 @@ def _browse_plan(app, low: int, high: int) -> dict:
 def _counter_plan(clerk, count: int) -> dict:
     """Stock the bench goods and load the bench cards with points; return both."""
     from models import Item, LoveCard, Worker, db
+    from models.card_topup_rules import approve_top_up
     from models.inventory_rules import stock_in
     from models.lovecard_rules import issue_card, top_up
     items = []
@@ -135,10 +155,13 @@ def _counter_plan(clerk, count: int) -> dict:
                 select(LoveCard.worker_id).where(LoveCard.status == "active")))
             .order_by(Worker.id).limit(count - len(cards)))
         cards += [issue_card(worker, clerk, notes="压测") for worker in holders]
+    fund, manager = _points_fund(clerk), _user("load-manager", "manager")
+    db.session.flush()  # the users' ids: the approver is compared with the requester
     for n, card in enumerate(cards):
         want = POOR_POINTS if n % 20 == 0 else POINTS  # every 20th card runs out of points
-        if card.balance < want:
-            top_up(card, want - card.balance, clerk, "压测积分")
+        if card.balance < want and top_up(card, want - card.balance, clerk, "压测积分",
+                                          fund) is None:
+            approve_top_up(_last_top_up(), manager)  # above the approval setting
     return {"items": [i for i in items if not i["scarce"]],
             "scarce": [i for i in items if i["scarce"]],
             "cards": [{"id": c.id, "card_no": c.card_no, "poor": n % 20 == 0}

@@ -51,10 +51,9 @@ def build(records: int) -> tuple[int, int]:
     """Make one household with about ``records`` records; return (worker id, records)."""
     from models import db
     from models.loan_rules import record_repayment
-    from models.lovecard_rules import top_up
     from models.redemption_rules import redeem
     from tests.factories import id_number, make_assistance, make_worker, user
-    from tests.factories_inventory import make_card, make_item
+    from tests.factories_inventory import fund_top_up, make_card, make_item
     from tests.factories_loans import disbursed_loan
     from tests.factories_notices import make_objection, make_published
     from tests.factories_training import make_class, make_enrolment
@@ -81,7 +80,7 @@ def build(records: int) -> tuple[int, int]:
                          paid_on=dt.date(2024, 2, 1) + dt.timedelta(days=7 * n))
     card = make_card("500", worker=worker)
     for _n in range(share):
-        top_up(card, Decimal("200"), user("clerk"), "爱心积分发放", document="JF")
+        fund_top_up(card, Decimal("200"), "爱心积分发放")
     item = make_item(stock=10 * share, price="15.00")
     for _n in range(share):
         redeem(card, [(item.id, 2)], user("clerk"))

@@ -10,8 +10,11 @@ from models.assistance import Assistance
 from models.audit import AuditLog
 from models.base import Base, DomainError, db
 from models.campaign import Campaign, CampaignGoods, CampaignStandard
+from models.card_topup import CardTopUp, CardTopUpLine
 from models.donation import Donation, DonationLine
+from models.employment import Employer, JobSeeker, Referral, Vacancy
 from models.funds import Fund, FundEntry
+from models.handout import Handout, HandoutLine
 from models.import_upload import ImportUpload
 from models.inventory import Item, StockLot, StockMovement
 from models.legal_case import LegalCase, LegalSession
@@ -46,4 +49,7 @@ __all__ = ["Assistance", "AuditLog", "Base", "CardEntry", "DocCounter", "Donatio
            "ServiceCase", "ServiceCaseOutcome", "Setting",
            "StockLot", "StockMovement", "Stocktake", "StocktakeLine", "TrainingClass", "User",
            "Worker", "WorkerCertificate", "WorkerEpisode", "WorkerReview", "WorkerSnapshot", "db",
-           "Campaign", "CampaignGoods", "CampaignStandard", "Pairing", "Visit"]
+           "Campaign", "CampaignGoods", "CampaignStandard", "Pairing", "Visit",
+           "Handout", "HandoutLine",
+           "Employer", "JobSeeker", "Referral", "Vacancy",
+           "CardTopUp", "CardTopUpLine"]

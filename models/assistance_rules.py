@@ -10,6 +10,7 @@ from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
 from models.grant_limits import check_limit, needs_limit_override
 from models.guards import Guards, unless
+from models.handout_rules import void_package
 from models.ledger import post_entry, reverse_entry
 from models.ledger_text import assistance_payment
 from models.notice_rules import passed_notice
@@ -157,6 +158,8 @@ def _reverse(record: Assistance, user, reason: str) -> None:
         raise DomainError(_("Give the reason for the reversal."))
     if record.payment_entry is not None:
         reverse_entry(record.payment_entry, user, reason.strip())
+    # A campaign grant's goods package (handed out when it was paid) goes back into stock.
+    void_package(record.id, user, reason.strip())
     record.state, record.reversed_by_id, record.reversed_at = "reversed", user.id, utcnow()
     record.reverse_reason = reason.strip()
 

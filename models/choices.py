@@ -106,6 +106,16 @@ FUND_ENTRY_KINDS = {
     # Issue 18: money moved between funds, one entry out and its pair in (one document no.).
     "transfer_out": _l("Transfer to another fund"),
     "transfer_in": _l("Transfer from another fund"),
+    # Issue 18: love-card points bought from a fund, and their return when reversed.
+    "card_topup": _l("Love-card top-up"),
+    "card_topup_reversal": _l("Love-card top-up reversed"),
+}
+# Issue 18: a batch of love-card top-ups paid from a fund (models.card_topup).
+TOPUP_STATES = {
+    "pending": _l("Awaiting approval"),
+    "posted": _l("Posted"),
+    "rejected": _l("Rejected"),
+    "reversed": _l("Reversed"),
 }
 
 ASSISTANCE_KINDS = {
@@ -268,6 +278,7 @@ CARD_ENTRY_KINDS = {
 }
 
 REDEMPTION_STATES = {"done": _l("Redeemed"), "voided": _l("Voided")}
+HANDOUT_STATES = {"done": _l("Handed out"), "voided": _l("Voided")}
 
 # Why a file left hardship (脱困): the reasons the year-end summary counts.
 EXIT_CAUSES = {

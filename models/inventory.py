@@ -143,6 +143,8 @@ class StockMovement(UnitScoped, db.Model):
                                                       info=label(_l("Redemption")))
     stocktake_id: Mapped[int | None] = mapped_column(ForeignKey("stocktake.id"), index=True,
                                                      info=label(_l("Stocktake")))
+    handout_id: Mapped[int | None] = mapped_column(ForeignKey("handout.id"), index=True,
+                                                   info=label(_l("Hand-out")))
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("stock_movement.id"), unique=True, info=label(_l("Reverses movement")))
 
@@ -153,6 +155,7 @@ class StockMovement(UnitScoped, db.Model):
     donation = relationship("Donation")
     redemption = relationship("Redemption")
     stocktake = relationship("Stocktake")
+    handout = relationship("Handout")
 
     def __str__(self) -> str:
         return f"#{self.id} {self.quantity:+d}"

@@ -193,6 +193,8 @@ def reverse_movement(movement: StockMovement, user, note: str) -> StockMovement:
         raise DomainError(_("Donated goods come back out by voiding the donation."))
     if movement.reason == "redemption_out":
         raise DomainError(_("Redeemed goods come back by voiding the redemption."))
+    if movement.handout_id is not None and movement.reason == "handout_out":
+        raise DomainError(_("Goods of a hand-out come back by voiding the hand-out."))
     if db.session.scalar(select(StockMovement.id).where(
             StockMovement.reverses_id == movement.id)):
         raise DomainError(_("This movement has already been reversed."))

@@ -134,18 +134,24 @@ def parse_points(value) -> Decimal:
     return points
 
 
-def top_up(card: LoveCard, points, user, reason: str, document: str = "") -> CardEntry:
-    """Credit points to an active card of a worker on file."""
+def top_up(card: LoveCard, points, user, reason: str, fund=None, campaign_id=None,
+           audit=None) -> CardEntry | None:
+    """Credit points to an active card of a worker on file, paid from ``fund`` (a fund or
+    its id): a top-up batch of one (``models.card_topup_rules``). Return the card entry,
+    or None while the batch waits for a manager's approval."""
+    from models.card_topup_rules import request_top_up
+
     points = parse_points(points)
-    if points <= 0 or points > MAX_TOP_UP:
-        raise DomainError(_("A top-up is more than 0 and at most %(max)s points.",
-                            max=f"{MAX_TOP_UP:,.0f}"))
-    if not (reason or "").strip():
-        raise DomainError(_("Give the reason for the top-up, e.g. the month's allowance."))
     check_holder(card.worker)
-    entry = post_points(card, points, "topup", user, document, reason.strip())
-    db.session.flush()
-    return entry
+    if card.status != "active":
+        raise DomainError(_("Card %(no)s is %(status)s; only an active card can be used.",
+                            no=card.card_no, status=CARD_STATUSES[card.status]))
+    batch = request_top_up(fund, select(LoveCard.id).where(LoveCard.id == card.id), points,
+                           user, reason, campaign_id, audit)
+    if batch.state != "posted":
+        return None
+    return db.session.scalar(select(CardEntry).where(CardEntry.card_id == card.id,
+                                                     CardEntry.document == batch.number))
 
 
 def find_reversal(entry: CardEntry) -> int | None:
@@ -170,7 +176,8 @@ def holding_card(card: LoveCard) -> LoveCard:
 
 
 def reverse_top_up(entry: CardEntry, user, reason: str) -> CardEntry:
-    """Undo a mistaken top-up with a reversing entry of the same points, at most once.
+    """Undo a mistaken top-up with a reversing entry of the same points, at most once;
+    the fund it was paid from gets its value back in the same savepoint.
 
     The points come off through the guarded UPDATE, so they must still be there: points
     already redeemed are not clawed back into debt. A cancelled card is corrected too (a
@@ -188,9 +195,17 @@ def reverse_top_up(entry: CardEntry, user, reason: str) -> CardEntry:
         raise DomainError(_("Give the reason for the reversal."))
     if find_reversal(entry):
         raise already_reversed(entry)
+    from models.card_topup_reversal import check_fund_takes_back, refund_card
+    from models.card_topup_rules import line_of
+
+    line = line_of(entry)
+    if line is not None:
+        check_fund_takes_back(line.topup)
     card = holding_card(entry.card)
     try:
         with db.session.begin_nested():
+            # The fund's row first, then the card's: the lock order of posting.
+            refund_card(entry, user, reason.strip())
             reversal = post_points(card, -entry.points, "topup_reversal", user,
                                    entry.document, reason.strip(), require_active=False,
                                    reverses_id=entry.id)

@@ -38,3 +38,18 @@ def next_number(prefix: str, year: int) -> int:
 def document_no(prefix: str, year: int, width: int = 6) -> str:
     """Return the next document number, formatted like ``JZ-2026-000123``."""
     return f"{prefix}-{year}-{next_number(prefix, year):0{width}d}"
+
+
+def number_block(prefix: str, year: int, count: int, width: int = 6) -> list[str]:
+    """Take ``count`` consecutive numbers of ``prefix`` in ``year`` with one statement
+    (bulk writes), formatted as ``document_no`` formats them; same locking as above."""
+    if count <= 0:
+        return []
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(DocCounter).values(prefix=prefix, year=year, last=count)
+    statement = statement.on_conflict_do_update(
+        index_elements=[DocCounter.prefix, DocCounter.year],
+        set_={"last": DocCounter.last + count}).returning(DocCounter.last)
+    last = db.session.execute(statement).scalar_one()
+    return [f"{prefix}-{year}-{n:0{width}d}" for n in range(last - count + 1, last + 1)]

@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     "lovecard": {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"},
     "cardentry": {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"},
     "redemption": {"admin": "CRX", "staff": "R", "clerk": "CR", "manager": "RX"},
+    # Goods handed out free to named people (issue 18): the clerk hands out and voids (C);
+    # a hand-out is never edited once done (its U is the void's reason form only).
+    "handout": {"admin": "CRUDX", "staff": "R", "clerk": "CRU", "manager": "RX"},
     "trainingclass": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
     "enrolment": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
     "loan": {"admin": "CRUDAX", "staff": "CRU", "manager": "RAX"},
@@ -71,6 +74,14 @@ PERMISSIONS: dict[str, dict[str, str]] = {
     # Pairing and visits (issue 18). Managers read pairs with the cadre's phone masked.
     "pairing": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
     "visit": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    # Love-card top-ups paid from a fund (issue 18): clerks ask (C) as they top cards up;
+    # a manager approves one above the setting, rejects it, or reverses a posted one (A).
+    "cardtopup": {"admin": "CRAX", "staff": "R", "clerk": "CR", "manager": "RAX"},
+    # Employment services (issue 19): staff run the desk, managers read and export.
+    "jobseeker": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "employer": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "vacancy": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
+    "referral": {"admin": "CRUDX", "staff": "CRU", "manager": "RX"},
 }
 
 # Roles that read a record type only as a lookup, with ID and bank-card numbers masked

@@ -72,7 +72,9 @@ from models import (
 )
 from models.base import today
 from models.report_aid import monthly_aid, school_level_figures
+from models.report_campaigns import campaign_figures
 from models.report_desk import desk_figures
+from models.report_employment import employment_figures
 from models.report_episodes import episode_figures
 from models.report_files import (
     dibao_figures,
@@ -83,6 +85,7 @@ from models.report_files import (
     union_figures,
 )
 from models.report_funds import fund_income
+from models.report_handouts import handout_figures
 from models.report_legal import legal_figures
 from models.report_time import before_end_of, in_year, money, reference_day, total
 from models.report_visits import visit_figures
@@ -284,4 +287,7 @@ def year_figures(year: int, units=ALL) -> dict:
             "unions": union_figures(year, as_of, units),
             "desk": desk_figures(year, units),
             "legal": legal_figures(year, units),
-            "visits": visit_figures(year, as_of, units)}
+            "employment": employment_figures(year, units),
+            "visits": visit_figures(year, as_of, units),
+            "handouts": handout_figures(year, units),
+            "campaigns": campaign_figures(year, units)}

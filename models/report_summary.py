@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from models.choices import ASSISTANCE_KINDS, FUND_SOURCES, SCHOOL_LEVELS
+from models.report_employment import employment_sentences
 
 TEN_THOUSAND = Decimal(10000)
 
@@ -124,7 +125,7 @@ def _legal(f: dict) -> list[str]:
 def summary_paragraph(figures: dict) -> str:
     """Return the year's work summary paragraph from ``figures`` (``year_figures``)."""
     sentences = [*_aid(figures), *_money(figures), *_files(figures), *_services(figures),
-                 *_desk(figures), *_legal(figures)]
+                 *_desk(figures), *_legal(figures), *employment_sentences(figures)]
     # Chinese runs sentences on after their 。; English puts a space between them.
     glue = "" if getattr(get_locale(), "language", "") == "zh" else " "
     return _("%(year)d: ", year=figures["year"]) + glue.join(sentences)

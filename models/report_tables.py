@@ -200,7 +200,10 @@ def report_sections(figures: dict) -> list[Section]:
         school_table,
         years_table,
     )
+    from models.report_campaigns import campaign_tables
     from models.report_desk import desk_tables
+    from models.report_employment import employment_tables
+    from models.report_handouts import handout_tables
     from models.report_legal import legal_tables
     from models.report_visits import visit_tables
 
@@ -226,5 +229,11 @@ def report_sections(figures: dict) -> list[Section]:
         Section("notices", _l("Public notices"), _notices(figures["notices"])),
         Section("desk", _l("Service desk"), desk_tables(figures["desk"])),
         Section("legal", _l("Legal aid and mediation"), legal_tables(figures["legal"])),
+        *([Section("employment", _l("Employment services"),
+                   employment_tables(figures["employment"]))] if "employment" in figures else []),
         Section("visits", _l("Visits and pairing"), visit_tables(figures["visits"])),
+        *([Section("handouts", _l("Goods hand-outs"), handout_tables(figures["handouts"]))]
+          if "handouts" in figures else []),
+        *([Section("campaigns", _l("Campaigns and love-card top-ups"),
+                   campaign_tables(figures["campaigns"]))] if "campaigns" in figures else []),
     ]

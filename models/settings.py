@@ -28,6 +28,10 @@ SETTINGS = {
     "case_deadline_days": (int, 15, _l("Days to handle a service desk case")),
     "case_deadline_by_type": (str, "wages=30,legal_aid=30,mediation=30", _l(
         "Days to handle a case, by type (type=days, comma separated)")),
+    # Issue 18: love-card points are bought from a fund (models.card_topup_rules).
+    "card_point_yuan": (Decimal, Decimal("1.00"), _l("Yuan per love-card point")),
+    "card_topup_approval_above": (Decimal, Decimal("2000.00"), _l(
+        "Love-card top-ups above this value need a manager's approval (yuan)")),
 }
 # Issue 18: the most cash one grant of a kind gives without a manager's written reason
 # (0 = no limit). One typed setting per kind, so /admin/setting/ lists each by its label.

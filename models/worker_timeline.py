@@ -12,7 +12,7 @@ read that record type.
 Money totals count what moved: aid paid, loans disbursed, repayments (a reversal is
 negative), card points (top-ups, refunds and reversals, signed) and redemptions done.
 Notices and objections carry no total (a notice's amounts are the aid already counted).
-Goods handed out are not here: a hand-out stock movement names no worker.
+Goods handed out to the worker (hand-outs, issue 18) are listed, without money.
 
 The service desk's cases and legal cases of the people linked to the file
 (``Person.worker_id``) are here too, for the roles that read the desk: a role without
@@ -40,6 +40,7 @@ from models.choices import (
     ENROLMENT_STATES,
     EPISODE_CLOSE_KINDS,
     EXIT_CAUSES,
+    HANDOUT_STATES,
     LOAN_STATES,
     NOTICE_STATES,
     OBJECTION_STATES,
@@ -48,6 +49,8 @@ from models.choices import (
     WORKER_STATUSES,
 )
 from models.desk_choices import CASE_STATES, CASE_TYPES
+from models.handout import Handout, HandoutLine
+from models.inventory import Item
 from models.legal_case import DISPUTE_TYPES, LEGAL_STATES, OUTCOMES, ROUTES, LegalCase
 from models.loans import Loan, Repayment
 from models.lovecard import CardEntry, LoveCard
@@ -70,7 +73,8 @@ KINDS = {
     "loan": _l("Micro-loan"),
     "repayment": _l("Loan repayment"), "training": _l("Skills training"),
     "card": _l("Love card"), "points": _l("Card points"),
-    "redemption": _l("Love supermarket redemption"), "notice": _l("Public notice"),
+    "redemption": _l("Love supermarket redemption"), "handout": _l("Goods hand-out"),
+    "notice": _l("Public notice"),
     "objection": _l("Objection to a notice"),
     "desk": _l("Desk case"), "legal": _l("Legal case"),
     "visit": _l("Visit"), "pairing": _l("Pairing"),
@@ -227,6 +231,22 @@ def _redemptions(worker_id, units) -> list[Entry]:
             for r in rows]
 
 
+def _handouts(worker_id, units) -> list[Entry]:
+    """Return the goods handed out to the worker, each hand-out with its goods."""
+    h, line = Handout, HandoutLine
+    rows = _rows(select(h.id, h.number, h.state, h.handed_out_at, Item.name, Item.unit,
+                        line.quantity).join(line, line.handout_id == h.id)
+                 .join(Item, Item.id == line.item_id).where(h.worker_id == worker_id)
+                 .order_by(h.id, line.id), h, units)
+    goods: dict[int, list] = {}
+    for r in rows:
+        goods.setdefault(r.id, [r]).append(f"{r.name}×{r.quantity}{r.unit}")
+    return [Entry(_day(first.handed_out_at), "handout", _(
+        "Hand-out %(no)s: %(goods)s", no=first.number, goods="、".join(names)[:80]),
+        state=str(HANDOUT_STATES[first.state]), endpoint="handout", record_id=first.id)
+        for first, *names in goods.values()]
+
+
 def _notices(worker_id, units) -> list[Entry]:
     """Return the household's published notices that listed the worker."""
     rows = _rows(select(NoticeLine.amount, Notice.id, Notice.title, Notice.state,
@@ -322,7 +342,7 @@ DESK_READERS = {_desk: "servicecase", _legal: "legalcase", _visits: "visit",
                 _pairings: "pairing"}
 
 READERS = (_certificates, _aid, _loans, _repayments, _training, _cards, _points, _redemptions,
-           _notices, _objections, _desk, _legal, _visits, _pairings)
+           _handouts, _notices, _objections, _desk, _legal, _visits, _pairings)
 
 
 def entries(worker, units=ACTING, role=None) -> list[Entry]:

@@ -73,6 +73,7 @@ def create_user_command(name, role, password, temporary):
 
 def report_differences() -> bool:
     """Recompute every balance from its ledger, print each difference; tell if all agree."""
+    from models.employment_rules import vacancy_differences
     from models.inventory_rules import stock_differences
     from models.ledger import ledger_differences
     from models.loan_queries import loan_differences
@@ -85,7 +86,7 @@ def report_differences() -> bool:
                      shown=f"{shown:,.2f}", ledger=f"{ledger:,.2f}"), err=True)
     # Stock of items and lots, points of cards, loans and class places, against their ledgers.
     others = (stock_differences() + card_differences() + loan_differences()
-              + place_differences())
+              + place_differences() + vacancy_differences())
     for what, shown, ledger in others:
         click.echo(_("%(what)s: shown %(shown)s, ledger %(ledger)s", what=what, shown=shown,
                      ledger=ledger), err=True)

@@ -11,7 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from models import Assistance, AuditLog, FamilyMember, Fund, FundEntry, Setting, User, Worker
 from models.campaign import Campaign
+from models.card_topup import CardTopUp
 from models.donation import Donation
+from models.employment import Employer, JobSeeker, Referral, Vacancy
+from models.handout import Handout
 from models.inventory import Item, StockLot, StockMovement
 from models.legal_case import LegalCase
 from models.loans import Loan, Repayment
@@ -32,9 +35,12 @@ from models.worker_review import WorkerReview
 from views.assistance import AssistanceView
 from views.audit import AuditLogView
 from views.campaigns import CampaignView
+from views.card_topups import CardTopUpView
 from views.counter import CounterView, RedemptionView
 from views.donations import DonationView
+from views.employment import EmployerView, JobSeekerView, ReferralView, VacancyView
 from views.funds import FundEntryView, FundView
+from views.handouts import HandoutView
 from views.inventory import ItemView, StockLotView, StockMovementView
 from views.legal_cases import LegalCaseView
 from views.loans import LoanView, RepaymentView
@@ -88,7 +94,7 @@ def record_types() -> list[RecordType]:
     files, aid, system = _l("Worker files"), _l("Assistance"), _l("System")
     money = goods = _l("Funds and goods")
     market = _l("Love supermarket")
-    training = loans = _l("Jobs and loans")
+    training = loans = jobs = _l("Jobs and loans")
     notices = _l("Notices")
     desk = _l("Service desk")
     return [
@@ -115,12 +121,18 @@ def record_types() -> list[RecordType]:
         RecordType("counter", Redemption, CounterView, _l("Counter"), market),
         RecordType("lovecard", LoveCard, LoveCardView, _l("Love cards"), market),
         RecordType("cardentry", CardEntry, CardEntryView, _l("Points ledger"), market),
+        RecordType("cardtopup", CardTopUp, CardTopUpView, _l("Card top-ups"), market),
         RecordType("redemption", Redemption, RedemptionView, _l("Redemptions"), market),
+        RecordType("handout", Handout, HandoutView, _l("Goods hand-outs"), market),
         RecordType("trainingclass", TrainingClass, TrainingClassView, _l("Training classes"),
                    training),
         RecordType("enrolment", Enrolment, EnrolmentView, _l("Enrolments"), training),
         RecordType("loan", Loan, LoanView, _l("Micro-loans"), loans),
         RecordType("repayment", Repayment, RepaymentView, _l("Repayments"), loans),
+        RecordType("jobseeker", JobSeeker, JobSeekerView, _l("Job seekers"), jobs),
+        RecordType("employer", Employer, EmployerView, _l("Employers"), jobs),
+        RecordType("vacancy", Vacancy, VacancyView, _l("Vacancies"), jobs),
+        RecordType("referral", Referral, ReferralView, _l("Referrals and placements"), jobs),
         RecordType("servicecase", ServiceCase, ServiceCaseView, _l("Desk cases"), desk),
         RecordType("person", Person, PersonView, _l("People served"), desk),
         RecordType("legalcase", LegalCase, LegalCaseView, _l("Legal aid and mediation"), desk),

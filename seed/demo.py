@@ -14,6 +14,8 @@ from portal.database import ensure_settings
 from seed import aid as aid_seed
 from seed import campaigns as campaign_seed
 from seed import desk as desk_seed
+from seed import employment as employment_seed
+from seed import handouts as handout_seed
 from seed import inventory as inventory_seed
 from seed import loans as loan_seed
 from seed import notices as notice_seed
@@ -110,7 +112,12 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
         enrolments = training_seed.load(rnd, users, AS_OF)
         loans = loan_seed.load(rnd, users, AS_OF)
         desk = desk_seed.load(rnd, fake, users, AS_OF)
+        # After the desk (its walk-ins seek work too); its own stream of chance, so the
+        # records seeded after it stay as they were.
+        seekers = employment_seed.load(random.Random(seed + 19), users, AS_OF)
         visits = visit_seed.load(rnd, users, AS_OF)
+        # Its own stream of chance: the records seeded after it stay as they were.
+        handouts = handout_seed.load(random.Random(seed + 23), users)
         campaigns = campaign_seed.load(users)
         unit_seed.spread_places(units, last)
         db.session.commit()
@@ -121,4 +128,5 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, 
             _("Household members"): members, _("Assistance records"): aid + campaigns,
             _("Public notices"): notices, _("Enrolments"): enrolments,
             _("Micro-loans"): loans, _("Desk cases"): desk, _("File reviews"): reviews,
-            _("Visits"): visits, **goods}
+            _("Visits"): visits, _("Job seekers"): seekers,
+            _("Goods hand-outs"): handouts, **goods}

@@ -9,11 +9,13 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from models import Donation, DonationLine, Item, Redemption, Worker, db
+from models import Donation, DonationLine, Fund, Item, LoveCard, Redemption, Worker, db
 from models.base import CHINA, DomainError, freeze_now, today
+from models.card_topup_rules import approve_top_up, request_top_up, topup_rate
 from models.donation_rules import donation_fund, record_donation, void_donation
 from models.inventory_rules import stock_in, stock_out
-from models.lovecard_rules import cancel_card, issue_card, replace_lost_card, top_up
+from models.ledger import post_entry
+from models.lovecard_rules import cancel_card, issue_card, replace_lost_card
 from models.redemption_rules import redeem, void_redemption
 from models.stocktake_rules import confirm_stocktake, record_counts, start_stocktake
 
@@ -127,15 +129,40 @@ def _cards(rnd: random.Random, users, count: int) -> list:
     clerk = users["clerk"]
     active = db.session.scalars(select(Worker.id).where(Worker.status == "active")
                                 .order_by(Worker.id)).all()
-    cards = []
+    cards, opening, monthly = [], {}, []
     for worker_id in rnd.sample(active, min(len(active), count)):
         with days_ago(HISTORY_DAYS + 1):
             card = issue_card(db.session.get(Worker, worker_id), clerk)
-            top_up(card, rnd.choice((100, 150, 200, 300)), clerk, "爱心积分发放（开卡）")
-            if rnd.random() < 0.5:
-                top_up(card, 100, clerk, f"{today():%Y年%m月}爱心积分发放")
+        opening.setdefault(rnd.choice((100, 150, 200, 300)), []).append(card.id)
+        if rnd.random() < 0.5:
+            monthly.append(card.id)
         cards.append(card)
+    # Points are money (issue 18): one batch per amount, paid from the donation fund and
+    # approved by the manager where the batch is above the setting.
+    with days_ago(HISTORY_DAYS + 1):
+        for points, ids in sorted(opening.items()):
+            _top_up(ids, points, "爱心积分发放（开卡）", users)
+        if monthly:
+            _top_up(monthly, 100, f"{today():%Y年%m月}爱心积分发放", users)
     return cards
+
+
+def _top_up(card_ids: list[int], points: int, reason: str, users) -> None:
+    """Top the cards up from the donation fund as one batch, set-wise."""
+    fund = db.session.scalar(select(Fund).where(Fund.source == "donation",
+                                                Fund.active.is_(True)).order_by(Fund.id))
+    need = Decimal(points) * topup_rate() * len(card_ids)
+    if fund is None or fund.balance < need:
+        if fund is None:
+            fund = Fund(name="社会爱心捐赠资金", source="donation")
+            db.session.add(fund)
+            db.session.flush()
+        post_entry(fund.id, "allocation_in", need, users["admin"], document="积分拨付",
+                   reason="爱心超市积分资金")
+    batch = request_top_up(fund, select(LoveCard.id).where(LoveCard.id.in_(card_ids)),
+                           points, users["clerk"], reason)
+    if batch.state == "pending":
+        approve_top_up(batch, users["manager"])
 
 
 def _redemptions(rnd: random.Random, users, items, cards) -> int:

@@ -8,7 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import Donation, DonationLine, Item, LoveCard, StockMovement, Worker, db
+from models.card_topup import CardTopUp
+from models.card_topup_rules import approve_top_up
 from models.donation_rules import record_donation
+from models.funds import Fund
 from models.idnumber import make_id_number
 from models.inventory_rules import stock_in
 from models.lovecard_rules import issue_card, top_up
@@ -78,12 +81,34 @@ def make_donation(lines: list[tuple[Item, int, str]] = (), money: str = "0",
     return donation
 
 
+CARD_FUND = "爱心卡积分专项资金"
+
+
+def card_fund(balance: str = "1000000.00") -> Fund:
+    """Return the fund the tests' love-card points are paid from (made once per test)."""
+    fund = db.session.scalar(select(Fund).where(Fund.name == CARD_FUND))
+    return fund or make_fund(name=CARD_FUND, source="donation", balance=balance)
+
+
+def fund_top_up(card: LoveCard, points, reason: str = "爱心积分发放", fund=None, clerk=None):
+    """Top ``card`` up from the card fund as a clerk; a manager approves a large one.
+    Return the card entry."""
+    clerk = clerk or user("clerk")
+    entry = top_up(card, points, clerk, reason, fund or card_fund())
+    if entry is None:  # above the approval setting: the manager approves it
+        batch = db.session.scalar(select(CardTopUp).order_by(CardTopUp.id.desc()).limit(1))
+        approve_top_up(batch, user("manager"))
+        entry = batch.lines[0].entry
+    return entry
+
+
 def make_card(points: str = "0", worker=None, commit: bool = True, **overrides) -> LoveCard:
-    """Issue a card to a (new) worker on file and top it up with ``points``."""
+    """Issue a card to a (new) worker on file and top it up with ``points`` from the card
+    fund."""
     worker = worker or make_holder(**overrides)
     card = issue_card(worker, user("clerk"))
     if Decimal(points):
-        top_up(card, Decimal(points), user("clerk"), "爱心积分发放")
+        fund_top_up(card, Decimal(points))
     if commit:
         db.session.commit()
     return card
@@ -117,6 +142,20 @@ def _entry():
     return make_card("50").entries[0].id
 
 
+def make_topup(points: str = "300", cards: int = 10, fund=None, clerk=None,
+               commit: bool = True) -> CardTopUp:
+    """Ask, as a clerk, for ``points`` on ``cards`` new cards from the card fund; at the
+    defaults (3,000 yuan, above the 2,000 setting) it waits for a manager."""
+    from models.card_topup_rules import request_top_up
+
+    ids = [make_card().id for _n in range(cards)]
+    batch = request_top_up(fund or card_fund(), select(LoveCard.id).where(LoveCard.id.in_(ids)),
+                           points, clerk or user("clerk"), "春节爱心积分")
+    if commit:
+        db.session.commit()
+    return batch
+
+
 # One sample per endpoint of this issue, for tests/samples.py (ones admins may delete
 # are deletable: a draft donation, an unused item, an open stocktake, an unused card).
 SAMPLE_MAKERS = {
@@ -128,5 +167,6 @@ SAMPLE_MAKERS = {
     "counter": lambda: make_redemption().id,
     "lovecard": lambda: make_card().id,
     "cardentry": _entry,
+    "cardtopup": lambda: make_topup(cards=2, points="1500").id,
     "redemption": lambda: make_redemption().id,
 }

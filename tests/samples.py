@@ -133,6 +133,35 @@ def _visit():
     return make_visit().id
 
 
+def _employment(endpoint):
+    """Return a maker of an employment record (a new referral: deletable by an admin)."""
+    def make():
+        from tests.factories_employment import (
+            make_employer,
+            make_referral,
+            make_seeker,
+            make_vacancy,
+        )
+        maker = {"employer": make_employer, "vacancy": make_vacancy, "jobseeker": make_seeker,
+                 "referral": make_referral}[endpoint]
+        return maker().id
+    return make
+
+
+def _handout():
+    from sqlalchemy import func, select
+
+    from models.handout import Handout
+
+    # Made as the rules never make one (no goods left stock), so an admin may delete it;
+    # a clerk may open its void page, which refuses a post without a reason.
+    number = db.session.scalar(select(func.count()).select_from(Handout)) + 1
+    handout = Handout(number=f"FF-2026-9{number:05d}", worker=make_worker(), state="done")
+    db.session.add(handout)
+    db.session.commit()
+    return handout.id
+
+
 def _campaign():
     from tests.factories_campaigns import make_campaign
     return make_campaign().id  # nothing generated yet, so an admin may delete it
@@ -149,6 +178,8 @@ MAKERS = {"pairing": _pairing, "visit": _visit,
           "trainingclass": _trainingclass, "enrolment": _enrolment, "loan": _loan,
           "repayment": _repayment, "notice": _notice, "objection": _objection,
           "campaign": _campaign,
+          "handout": _handout,
+          **{e: _employment(e) for e in ("jobseeker", "employer", "vacancy", "referral")},
           **SAMPLE_MAKERS}
 
 

@@ -58,7 +58,9 @@ def test_routes_are_found_and_each_names_its_verb():
                      ("lovecard", "topup_view"), ("worker", "import_view"),
                      ("donation", "receipt_view"), ("report", "xlsx"),
                      ("worker", "card_view"), ("worker", "certificate_view"),
-                     ("worker", "certificate_reissue_view"), ("worker", "withdraw_view")]:
+                     ("worker", "certificate_reissue_view"), ("worker", "withdraw_view"),
+                     ("cardtopup", "page_view"), ("cardtopup", "decide_view"),
+                     ("handout", "give_view"), ("handout", "void_view")]:
         assert expected in names
     unmarked = [(endpoint, name) for endpoint, name, *_rest, verb in ROUTES if verb is None]
     assert unmarked == []

@@ -15,17 +15,16 @@ from models.lovecard_rules import (
     card_differences,
     replace_lost_card,
     reverse_top_up,
-    top_up,
 )
 from models.redemption_rules import redeem, void_redemption
-from tests.conftest import flashes, postgres_only
+from tests.conftest import _fill_base_rows, flashes, postgres_only
 from tests.factories import user
-from tests.factories_inventory import make_card, make_item, make_redemption
+from tests.factories_inventory import fund_top_up, make_card, make_item, make_redemption
 from tests.races import race
 
 
 def _top_up(card, points="100.00", reason="误充：应为另一名职工"):
-    entry = top_up(card, points, user("clerk"), reason, document="CZ-001")
+    entry = fund_top_up(card, points, reason)
     db.session.commit()
     return entry
 
@@ -43,12 +42,13 @@ def test_reversal_restores_the_balance_exactly(ctx):
     assert card.balance == Decimal("33.33")
     assert (reversal.kind, reversal.points, reversal.balance_after) == (
         "topup_reversal", Decimal("-66.67"), Decimal("33.33"))
-    assert reversal.reverses is entry and reversal.document == "CZ-001"
+    assert reversal.reverses is entry and reversal.document == entry.document
+    assert entry.document.startswith("CZ-")  # the top-up batch's number
     assert reversal.reason == "误充" and reversal.user.username == "clerk"
     assert card_differences() == []
     # To the cent, in any order: SQLite's float arithmetic must not refuse the last cent.
     cents = make_card("0.10")
-    entries = [cents.entries[0]] + [top_up(cents, p, user("clerk"), "补发")
+    entries = [cents.entries[0]] + [fund_top_up(cents, p, "补发")
                                     for p in ("0.20", "0.70", "33.33", "0.01")]
     db.session.commit()
     for entry in (entries[1], entries[3], entries[0], entries[4], entries[2]):
@@ -160,6 +160,7 @@ def test_triggers_survive_the_migration(database_config):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", **database_config})
     with app.test_request_context():
         upgrade(directory=app.extensions["migrate"].directory)
+        _fill_base_rows()  # the clerk who tops up, the manager who would approve
         card = make_card("20")
         reverse_top_up(card.entries[0], None, "误充")
         db.session.commit()
@@ -288,6 +289,6 @@ def test_reversal_racing_a_redemption_for_the_last_points(app):
             if _count("topup_reversal"):
                 break
             # The redemption won: put the points back for another round.
-            entry_id = top_up(db.session.get(LoveCard, card_id), "100", user("clerk"),
-                              "下一轮").id
+            entry_id = fund_top_up(db.session.get(LoveCard, card_id), "100",
+                                   "下一轮").id
             db.session.commit()

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from models import FamilyMember, Item, User, Worker, db
+from models.employment import Employer, Vacancy
 from models.orgunit import OrgUnit
 from models.permissions import ROLES, allows
 from portal.registry import record_types
@@ -30,7 +31,7 @@ DOWNLOADS = {"export", "import_template_view", "xlsx"}
 # Findings in work another engineer owns (issue 13), each narrow: (url part, finding part).
 ALLOWED: set[tuple[str, str]] = set()
 NAMED = ((User, "full_name"), (Worker, "name"), (FamilyMember, "name"), (Item, "name"),
-         (OrgUnit, "name"))
+         (OrgUnit, "name"), (Vacancy, "title"), (Employer, "name"))
 
 
 def make_samples() -> dict[str, object]:

@@ -43,6 +43,9 @@ PANELS["manager"] |= {"desk"}
 # Visits and pairing (issue 18); tests/test_pairings_visits.py checks its figures.
 PANELS["staff"] |= {"visits"}
 PANELS["manager"] |= {"visits"}
+# Employment services (issue 19); tests/test_employment_views.py checks its figures.
+PANELS["staff"] |= {"employment"}
+PANELS["manager"] |= {"employment"}
 PANELS["admin"] = set().union(*PANELS.values())
 
 

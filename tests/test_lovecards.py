@@ -19,7 +19,7 @@ from models.lovecard_rules import (
 from models.pinyin import initials
 from tests.conftest import flashes
 from tests.factories import user
-from tests.factories_inventory import make_card, make_holder
+from tests.factories_inventory import card_fund, make_card, make_holder
 
 
 @pytest.mark.parametrize("status", ["pending", "exited", "removed"])
@@ -55,7 +55,7 @@ def test_card_numbers_and_defaults(ctx):
 
 def test_top_ups_are_ledger_entries(ctx):
     card = make_card("100")
-    top_up(card, "50.50", user("clerk"), "11月爱心积分")
+    top_up(card, "50.50", user("clerk"), "11月爱心积分", card_fund())
     db.session.commit()
     assert card.balance == Decimal("150.50")
     assert [(e.kind, e.points, e.balance_after) for e in card.entries] == [
@@ -66,6 +66,8 @@ def test_top_ups_are_ledger_entries(ctx):
             top_up(card, points, user("clerk"), "事由")
     with pytest.raises(DomainError, match="请填写充值事由"):
         top_up(card, "5", user("clerk"), " ")
+    with pytest.raises(DomainError, match="请选择支付积分的资金"):  # points are money
+        top_up(card, "5", user("clerk"), "事由")
 
 
 def test_lost_card_is_replaced_and_its_balance_moves(ctx):
@@ -110,18 +112,20 @@ def test_initials_follow_the_holders_name(ctx):
 
 def test_clerk_issues_tops_up_and_replaces_on_the_card_page(app, client, auth):
     with app.app_context():
-        worker_id = make_holder(name="王桂兰").id
+        worker_id, fund_id = make_holder(name="王桂兰").id, card_fund().id
     auth.login("clerk")
     response = client.post("/admin/lovecard/new/", data={
         "csrf_token": auth.token(), "worker": worker_id, "new_card_no": "",
-        "valid_until": "", "opening_points": "120", "opening_reason": "开卡积分", "notes": ""})
+        "valid_until": "", "opening_points": "120", "opening_fund": fund_id,
+        "opening_reason": "开卡积分", "notes": ""})
     assert response.status_code == 302, flashes(response.get_data(as_text=True))
     with app.app_context():
         card = db.session.scalar(select(LoveCard))
         pk, card_no = card.id, card.card_no
         assert card.balance == Decimal("120.00") and card.issued_by.username == "clerk"
     page = client.post(f"/admin/lovecard/card/?id={pk}", data={
-        "csrf_token": auth.token(), "step": "topup", "points": "30", "reason": "12月积分"},
+        "csrf_token": auth.token(), "step": "topup", "points": "30", "reason": "12月积分",
+        "fund": fund_id},
         follow_redirects=True).get_data(as_text=True)
     assert "积分已充值" in flashes(page) and "150.00" in page
     page = client.post(f"/admin/lovecard/card/?id={pk}", data={
@@ -143,13 +147,14 @@ def test_bulk_top_up_skips_cards_that_cannot_take_points(app, client, auth):
         closed = make_card("10")
         cancel_card(closed, user("clerk"), "注销")
         db.session.commit()
-        ids = [good, other, closed.id]
+        ids, fund_id = [good, other, closed.id], card_fund().id
     auth.login("clerk")
     response = client.post("/admin/lovecard/action/", data={
         "csrf_token": auth.token(), "action": "topup", "rowid": ids})
     assert response.status_code == 302 and "/admin/lovecard/topup/?ids=" in response.location
     page = client.post(response.location, data={
-        "csrf_token": auth.token(), "points": "100", "reason": "12月爱心积分"},
+        "csrf_token": auth.token(), "points": "100", "reason": "12月爱心积分",
+        "fund": fund_id},
         follow_redirects=True).get_data(as_text=True)
     assert "已为 2 张卡充值积分" in flashes(page) and "只有有效的卡" in flashes(page)
     with app.app_context():

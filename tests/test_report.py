@@ -32,6 +32,9 @@ D = Decimal
 # since issue 17); a county adds its per-unit summary first.
 YEAR_SHEETS = 11
 YEAR_SHEETS += 1  # visits and pairing (issue 18)
+YEAR_SHEETS += 1  # employment services (issue 19)
+YEAR_SHEETS += 1  # campaigns and love-card top-ups (issue 18)
+YEAR_SHEETS += 1  # goods hand-outs to named people (issue 18)
 
 
 def utc(*args) -> dt.datetime:

@@ -20,7 +20,7 @@ from models.worker_rules import activate
 from models.worker_timeline import READERS, household_file
 from tests.conftest import Auth
 from tests.factories import id_number, make_assistance, make_worker, user
-from tests.factories_inventory import make_card, make_item, make_redemption
+from tests.factories_inventory import card_fund, make_card, make_item, make_redemption
 from tests.factories_loans import disbursed_loan
 from tests.factories_notices import make_objection, make_published
 from tests.factories_reviews import filed_worker, make_review
@@ -71,7 +71,7 @@ def household(copies: int = 1, **overrides):
                                        enrolled_on=dt.date(2025, 9, 1))
     card = made["card"] = make_card("300", worker=worker)
     for _n in range(copies - 1):
-        top_up(card, Decimal("10"), user("clerk"), "爱心积分发放")
+        top_up(card, Decimal("10"), user("clerk"), "爱心积分发放", card_fund())
     made["redemption"] = make_redemption(card, make_item(stock=5, price="25.00"), 2)
     listed = made["listed"] = make_assistance(
         worker=worker, kind="education", campaign="2026年金秋助学", state="approved",

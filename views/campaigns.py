@@ -1,5 +1,5 @@
 """Campaigns (帮扶活动): the form with its standards and goods package, the campaign page,
-the preview and generating the applications."""
+the preview and generating the applications (batch steps: ``views.campaign_batch``)."""
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
@@ -34,6 +34,7 @@ from models.unit_scope import scope
 from models.worker import Worker
 from portal.audit import log_created_since
 from views.base import InlineModel, SecuredModelView, money, requires
+from views.campaign_batch import CampaignBatchPages
 from views.forms import MultiChoiceField, start_blank
 
 
@@ -64,7 +65,7 @@ def base_union_choices(chosen=()) -> list[tuple[str, str]]:
     return [(n, n) for n in sorted(names) if n]
 
 
-class CampaignView(SecuredModelView):
+class CampaignView(CampaignBatchPages, SecuredModelView):
     column_list = ("name", "kind", "year", "starts_on", "ends_on", "fund", "budget")
     column_labels = {"fund": _l("Paid from fund"), "standards": _l("Cash standards by category"),
                      "goods": _l("Goods package per household"), "created_by": _l("Created by")}

@@ -75,6 +75,7 @@ from views.dashboard_parts import (
     shown_panels,
     yuan,
 )
+from views.employment_panel import employment_panel
 from views.service_cases import (
     AssigneeFilter,
     DueSoonFilter,
@@ -274,6 +275,7 @@ PANELS = (
         Custom(MANAGER, "servicecase", _desk_rates),
     )),
     visits_panel(),  # visits and pairing (issue 18, views.visits)
+    employment_panel(),  # employment services (issue 19, views.employment_panel)
     Panel("funds", _l("Fund balances"), (Custom(MANAGER, "fund", _funds),)),
     Panel("warehouse", _l("Warehouse"), (
         Counted("low-stock", _l("At or below low stock"), CLERK, "item", Item,

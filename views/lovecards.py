@@ -14,6 +14,8 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from models import CardEntry, LoveCard, db
 from models.base import DomainError
+from models.card_topup_reversal import card_value
+from models.card_topup_rules import line_of, request_top_up, usable_cards
 from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
 from models.lovecard_rules import (
@@ -28,7 +30,9 @@ from models.lovecard_rules import (
     top_up,
 )
 from models.unit_scope import scope
+from portal.audit import log_created_since
 from views.base import SecuredModelView, money, requires
+from views.card_topups import active_funds, fund_field, posted_message
 from views.pickers import PicksWorker
 from views.stock_lists import AllowedLink
 
@@ -44,13 +48,15 @@ class LoveCardView(PicksWorker, SecuredModelView):
     column_sortable_list = ("card_no", "status", "balance", "valid_until", "issued_on")
     column_default_sort = ("id", True)
     column_details_exclude_list = ("initials", "entries")
-    form_columns = ("worker", "new_card_no", "valid_until", "opening_points", "opening_reason",
-                    "notes")
+    form_columns = ("worker", "new_card_no", "valid_until", "opening_points", "opening_fund",
+                    "opening_reason", "notes")
     form_extra_fields = {
         "new_card_no": StringField(_l("Card no."),
                                    description=_l("Empty: numbered automatically")),
         "opening_points": DecimalField(_l("Opening points"), places=2,
                                        validators=[Optional(), NumberRange(min=0)]),
+        "opening_fund": fund_field(description=_l("The fund the opening points are paid "
+                                                  "from")),
         "opening_reason": StringField(_l("Reason for the opening points"),
                                       default="爱心积分发放"),
     }
@@ -72,7 +78,8 @@ class LoveCardView(PicksWorker, SecuredModelView):
             card = issue_card(form.worker.data, user, form.valid_until.data,
                               form.new_card_no.data, form.notes.data or "")
             if form.opening_points.data:
-                top_up(card, form.opening_points.data, user, form.opening_reason.data or "")
+                top_up(card, form.opening_points.data, user, form.opening_reason.data or "",
+                       form.opening_fund.data, audit=log_created_since)
             return card
 
         ok, card = self.run_rule(issue)
@@ -80,7 +87,8 @@ class LoveCardView(PicksWorker, SecuredModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
-        for name in ("worker", "new_card_no", "opening_points", "opening_reason"):
+        for name in ("worker", "new_card_no", "opening_points", "opening_fund",
+                     "opening_reason"):
             if hasattr(form, name):  # the holder and number stay; points move by the ledger
                 delattr(form, name)
         return form
@@ -108,7 +116,7 @@ class LoveCardView(PicksWorker, SecuredModelView):
         return self.render("admin/lovecard_page.html", card=card, entries=entries,
                            previous=previous, money=money, statuses=CARD_STATUSES,
                            kinds=CARD_ENTRY_KINDS, categories=WORKER_CATEGORIES,
-                           mask=mask_id_number)
+                           mask=mask_id_number, funds=active_funds())
 
     def _step(self, card, step):
         if step not in CARD_STEPS or not self.allows("U"):
@@ -116,8 +124,11 @@ class LoveCardView(PicksWorker, SecuredModelView):
         user, form, reason = current_user._get_current_object(), request.form, \
             request.form.get("reason", "")
         if step == "topup":
-            self.run_rule(lambda: top_up(card, form.get("points") or 0, user, reason),
-                          _l("Points added."))
+            self.run_rule(lambda: top_up(card, form.get("points") or 0, user, reason,
+                                         _int(form.get("fund")), audit=log_created_since),
+                          lambda entry: _("Points added.") if entry else
+                          _("The top-up awaits a manager's approval; no points are added "
+                            "until then."))
         elif step == "lost":
             ok, new = self.run_rule(
                 lambda: replace_lost_card(card, user, reason, form.get("card_no")),
@@ -141,17 +152,27 @@ class LoveCardView(PicksWorker, SecuredModelView):
         cards = db.session.scalars(scope(select(LoveCard), LoveCard).where(LoveCard.id.in_(ids))
                                    .order_by(LoveCard.card_no)).all()
         if request.method == "POST":
-            form = request.form
-            try:
-                points = parse_points(form.get("points"))
-            except DomainError as exc:
-                flash(str(exc), "error")
-            else:
-                self.apply_to_selected(ids, lambda card, user: top_up(
-                    card, points, user, form.get("reason", "")),
-                    lambda n: _("Points added to %(n)d card(s).", n=n))
+            self._top_up_selected(cards, request.form)
             return redirect(self.get_url(".index_view"))
-        return self.render("admin/lovecard_topup.html", cards=cards, money=money)
+        return self.render("admin/lovecard_topup.html", cards=cards, money=money,
+                           funds=active_funds())
+
+    def _top_up_selected(self, cards, form) -> None:
+        """Top the usable cards of ``cards`` up as one batch paid from the chosen fund;
+        name the cards that cannot take points."""
+        user = current_user._get_current_object()
+        usable = set(db.session.scalars(usable_cards([card.id for card in cards])))
+        refused = [f"{card}：{_why_not(card)}" for card in cards if card.id not in usable]
+        ok, batch = self.run_rule(lambda: request_top_up(
+            _int(form.get("fund")), select(LoveCard.id).where(LoveCard.id.in_(usable)),
+            parse_points(form.get("points")), user, form.get("reason", ""),
+            audit=log_created_since))
+        if ok:
+            flash(_("Points added to %(n)d card(s).", n=batch.card_count)
+                  if batch.state == "posted" else posted_message(batch), "success")
+        if refused:
+            flash(_("%(n)d record(s) not changed: %(list)s", n=len(refused),
+                    list="；".join(refused)), "error")
 
 
 class TopUpLink(AllowedLink):
@@ -176,7 +197,8 @@ class CardEntryView(SecuredModelView):
     column_filters = ("kind", "at", "card.card_no")
     column_sortable_list = ("at", "kind", "points")
     column_default_sort = ("id", True)
-    form_columns = ("card", "points", "reason", "document")
+    form_columns = ("card", "points", "fund", "reason")
+    form_extra_fields = {"fund": fund_field(validators=[DataRequired()])}
     form_args = {"card": {"validators": [DataRequired()]},
                  "points": {"validators": [DataRequired(), NumberRange(min=0.01)],
                             "description": _l("Points to add; 1 point = 1 yuan")},
@@ -191,8 +213,12 @@ class CardEntryView(SecuredModelView):
     def create_model(self, form):
         """Top up through the card ledger's rules."""
         ok, entry = self.run_rule(lambda: top_up(
-            form.card.data, form.points.data, current_user, form.reason.data or "",
-            form.document.data or ""))
+            form.card.data, form.points.data, current_user._get_current_object(),
+            form.reason.data or "", form.fund.data, audit=log_created_since))
+        if ok and entry is None:  # waiting for a manager: the batch page says so
+            flash(_("The top-up awaits a manager's approval; no points are added until "
+                    "then."), "warning")
+            return False
         return entry if ok else False
 
     @expose("/reverse/", methods=("GET", "POST"))
@@ -208,6 +234,24 @@ class CardEntryView(SecuredModelView):
             if ok:
                 return redirect(self.get_url(".index_view"))
         reversal = db.session.scalar(select(CardEntry).where(CardEntry.reverses_id == entry.id))
+        line = line_of(entry)  # the batch it was paid by, whose fund gets the value back
         return self.render("admin/cardentry_reverse.html", entry=entry, reversal=reversal,
                            holder=holding_card(entry.card), kinds=CARD_ENTRY_KINDS,
-                           money=money)
+                           money=money, line=line,
+                           refund=card_value(line.topup) if line else None)
+
+
+def _int(value) -> int | None:
+    """Return ``value`` as an int, or None when it is none."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _why_not(card: LoveCard) -> str:
+    """Return why ``card`` takes no points: it is closed, or its holder left the file."""
+    if card.status != "active":
+        return _("Card %(no)s is %(status)s; only an active card can be used.",
+                 no=card.card_no, status=CARD_STATUSES[card.status])
+    return _("The holder is no longer on file.")

@@ -4,7 +4,8 @@ Revision ID: f6b8d0c2e4a3
 Revises: e5a7c9b1d3f2
 Create Date: 2026-12-01 03:00:00.000000
 
-(Placeholder in the chain; filled by the change that adds these tables.)
+(No schema change: the batch steps, the batch notice and the sign-off sheets use the
+assistance, fund entry, notice and hand-out tables as they are.)
 """
 from alembic import op
 import sqlalchemy as sa
