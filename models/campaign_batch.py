@@ -210,8 +210,7 @@ def pay_all(campaign: Campaign, user, audit=None) -> Batch:
                Assistance.cash_amount, Worker.name)
         .join(Worker, Worker.id == Assistance.worker_id).where(where)
         .order_by(Assistance.id)).all()
-    now, before = utcnow(), db.session.scalar(
-        select(func.coalesce(func.max(FundEntry.id), 0)))
+    now = utcnow()
     done = db.session.execute(update(TABLE).where(where).values(
         state="paid", paid_by_id=user.id, paid_at=now, version=TABLE.c.version + 1)).rowcount
     if done != len(rows):
@@ -227,7 +226,7 @@ def pay_all(campaign: Campaign, user, audit=None) -> Batch:
                     **({"payment_entry_id": [None, entries[r.id]]} if r.id in entries
                        else {})}) for r in rows), user)
         if entries:
-            audit.log_created_since(FundEntry, before, user)
+            audit.log_created_since(FundEntry, list(entries.values()), user)
     batch.count = done
     return batch
 

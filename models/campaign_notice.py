@@ -42,12 +42,13 @@ def draft_notice(campaign: Campaign, user, audit=None) -> tuple[Notice, int]:
                     created_by_id=user.id, unit_id=campaign.unit_id)
     db.session.add(notice)
     db.session.flush()
-    before = db.session.scalar(select(func.coalesce(func.max(NoticeLine.id), 0)))
-    db.session.execute(insert(NoticeLine.__table__).from_select(
+    table = NoticeLine.__table__
+    ids = db.session.scalars(insert(table).from_select(
         ("notice_id", "worker_id", "assistance_id", "masked_name", "employer"),
         select(literal(notice.id), Assistance.worker_id, Assistance.id, literal(""),
-               literal("")).where(unlisted(campaign)).order_by(Assistance.id)))
+               literal("")).where(unlisted(campaign)).order_by(Assistance.id))
+        .returning(table.c.id)).all()
     if audit is not None:
-        audit(NoticeLine, before, user)
+        audit(NoticeLine, ids, user)
     lines = db.session.scalar(select(func.count()).where(NoticeLine.notice_id == notice.id))
     return notice, lines

@@ -91,13 +91,12 @@ def reverse_batch(batch: CardTopUp, user, reason: str, audit=None) -> FundEntry:
         with db.session.begin_nested():
             back = post_entry(batch.fund_id, "card_topup_reversal", card_value(batch) * count,
                               user, document=batch.number, reason=reason[:200])
-            after = db.session.scalar(select(func.coalesce(func.max(CardEntry.id), 0)))
-            _reverse_lost_cards(batch, user, reason)
-            _reverse_held_cards(batch, user, reason)
+            _reverse_lost_cards(batch, user, reason)  # by the rule: the flush audits them
+            ids = _reverse_held_cards(batch, user, reason)
             batch.state = "reversed"
             db.session.flush()
             if audit is not None:
-                audit(CardEntry, after, user)
+                audit(CardEntry, ids, user)
     except IntegrityError:  # someone reversed one of its cards at the same moment
         raise DomainError(_("A card of top-up %(no)s was reversed meanwhile; try again.",
                             no=batch.number)) from None
@@ -131,15 +130,15 @@ def _reverse_lost_cards(batch: CardTopUp, user, reason: str) -> None:
     db.session.flush()
 
 
-def _reverse_held_cards(batch: CardTopUp, user, reason: str) -> None:
+def _reverse_held_cards(batch: CardTopUp, user, reason: str) -> list[int]:
     """Reverse the other open entries set-wise: one guarded UPDATE of the cards, one
-    INSERT … SELECT of the reversing entries."""
+    INSERT … SELECT of the reversing entries; return the new entries' ids."""
     points = money(batch.points_per_card)
     held = (select(CardEntry.card_id).join(LoveCard, LoveCard.id == CardEntry.card_id)
             .where(CardEntry.id.in_(_open_entries(batch)), LoveCard.status != "lost"))
     wanted = db.session.scalar(select(func.count()).select_from(held.subquery()))
     if not wanted:
-        return
+        return []
     left = func.round(LoveCard.balance - points, 2)
     short = db.session.execute(select(LoveCard, LoveCard.balance).where(
         LoveCard.id.in_(held), left < 0).order_by(LoveCard.card_no).limit(1)).first()
@@ -152,7 +151,7 @@ def _reverse_held_cards(batch: CardTopUp, user, reason: str) -> None:
         raise DomainError(_("A card of top-up %(no)s was used meanwhile; try again.",
                             no=batch.number))
     table, user_id = CardEntry.__table__, getattr(user, "id", None)
-    db.session.execute(insert(table).from_select(
+    return db.session.scalars(insert(table).from_select(
         ["card_id", "kind", "points", "balance_after", "at", "user_id", "document", "reason",
          "reverses_id"],
         select(LoveCard.id, literal("topup_reversal"), literal(-points, table.c.points.type),
@@ -161,4 +160,4 @@ def _reverse_held_cards(batch: CardTopUp, user, reason: str) -> None:
                literal(reason[:200]), CardEntry.id)
         .join(LoveCard, LoveCard.id == CardEntry.card_id)
         .where(CardEntry.id.in_(_open_entries(batch)), LoveCard.status != "lost")
-        .order_by(LoveCard.id)))
+        .order_by(LoveCard.id)).returning(table.c.id)).all()

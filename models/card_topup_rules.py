@@ -7,7 +7,7 @@ shortfall stated in yuan, and nothing is written. At or below the approval setti
 batch posts when asked; above it, it waits (``pending``) for a manager who did not ask.
 
 Set-wise for a campaign's 20,000 cards: the lines, the card balances and the card
-entries are each one INSERT … SELECT or UPDATE, and ``audit(model, after_id, user)``
+entries are each one INSERT … SELECT or UPDATE, and ``audit(model, ids, user)``
 (``portal.audit.log_created_since``) logs the rows so written in bulk.
 
 Lock order: the fund's row (the guarded UPDATE of ``post_entry``), then the cards' rows;
@@ -91,12 +91,13 @@ def request_top_up(fund_id, cards, points, user, reason: str, campaign_id=None,
                           requested_at=utcnow())
         db.session.add(batch)
         db.session.flush()
-        after = _last_id(CardTopUpLine)
-        db.session.execute(insert(CardTopUpLine.__table__).from_select(
+        lines = CardTopUpLine.__table__
+        ids = db.session.scalars(insert(lines).from_select(
             ["topup_id", "card_id"],
-            select(literal(batch.id), chosen.c.card_id).order_by(chosen.c.card_id)))
+            select(literal(batch.id), chosen.c.card_id).order_by(chosen.c.card_id))
+            .returning(lines.c.id)).all()
         if audit is not None:
-            audit(CardTopUpLine, after, user)
+            audit(CardTopUpLine, ids, user)
         if not needs_approval(batch.total_yuan):
             post_batch(batch, user, audit)
     return batch
@@ -164,12 +165,13 @@ def post_batch(batch: CardTopUp, user, audit=None) -> None:
     after = _last_id(CardEntry)
     table = CardEntry.__table__
     user_id = getattr(user, "id", None)
-    db.session.execute(insert(table).from_select(
+    ids = db.session.scalars(insert(table).from_select(
         ["card_id", "kind", "points", "balance_after", "at", "user_id", "document", "reason"],
         select(LoveCard.id, literal("topup"), literal(points, table.c.points.type),
                LoveCard.balance, literal(utcnow(), table.c.at.type),
                literal(user_id) if user_id else null(), literal(batch.number),
-               literal(batch.reason[:200])).where(LoveCard.id.in_(lines)).order_by(LoveCard.id)))
+               literal(batch.reason[:200])).where(LoveCard.id.in_(lines)).order_by(LoveCard.id))
+        .returning(table.c.id)).all()
     # UPDATE … FROM (a join), not a subquery per line: 20,000 lines in one hash join.
     db.session.execute(
         update(CardTopUpLine).where(CardTopUpLine.topup_id == batch.id,
@@ -180,7 +182,7 @@ def post_batch(batch: CardTopUp, user, audit=None) -> None:
     batch.state, batch.fund_entry_id = "posted", entry.id
     db.session.flush()
     if audit is not None:
-        audit(CardEntry, after, user)
+        audit(CardEntry, ids, user)
     forget_balances()
 
 

@@ -7,7 +7,7 @@ first, as ``stock_out`` takes them one hand-out at a time.
 """
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from models.base import DomainError, db, utcnow
 from models.handout import Handout, HandoutLine
@@ -17,10 +17,9 @@ from models.inventory import Item, StockLot, StockMovement
 def write_packages(campaign, grants, user, goods, items, lots, numbers, audit=None) -> int:
     """Write one hand-out per grant with ``goods`` (``(item id, quantity)``), taking the
     stock from ``lots`` (per item, ``[lot id, on hand]`` in FEFO order); return the count.
-    ``audit(model, after_id, user)`` logs each table's new rows in bulk."""
+    ``audit(model, ids, user)`` logs each table's new rows in bulk."""
     now, user_id = utcnow(), getattr(user, "id", None)
     note = (campaign.name or "")[:200]
-    after = {model: _last_id(model) for model in (Handout, HandoutLine, StockMovement)}
     db.session.execute(insert(Handout.__table__), [
         {"number": number, "assistance_id": assistance_id, "worker_id": worker_id,
          "person_id": None, "unit_id": unit_id, "campaign_id": campaign.id,
@@ -31,15 +30,17 @@ def write_packages(campaign, grants, user, goods, items, lots, numbers, audit=No
     ids = dict(db.session.execute(select(Handout.number, Handout.id).where(
         Handout.number.between(numbers[0], numbers[-1]))).all())
     handout_ids = [ids[number] for number in numbers]
-    db.session.execute(insert(HandoutLine.__table__), [
+    lines = HandoutLine.__table__
+    line_ids = db.session.scalars(insert(lines).returning(lines.c.id), [
         {"handout_id": handout_id, "item_id": item_id, "quantity": quantity}
-        for handout_id in handout_ids for item_id, quantity in goods])
+        for handout_id in handout_ids for item_id, quantity in goods]).all()
     movements = []
     for item_id, quantity in goods:
         movements += _take(items[item_id], quantity, lots[item_id], handout_ids, numbers)
     for row in movements:
         row.update(at=now, reason="handout_out", user_id=user_id, note=note)
-    db.session.execute(insert(StockMovement.__table__), movements)
+    stock = StockMovement.__table__
+    movement_ids = db.session.scalars(insert(stock).returning(stock.c.id), movements).all()
     for item_id, quantity in goods:
         total = quantity * len(grants)
         done = db.session.execute(
@@ -55,14 +56,11 @@ def write_packages(campaign, grants, user, goods, items, lots, numbers, audit=No
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, (Item, StockLot)):
             db.session.expire(obj, ["on_hand"])
-    if audit is not None:
-        for model, after_id in after.items():
-            audit(model, after_id, user)
+    if audit is not None:  # the rows these statements returned, not others' meanwhile
+        for model, ids in ((Handout, handout_ids), (HandoutLine, line_ids),
+                           (StockMovement, movement_ids)):
+            audit(model, ids, user)
     return len(handout_ids)
-
-
-def _last_id(model) -> int:
-    return db.session.scalar(select(func.coalesce(func.max(model.id), 0)))
 
 
 def _take(item: Item, quantity: int, lots: list[list[int]], handout_ids, numbers):

@@ -129,7 +129,7 @@ def hand_out_packages(campaign, grants, user, audit=None) -> int:
     cover every package, one message lists each short item and nothing is written.
 
     Bulk statements (``models.handout_bulk``): 20,000 grants take a few seconds.
-    ``audit(model, after_id, user)`` (``portal.audit.log_created_since``) logs the new
+    ``audit(model, ids, user)`` (``portal.audit.log_created_since``) logs the new
     hand-outs, lines and stock movements in bulk, in the same transaction.
     """
     from models.handout_bulk import write_packages

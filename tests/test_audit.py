@@ -77,3 +77,29 @@ def test_audit_view_is_searchable_and_read_only(app, client, auth):
     with app.app_context():
         pk = entries()[0].id
     assert client.get(f"/admin/auditlog/edit/?id={pk}").status_code == 403
+
+
+def test_bulk_rows_are_logged_by_the_ids_their_statement_returned(ctx):
+    """Rows another transaction wrote in between (ids inside the range) are not logged as
+    this user's: log_created_since takes the ids an INSERT … RETURNING gave."""
+    from sqlalchemy import func, insert
+
+    from models import Item
+    from portal.audit import log_created_since
+    from tests.factories import user
+
+    clerk = user("clerk")
+    table = Item.__table__
+    rows = [{"name": f"毛巾 {n}", "unit": "条", "category": "other", "points_price": 5,
+             "low_stock": 0, "active": True, "on_hand": 0, "initials": "", "notes": "",
+             "unit_id": clerk.unit_id} for n in range(5)]
+    ids = db.session.scalars(insert(table).returning(table.c.id), rows).all()
+    mine = [ids[0], ids[2], ids[4]]   # the others stand for a colleague's rows meanwhile
+    log_created_since(Item, mine, clerk)
+    logged = db.session.execute(select(AuditLog.record_id, AuditLog.username).where(
+        AuditLog.record_type == "item", AuditLog.action == "create")).all()
+    assert sorted(int(r) for r, _u in logged) == sorted(mine)
+    assert {u for _r, u in logged} == {clerk.username}
+    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(
+        AuditLog.record_type == "item", AuditLog.record_id == str(ids[2]),
+        AuditLog.changes.is_not(None))) == 1
