@@ -10,7 +10,7 @@ from models.assistance import Assistance
 from models.base import DomainError, db, utcnow
 from models.grant_limits import check_limit, needs_limit_override
 from models.guards import Guards, unless
-from models.handout_rules import void_package
+from models.handout_rules import hand_out_package, void_package
 from models.ledger import post_entry, reverse_entry
 from models.ledger_text import assistance_payment
 from models.notice_rules import passed_notice
@@ -149,6 +149,7 @@ def _pay(record: Assistance, user) -> None:
             record.fund_id, "assistance_out", -record.cash_amount, user,
             document=f"BF-{record.id}",
             reason=assistance_payment(record.worker.name, record.kind))
+    hand_out_package(record, user)  # a campaign's goods package, when it gives one
     record.state, record.paid_by_id, record.paid_at = "paid", user.id, utcnow()
 
 

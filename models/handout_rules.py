@@ -59,12 +59,29 @@ def hand_out(lines, user, *, worker=None, person=None, campaign=None,
     nothing is written (the savepoint rolls back) and the message names the item.
     """
     require(user, "handout", "C", _("Your role may not hand out goods."))
+    return _hand_out(lines, user, worker, person, campaign, note)
+
+
+def hand_out_package(grant, user) -> Handout | None:
+    """Hand a campaign grant paid one by one (``assistance_rules`` pay step) its campaign's
+    goods package, as the batch payment does for many (``hand_out_packages``); return the
+    hand-out, or None when the campaign gives no goods or the package went out already."""
+    campaign = grant.campaign_record
+    if campaign is None or not campaign.goods or db.session.scalar(
+            select(Handout.id).where(Handout.assistance_id == grant.id)) is not None:
+        return None
+    return _hand_out([(g.item, g.quantity) for g in campaign.goods], user, grant.worker, None,
+                     campaign, campaign.name, assistance_id=grant.id)
+
+
+def _hand_out(lines, user, worker, person, campaign, note, assistance_id=None) -> Handout:
     check_recipient(worker, person)
     wanted = _wanted(list(lines))
     note = (note or "").strip()[:200]
     with db.session.begin_nested(), db.session.no_autoflush:
         handout = Handout(worker=worker, person=person, campaign=campaign, user_id=user.id,
                           note=note, handed_out_at=utcnow(), state="done",
+                          assistance_id=assistance_id,
                           lines=[HandoutLine(item=item, quantity=quantity)
                                  for _id, (item, quantity) in sorted(wanted.items())])
         db.session.add(handout)

@@ -380,3 +380,29 @@ def test_reversing_a_batch_payment_puts_its_goods_package_back(ctx):
     assert handout.state == "voided"
     assert db.session.scalar(select(Item.on_hand).where(Item.id == rice.id)) == 1
     assert db.session.scalar(select(Item.on_hand).where(Item.id == oil.id)) == 8
+
+
+def test_a_grant_paid_one_by_one_gets_its_package_or_is_not_paid(ctx):
+    """A campaign grant left for one-by-one payment (over its limit, say) hands out its
+    goods as the batch would; with a unit short, neither the money nor the goods move."""
+    from models.assistance_rules import pay
+    from models.handout import Handout
+    from models.inventory import Item
+
+    campaign, rice, oil = _with_goods(stock=1)
+    first, second = db.session.scalars(select(Assistance).where(
+        Assistance.campaign_id == campaign.id).order_by(Assistance.id)).all()[:2]
+    pay(first, user("manager"))
+    db.session.commit()
+    handout = db.session.scalar(select(Handout).where(Handout.assistance_id == first.id))
+    assert (handout.worker_id, handout.campaign_id, len(handout.lines)) == (
+        first.worker_id, campaign.id, 2)
+    assert db.session.scalar(select(Item.on_hand).where(Item.id == rice.id)) == 0
+    assert count(AuditLog, AuditLog.record_type == "handout",
+                 AuditLog.record_id == str(handout.id)) == 1
+    with pytest.raises(DomainError, match="大米 5kg"):
+        pay(second, user("manager"))
+    db.session.rollback()
+    assert db.session.get(Assistance, second.id).state == "approved"
+    assert count(FundEntry, FundEntry.document == f"BF-{second.id}") == 0
+    assert count(Handout, Handout.assistance_id == second.id) == 0
