@@ -11,6 +11,7 @@ from portal.excel.xlsx import Workbook
 
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 WIDTHS = [6, 12, 10, 12, 30, 12, 16, 12]
+SIGNING_ROW = 24  # points: room for a signature by hand
 
 
 def headers() -> list[str]:
@@ -40,7 +41,7 @@ def write_signoff(title: str, sheets: list[UnionSheet], target) -> None:
     book, taken = Workbook(target), set()
     for sheet in sheets or [UnionSheet("")]:
         writer = book.sheet(sheet_name(sheet.base_union, taken), WIDTHS,
-                            footer=footer(title, sheet.base_union))
+                            footer=footer(title, sheet.base_union), row_height=SIGNING_ROW)
         writer.header(headers())
         for line in sheet.lines:
             writer.row([line.number, line.name, line.file_no, line.cash, line.goods,

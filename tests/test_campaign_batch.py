@@ -294,6 +294,7 @@ def test_sign_off_workbook_has_a_sheet_per_base_union_and_its_totals(app, client
     cell = next(c for c in book["机床厂工会"]["B"] if c.value == "=HYPERLINK(1)")
     assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
     assert list(book["纺织厂工会"].iter_rows(values_only=True))[-1][3] == 1000
+    assert book["机床厂工会"].sheet_format.defaultRowHeight == 24  # room to sign by hand
     with app.app_context():
         assert count(AuditLog, AuditLog.action == "export",
                      AuditLog.record_type == "campaign") == 1

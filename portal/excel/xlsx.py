@@ -93,19 +93,21 @@ def cell_xml(ref: str, value) -> str:
 class SheetWriter:
     """Write one worksheet's rows as they come; it prints landscape, one page wide."""
 
-    def __init__(self, stream, widths: list[int], footer: str = ""):
+    def __init__(self, stream, widths: list[int], footer: str = "", row_height: float = 15):
         self.stream, self.rows, self.width = stream, 0, len(widths)
         self.footer = footer
         self.letters = [get_column_letter(i + 1) for i in range(len(widths))]
         cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                        for i, w in enumerate(widths, start=1))
+        custom = ' customHeight="1"' if row_height != 15 else ""
         self._write(
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
             'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-            f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>')
+            f'<sheetFormatPr defaultRowHeight="{row_height}"{custom}/><cols>{cols}</cols>'
+            '<sheetData>')
         self._buffer: list[str] = []
 
     def _write(self, text: str) -> None:
@@ -162,12 +164,14 @@ class Workbook:
                                    compresslevel=1)
         self.names: list[str] = []
 
-    def sheet(self, name: str, widths: list[int], footer: str = "") -> SheetWriter:
-        """Open the next sheet for writing (the previous one must be closed)."""
+    def sheet(self, name: str, widths: list[int], footer: str = "",
+              row_height: float = 15) -> SheetWriter:
+        """Open the next sheet for writing (the previous one must be closed); rows are
+        ``row_height`` points tall (a sheet signed by hand wants room)."""
         self.names.append(name[:31])
         stream = self.zip.open(f"xl/worksheets/sheet{len(self.names)}.xml", "w",
                                force_zip64=True)
-        return SheetWriter(stream, widths, footer)
+        return SheetWriter(stream, widths, footer, row_height)
 
     def close(self) -> None:
         """Write the workbook parts that list the sheets, and close the file."""
