@@ -133,8 +133,30 @@ def _reject(loan: Loan, user, reason: str) -> None:
     loan.state, loan.rejected_by_id, loan.rejected_at = "rejected", user.id, utcnow()
 
 
-def _disburse(loan: Loan, user, fund_id=None, on=None) -> None:
-    """Pay an approved loan out of a fund and make its schedule, in one transaction."""
+MAX_JOBS = 10000
+
+
+def parse_jobs(value) -> int:
+    """Return a number of jobs (0 or more) from form text; empty text is refused: the
+    step asks for it, 0 when the loan creates none."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        jobs = value
+    else:
+        text = str(value if value is not None else "").strip()
+        if not text:
+            raise DomainError(_("Give the number of jobs the loan creates (0 when none)."))
+        if not text.isdigit():
+            raise DomainError(_("Enter the number of jobs as a whole number, 0 or more."))
+        jobs = int(text)
+    if not 0 <= jobs <= MAX_JOBS:
+        raise DomainError(_("Enter the number of jobs as a whole number, 0 or more."))
+    return jobs
+
+
+def _disburse(loan: Loan, user, fund_id=None, jobs_created=0, on=None) -> None:
+    """Pay an approved loan out of a fund and make its schedule, in one transaction; the
+    jobs it creates (带动就业人数) are recorded with it."""
+    jobs_created = parse_jobs(jobs_created)
     try:
         fund_id = int(fund_id or loan.fund_id or 0)
     except ValueError:
@@ -150,6 +172,7 @@ def _disburse(loan: Loan, user, fund_id=None, on=None) -> None:
         db.session.add(Instalment(loan=loan, **line))
     loan.total_due = sum((line["amount_due"] for line in lines), ZERO)
     loan.fund_id, loan.issued_on, loan.state = fund_id, on, "disbursed"
+    loan.jobs_created = jobs_created
     loan.disbursed_by_id, loan.disbursed_at = user.id, utcnow()
 
 
@@ -253,6 +276,17 @@ def _write_off(loan: Loan, user, reason: str) -> None:
     loan.state, loan.written_off_by_id, loan.written_off_at = "written_off", user.id, utcnow()
 
 
+def _follow_up(loan: Loan, user, followed_up_on=None, jobs=None, note: str = "") -> None:
+    """Record the jobs a paid-out loan actually created, found at a later visit; a later
+    follow-up replaces the earlier one (the audit log keeps both)."""
+    day = parse_day(followed_up_on)
+    if loan.issued_on and day < loan.issued_on:
+        raise DomainError(_("A follow-up cannot be dated before the loan was issued."))
+    loan.jobs_followed_up = parse_jobs(jobs)
+    loan.followed_up_on, loan.follow_up_note = day, (note or "").strip()[:200]
+    loan.followed_up_by_id = user.id
+
+
 def _reason(label) -> tuple[Field, ...]:
     return (Field("reason", label, required=True),)
 
@@ -263,7 +297,9 @@ WORKFLOW = Workflow("loan", (
     Step("disburse", _l("Disburse"), ("approved",), "A", _disburse,
          _l("Loan disbursed; the fund entry and the repayment schedule are made."),
          _l("Only a centre manager can disburse loans."),
-         (Field("fund_id", _l("Lent from fund"), "fund", required=True),), style="success",
+         (Field("fund_id", _l("Lent from fund"), "fund", required=True),
+          Field("jobs_created", _l("Jobs created (at disbursement)"), "count",
+                required=True)), style="success",
          preview=previews.disburse_loan),
     Step("reject", _l("Reject"), ("applied", "approved"), "A", _reject, _l("Loan rejected."),
          _l("Only a centre manager can reject loans."), _reason(_l("Reason for rejection")),
@@ -277,6 +313,12 @@ WORKFLOW = Workflow("loan", (
     Step("write_off", _l("Write off"), ("disbursed",), "A", _write_off,
          _l("Loan written off."), _l("Only a centre manager can write off a loan."),
          _reason(_l("Reason for write-off")), style="outline-danger"),
+    Step("follow_up", _l("Record jobs follow-up"), ("disbursed", "repaid", "written_off"), "U",
+         _follow_up, _l("Jobs follow-up recorded."),
+         _l("Only staff record the jobs follow-up of a loan."),
+         (Field("followed_up_on", _l("Jobs followed up on"), "date", required=True),
+          Field("jobs", _l("Jobs found at follow-up"), "count", required=True),
+          Field("note", _l("Follow-up note"), "text")), style="info"),
     Step("reverse", _l("Reverse"), ("disbursed", "repaid"), "A", _reverse_on_loan,
          _l("Repayment reversed; the schedule and the fund are restored."),
          _l("Only a centre manager can reverse a repayment."),
@@ -287,5 +329,6 @@ WORKFLOW = Workflow("loan", (
 ), wrong_state=lambda loan: _("Loan JK-%(id)d is not in a state that allows this step.",
                               id=loan.id))
 
-approve, reject, disburse, write_off = (
-    WORKFLOW.runner(name) for name in ("approve", "reject", "disburse", "write_off"))
+approve, reject, disburse, write_off, follow_up = (
+    WORKFLOW.runner(name) for name in ("approve", "reject", "disburse", "write_off",
+                                       "follow_up"))

@@ -29,6 +29,12 @@ class Loan(UnitOwned, db.Model):
                         name="repaid_within_due"),
         CheckConstraint("state IN ('applied', 'approved', 'disbursed', 'repaid', 'rejected', "
                         "'written_off')", name="state"),
+        # Jobs the loan creates (带动就业人数): said at disbursement, counted at follow-up.
+        CheckConstraint("jobs_created >= 0", name="jobs_created"),
+        CheckConstraint("(followed_up_on IS NULL AND jobs_followed_up IS NULL) OR "
+                        "(followed_up_on IS NOT NULL AND jobs_followed_up IS NOT NULL AND "
+                        "jobs_followed_up >= 0)",
+                        name="jobs_followed_up"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +77,15 @@ class Loan(UnitOwned, db.Model):
     disbursed_at: Mapped[dt.datetime | None] = mapped_column(info=label(_l("Disbursed at")))
     disbursement_entry_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entry.id"))
     repaid_at: Mapped[dt.datetime | None] = mapped_column(info=label(_l("Repaid in full at")))
+    jobs_created: Mapped[int] = mapped_column(default=0, info=label(
+        _l("Jobs created (at disbursement)")))
+    followed_up_on: Mapped[dt.date | None] = mapped_column(Date, info=label(
+        _l("Jobs followed up on")))
+    jobs_followed_up: Mapped[int | None] = mapped_column(info=label(
+        _l("Jobs found at follow-up")))
+    follow_up_note: Mapped[str] = mapped_column(String(200), default="", info=label(
+        _l("Follow-up note")))
+    followed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     written_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     written_off_at: Mapped[dt.datetime | None] = mapped_column(info=label(_l("Written off at")))
     write_off_reason: Mapped[str] = mapped_column(String(200), default="",
@@ -90,6 +105,7 @@ class Loan(UnitOwned, db.Model):
     rejected_by = relationship("User", foreign_keys=[rejected_by_id])
     disbursed_by = relationship("User", foreign_keys=[disbursed_by_id])
     written_off_by = relationship("User", foreign_keys=[written_off_by_id])
+    followed_up_by = relationship("User", foreign_keys=[followed_up_by_id])
     disbursement_entry = relationship("FundEntry", foreign_keys=[disbursement_entry_id])
 
     # --- derived, as of models.base.today() --------------------------------------------

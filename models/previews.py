@@ -77,15 +77,19 @@ def reverse_aid(record, user, reason: str = "") -> Preview:
                    facts + ((_("Amount back into the fund"), yuan(-entry.amount)),) + rows)
 
 
-def disburse_loan(loan, user, fund_id=None, on=None) -> Preview:
-    """Say what disbursing an approved loan does: the fund and the schedule it makes."""
+def disburse_loan(loan, user, fund_id=None, jobs_created=0, on=None) -> Preview:
+    """Say what disbursing an approved loan does: the fund, the schedule it makes and the
+    jobs it is said to create."""
+    from models.loan_rules import parse_jobs  # the rules import this module
+    jobs = parse_jobs(jobs_created)
     fund, rows = fund_facts(fund_id or loan.fund_id, -Decimal(loan.amount))
     lines = make_schedule(loan.amount, loan.term_months, today(), loan.interest_rate)
     first = lines[0]
     facts = ((_("Worker"), loan.worker.name), (_("Loan amount"), yuan(loan.amount))) + rows + (
         (_("Repayment schedule"), _("%(n)d monthly instalments of %(amount)s, the first due "
                                     "on %(day)s", n=len(lines), amount=yuan(first["amount_due"]),
-                                    day=first["due_on"].isoformat())),)
+                                    day=first["due_on"].isoformat())),
+        (_("Jobs created (at disbursement)"), str(jobs)))
     return Preview(_("Pay loan JK-%(id)d of %(amount)s to %(name)s from %(fund)s.", id=loan.id,
                      amount=yuan(loan.amount), name=loan.worker.name, fund=fund.name), facts,
                    _("A disbursement is never edited; the schedule starts today."))

@@ -6,6 +6,8 @@
   and labour export apart. Referrals made in the year; hires = referrals ``hired`` whose
   placement starts in the year (an undone placement is no hire). New re-employment bases:
   employers that became one in the year (``base_since``).
+- jobs created by micro-loans (带动就业人数): loans disbursed in the year, the jobs said at
+  disbursement, and of those followed up since, the jobs said and the jobs found.
 - 再就业人数: distinct people who found work in the year by any route — a placement (start
   date in the year), a training follow-up "re-employed" or "started a business" (the day
   recorded in the year), or a micro-loan disbursed in the year (self-employment). A person
@@ -94,6 +96,21 @@ def reemployment(year: int, units=ALL) -> dict:
             "is_4050": sum(r["is_4050"] for r in by_route.values()), "by_route": by_route}
 
 
+def loan_jobs(year: int, units=ALL) -> dict:
+    """Return the jobs created by the micro-loans disbursed in ``year`` (带动就业人数): as
+    said at disbursement, and of the loans followed up since, the jobs found there."""
+    followed = Loan.followed_up_on.is_not(None)
+    row = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Loan.jobs_created), 0),
+               func.coalesce(func.sum(case((followed, 1), else_=0)), 0),
+               func.coalesce(func.sum(case((followed, Loan.jobs_created), else_=0)), 0),
+               func.coalesce(func.sum(Loan.jobs_followed_up), 0))
+        .where(Loan.state.in_(LOAN_STATES), in_year(Loan.issued_on, year),
+               unit_clause(Loan, units))).one()
+    return {"loans": int(row[0]), "jobs": int(row[1]), "followed_up": int(row[2]),
+            "jobs_said_followed_up": int(row[3]), "jobs_found": int(row[4])}
+
+
 def _count(*columns, model, where, units):
     return db.session.execute(select(*columns).where(where, unit_clause(model, units))).one()
 
@@ -127,12 +144,12 @@ def employment_figures(year: int, units=ALL) -> dict:
             "public_welfare": int(vacancies[2]), "public_welfare_places": int(vacancies[3]),
             "labour_export": int(vacancies[4]), "labour_export_places": int(vacancies[5]),
             "referrals": int(referrals[0]), "hires": int(hires[0]), "new_bases": int(bases[0]),
-            "reemployment": reemployment(year, units)}
+            "reemployment": reemployment(year, units), "loan_jobs": loan_jobs(year, units)}
 
 
 def employment_tables(f: dict) -> list[Table]:
     """Return the section's tables: the desk's figures and 再就业人数 by route."""
-    again = f["reemployment"]
+    again, jobs = f["reemployment"], f["loan_jobs"]
     rows = [[ROUTES[route], figures["people"], figures["is_4050"]]
             for route, figures in again["by_route"].items()]
     return [
@@ -146,6 +163,12 @@ def employment_tables(f: dict) -> list[Table]:
             (_l("Labour export (places)"), f["labour_export_places"]),
             (_l("Referrals made"), f["referrals"]), (_l("Hires"), f["hires"]),
             (_l("New re-employment bases"), f["new_bases"])]),
+        _facts(_l("Jobs created by micro-loans"), [
+            (_l("Micro-loans disbursed"), jobs["loans"]),
+            (_l("Jobs created (at disbursement)"), jobs["jobs"]),
+            (_l("Loans followed up"), jobs["followed_up"]),
+            (_l("Jobs they said at disbursement"), jobs["jobs_said_followed_up"]),
+            (_l("Jobs found at follow-up"), jobs["jobs_found"])]),
         Table(_l("People re-employed, each counted once"),
               [_l("Route"), _l("People"), _l("of whom 4050 people")],
               [*rows, [_l("Total"), again["people"], again["is_4050"]]], total=True),
@@ -155,10 +178,16 @@ def employment_tables(f: dict) -> list[Table]:
 def employment_sentences(f: dict) -> list[str]:
     """Return the work summary's sentence on jobs (``summary_paragraph``), if any."""
     jobs = f.get("employment")
-    if not jobs or not (jobs["seekers"] or jobs["reemployment"]["people"]):
+    if not jobs:
         return []
-    again = jobs["reemployment"]
-    return [_("%(seekers)d job seekers were registered and %(places)d places collected; "
-              "%(people)d people found work again, %(of_4050)d of them 4050 people.",
-              seekers=jobs["seekers"], places=jobs["places"], people=again["people"],
-              of_4050=again["is_4050"])]
+    again, found = jobs["reemployment"], []
+    if jobs["seekers"] or again["people"]:
+        found.append(_("%(seekers)d job seekers were registered and %(places)d places "
+                       "collected; %(people)d people found work again, %(of_4050)d of them "
+                       "4050 people.", seekers=jobs["seekers"], places=jobs["places"],
+                       people=again["people"], of_4050=again["is_4050"]))
+    loans = jobs.get("loan_jobs")
+    if loans and loans["jobs"]:
+        found.append(_("The micro-loans paid out in the year created %(jobs)d jobs.",
+                       jobs=loans["jobs"]))
+    return found

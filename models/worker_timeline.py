@@ -12,7 +12,8 @@ read that record type.
 Money totals count what moved: aid paid, loans disbursed, repayments (a reversal is
 negative), card points (top-ups, refunds and reversals, signed) and redemptions done.
 Notices and objections carry no total (a notice's amounts are the aid already counted).
-Goods handed out to the worker (hand-outs, issue 18) are listed, without money.
+Goods handed out to the worker (hand-outs, issue 18) are listed, without money; so are
+the job referrals and placements of the file's person (issue 19), for roles reading them.
 
 The service desk's cases and legal cases of the people linked to the file
 (``Person.worker_id``) are here too, for the roles that read the desk: a role without
@@ -49,6 +50,8 @@ from models.choices import (
     WORKER_STATUSES,
 )
 from models.desk_choices import CASE_STATES, CASE_TYPES
+from models.employment import REFERRAL_STATES
+from models.employment_person import referrals_of_file
 from models.handout import Handout, HandoutLine
 from models.inventory import Item
 from models.legal_case import DISPUTE_TYPES, LEGAL_STATES, OUTCOMES, ROUTES, LegalCase
@@ -78,6 +81,7 @@ KINDS = {
     "objection": _l("Objection to a notice"),
     "desk": _l("Desk case"), "legal": _l("Legal case"),
     "visit": _l("Visit"), "pairing": _l("Pairing"),
+    "referral": _l("Job referral"),
 }
 MONEY_KINDS = frozenset({"aid", "loan", "repayment", "points", "redemption"})
 ORDER = {kind: n for n, kind in enumerate(KINDS)}
@@ -336,13 +340,28 @@ def _pairings(worker_id, units) -> list[Entry]:
     return found
 
 
+def _referrals(worker_id, units) -> list[Entry]:
+    """Return the job referrals of the file's person (issue 19): each referral, and each
+    placement on the day work starts."""
+    found = []
+    for r in referrals_of_file(worker_id, units):
+        found.append(Entry(r.referred_on, "referral", _("Referred to %(job)s", job=r.title),
+                           state=str(REFERRAL_STATES[r.state]), endpoint="referral",
+                           record_id=r.id))
+        if r.start_date is not None:
+            found.append(Entry(r.start_date, "referral", _(
+                "Placed as %(job)s, %(wage)s yuan a month", job=r.title, wage=f"{r.wage:,.2f}"),
+                state=str(REFERRAL_STATES[r.state]), endpoint="referral", record_id=r.id))
+    return found
+
+
 # The desk's readers (and the visits'), and the record type a role must read to see their
 # rows at all.
 DESK_READERS = {_desk: "servicecase", _legal: "legalcase", _visits: "visit",
-                _pairings: "pairing"}
+                _pairings: "pairing", _referrals: "referral"}
 
 READERS = (_certificates, _aid, _loans, _repayments, _training, _cards, _points, _redemptions,
-           _handouts, _notices, _objections, _desk, _legal, _visits, _pairings)
+           _handouts, _notices, _objections, _desk, _legal, _visits, _pairings, _referrals)
 
 
 def entries(worker, units=ACTING, role=None) -> list[Entry]:

@@ -16,6 +16,7 @@ from models.loan_rules import (
     apply,
     approve,
     disburse,
+    follow_up,
     record_repayment,
     reject,
     reverse_repayment,
@@ -138,7 +139,14 @@ def _follow_habit(rnd, loan: Loan, habit: str, users: dict, fund: Fund, as_of: d
     months_ago = loan.term_months + 1 if habit == "repaid" else rnd.randint(
         3, min(loan.term_months, 20))
     issued = as_of - dt.timedelta(days=30 * months_ago + rnd.randint(0, 20))
-    disburse(loan, manager, fund.id, on=issued)
+    # 带动就业: the borrower and, for the bigger loans, the people the business hires.
+    jobs = 1 + int(loan.amount) // 10000
+    disburse(loan, manager, fund.id, jobs, on=issued)
+    visited = issued + dt.timedelta(days=180)
+    if visited <= as_of:  # half a year on, staff count the jobs actually there
+        short = 1 if int(loan.amount) // 1000 % 3 == 0 else 0
+        follow_up(loan, staff, visited, jobs - short,
+                  "回访：经营正常" if not short else "回访：一名帮工已离开")
     stop = as_of - dt.timedelta(days=rnd.randint(20, 200)) if habit in (
         "late", "written_off") else as_of
     _repay(rnd, loan, staff, stop, as_of)

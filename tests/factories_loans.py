@@ -29,11 +29,13 @@ def make_loan(commit: bool = True, **overrides) -> Loan:
 
 
 def disbursed_loan(amount: str = "10000.00", months: int = 7,
-                   issued_on: dt.date = dt.date(2026, 1, 15), fund=None, **overrides) -> Loan:
-    """Create a loan approved by the manager and disbursed from ``fund`` on ``issued_on``."""
+                   issued_on: dt.date = dt.date(2026, 1, 15), fund=None, jobs_created: int = 0,
+                   **overrides) -> Loan:
+    """Create a loan approved by the manager and disbursed from ``fund`` on ``issued_on``,
+    said to create ``jobs_created`` jobs."""
     fund = fund or make_fund(name=f"小额借款周转金{next(_funds)}", balance="100000.00")
     loan = make_loan(amount=Decimal(amount), term_months=months, fund=fund, **overrides)
     approve(loan, user("manager"))
-    disburse(loan, user("manager"), fund.id, on=issued_on)
+    disburse(loan, user("manager"), fund.id, jobs_created, on=issued_on)
     db.session.commit()
     return loan

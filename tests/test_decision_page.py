@@ -126,7 +126,7 @@ def test_disbursing_a_loan_is_confirmed_first(app, client, auth):
         pk, fund_id = loan.id, fund.id
     auth.login("manager")
     page = _post(client, auth, f"/admin/loan/step/?id={pk}", step="disburse",
-                 fund_id=fund_id).get_data(as_text=True)
+                 fund_id=fund_id, jobs_created="2").get_data(as_text=True)
     for shown in ("小额借款周转金", "10,000.00 元", "50,000.00 元", "40,000.00 元", "7 期"):
         assert shown in page, shown
     with app.app_context():

@@ -55,7 +55,7 @@ def test_staff_applies_manager_approves_and_disburses(app, client, auth):
     auth.logout()
     auth.login("manager")
     assert "审批通过" in flashes(step(client, auth, pk, "approve"))
-    page = step(client, auth, pk, "disburse", fund_id=fund_id)
+    page = step(client, auth, pk, "disburse", fund_id=fund_id, jobs_created="2")
     assert "还款计划已生成" in flashes(page)
     assert "1,428.58" in page and "10,000.00" in page
     with app.app_context():
@@ -137,7 +137,8 @@ def test_disbursing_more_than_the_fund_holds_leaves_no_schedule(app, client, aut
         fund = make_fund(name="余额不足的资金", balance="5000.00")
         pk, fund_id = make_loan(state="approved", fund=fund).id, fund.id
     auth.login("manager")
-    assert "不足" in flashes(step(client, auth, pk, "disburse", fund_id=fund_id))
+    assert "不足" in flashes(step(client, auth, pk, "disburse", fund_id=fund_id,
+                                  jobs_created="1"))
     with app.app_context():
         loan = db.session.get(Loan, pk)
         assert (loan.state, loan.instalments, loan.total_due) == ("approved", [], D("0.00"))

@@ -13,6 +13,7 @@ from wtforms.validators import NumberRange
 
 from models import db
 from models.base import DomainError, today
+from models.choices import ENROLMENT_STATES, LOAN_STATES, TRAINING_OUTCOMES
 from models.employment import (
     JOB_TYPES,
     REFERRAL_STATES,
@@ -25,6 +26,7 @@ from models.employment import (
 )
 from models.employment_checks import check_employer, check_vacancy, file_of, register
 from models.employment_match import POINTS, seekers_for, vacancies_for
+from models.employment_person import loans_of, training_of
 from models.employment_rules import (
     CONSTRAINT_MESSAGES,
     REFERRAL_GUARDS,
@@ -106,6 +108,24 @@ class JobSeekerView(PicksWorker, SecuredModelView):
     column_extra_row_actions = [MATCH]
     constraint_messages = CONSTRAINT_MESSAGES
     guards = SEEKER_GUARDS
+    # Managers see people's numbers masked; the export (portal/excel/seeker_import.py)
+    # writes the holder's ID number and phone under these keys, masked for them too.
+    identity_columns = {"person.id_number": "person", "person.phone": "person"}
+    export_masks_identity = True
+    # The page shows the same person's training follow-ups and loans (their hardship file).
+    details_template = "admin/jobseeker_details.html"
+
+    def person_history(self, seeker) -> dict:
+        """Return the seeker's referrals, and the training and loans of their file that
+        the role reads (None: a kind the role may not read)."""
+        from models.permissions import allows
+        return {"referrals": seeker.referrals,
+                "training": training_of(seeker) if allows(self.role, "enrolment", "R")
+                else None,
+                "loans": loans_of(seeker) if allows(self.role, "loan", "R") else None,
+                "file": file_of(seeker), "states": REFERRAL_STATES,
+                "enrolment_states": ENROLMENT_STATES, "outcomes": TRAINING_OUTCOMES,
+                "loan_states": LOAN_STATES, "money": money}
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

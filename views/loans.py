@@ -67,7 +67,8 @@ class LoanView(PicksWorker, WorkflowPage, SecuredModelView):
                      "days_overdue": _l("Days overdue"), "arrears": _l("Arrears (yuan)"),
                      "arrears_bucket": _l("Arrears bucket"), "applied_by": _l("Applied by"),
                      "approved_by": _l("Approved by"), "disbursed_by": _l("Disbursed by"),
-                     "rejected_by": _l("Rejected by"), "written_off_by": _l("Written off by")}
+                     "rejected_by": _l("Rejected by"), "written_off_by": _l("Written off by"),
+                     "followed_up_by": _l("Jobs followed up by")}
     column_formatters = {"outstanding": _money,
                          "days_overdue": lambda v, c, m, n: m.days_overdue or "",
                          "arrears_bucket": lambda v, c, m, n: ARREARS_BUCKETS.get(
@@ -83,7 +84,8 @@ class LoanView(PicksWorker, WorkflowPage, SecuredModelView):
     column_export_list = ("id", "worker", "amount", "purpose", "guarantor_name",
                           "guarantor_credit_code", "guarantee_letter_no", "term_months",
                           "interest_rate", "fund", "state", "issued_on", "total_due",
-                          "repaid_amount", "write_off_reason")
+                          "repaid_amount", "write_off_reason", "jobs_created",
+                          "followed_up_on", "jobs_followed_up")
     form_columns = ("worker", "amount", "purpose", "guarantor_name", "guarantor_credit_code",
                     "guarantee_letter_no", "term_months", "interest_rate", "fund", "notes")
     form_args = {

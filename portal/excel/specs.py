@@ -54,6 +54,8 @@ EXPLICIT = {
     "loan": "portal.excel.loan_spec",
     "servicecase": "portal.excel.desk_import",
     "assistance": "portal.excel.assistance_import",
+    "vacancy": "portal.excel.vacancy_import",
+    "jobseeker": "portal.excel.seeker_import",
 }
 
 
