@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -27,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import scratch_db  # noqa: E402  (beside this file)
 
 LIMIT_MS = 200.0
 SCHEMA = "bench_employment"
@@ -36,18 +36,7 @@ TRADES = ("welding", "computer", "sewing", "housekeeping", "catering")
 
 def config(args) -> dict:
     """Return the app config of the database to measure."""
-    url = os.environ.get("DATABASE_URL")
-    base = {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "TESTING": False}
-    if url and not args.sqlite:
-        from sqlalchemy import create_engine, text
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{args.schema}"'))
-        engine.dispose()
-        return {**base, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {
-            "connect_args": {"options": f"-csearch_path={args.schema}"}}}
-    path = args.file or f"/tmp/bench_employment_{args.seekers}_{args.vacancies}.db"
-    return {**base, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    return scratch_db.config(args, f"/tmp/bench_employment_{args.seekers}_{args.vacancies}.db")
 
 
 def _insert(model, rows: list[dict]) -> None:

@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import scratch_db  # noqa: E402  (beside this file)
 
 PASSWORD = "staff12345"  # seed.demo.DEMO_USERS
 SCHEMA = "bench_lists"
@@ -37,18 +38,7 @@ SEED = 14
 
 def config(args) -> dict:
     """Return the app config of the database to measure."""
-    url = os.environ.get("DATABASE_URL")
-    base = {"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "TESTING": False}
-    if url and not args.sqlite:
-        from sqlalchemy import create_engine, text
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{args.schema}"'))
-        engine.dispose()
-        return {**base, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": {
-            "connect_args": {"options": f"-csearch_path={args.schema}"}}}
-    path = args.file or f"/tmp/bench_lists_{args.workers}.db"
-    return {**base, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+    return scratch_db.config(args, f"/tmp/bench_lists_{args.workers}.db")
 
 
 def make_app(cfg: dict, stock_view: bool = True):

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from models import AuditLog, db
 from models.idnumber import mask_id_number
-from tests.employment_sheets import sheet_rows
 from tests.factories import id_number, make_worker
 from tests.factories_desk import make_person
 from tests.factories_employment import make_employer, make_seeker, make_vacancy
+from tests.import_sheets import sheet_rows
 
 
 def test_vacancy_export_writes_the_chosen_columns(app, client, auth):

@@ -1,7 +1,6 @@
 """Importing a base union's list of assistance applications: the form's rule, all or nothing."""
 from __future__ import annotations
 
-import html
 import io
 import re
 from decimal import Decimal
@@ -12,43 +11,25 @@ from sqlalchemy import func, select
 from models import Assistance, AuditLog, db
 from models.base import today
 from portal.excel.assistance_import import spec as assistance_spec
+from tests import import_sheets as sheets
 from tests.factories import id_number, make_assistance, make_worker
 
-ERROR_ROW = re.compile(r"<tr><td>([^<]*)</td><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>")
 CAMPAIGN = "2026年金秋助学"
 
 
 def book(app, rows: list[dict]) -> bytes:
-    """Return an .xlsx with the import headers (as users see them) and ``rows`` by key."""
-    with app.test_request_context():
-        spec = assistance_spec()
-        columns = [c for c in spec.columns if not c.export_only]
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        sheet.title = str(spec.title)
-        sheet.append([c.header for c in columns])
-        for row in rows:
-            sheet.append([row.get(c.key) for c in columns])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return sheets.book(app, assistance_spec, rows)
 
 
 def upload(client, auth, data: bytes):
-    return client.post("/admin/assistance/import/", data={
-        "csrf_token": auth.token(), "file": (io.BytesIO(data), "list.xlsx")},
-        content_type="multipart/form-data")
+    return sheets.upload(client, auth, "assistance", data)
 
 
 def confirm(client, auth, page: str):
-    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
-    return client.post("/admin/assistance/import/confirm/",
-                       data={"csrf_token": auth.token(), "token": token})
+    return sheets.confirm(client, auth, "assistance", page)
 
 
-def errors(page: str) -> list[tuple[int, str, str]]:
-    return [(int(row), html.unescape(column), html.unescape(message))
-            for _sheet, row, column, message in ERROR_ROW.findall(page)]
+errors = sheets.errors
 
 
 def count() -> int:

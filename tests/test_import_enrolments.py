@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
-import re
 from decimal import Decimal
 
 import openpyxl
@@ -15,45 +13,26 @@ from sqlalchemy import func, select
 from models import AuditLog, Enrolment, TrainingClass, db
 from models.training_rules import place_differences
 from portal.excel.enrolment_import import spec as enrolment_spec
+from tests import import_sheets as sheets
 from tests.factories import id_number, make_worker
 from tests.factories_training import make_class, make_enrolment
 
 CLASS = "2026年第一期电焊工培训班"
-ERROR_ROW = re.compile(r"<tr><td>([^<]*)</td><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>")
 
 
 def book(app, rows: list[dict]) -> bytes:
-    """Return an .xlsx with the import headers (as users see them) and ``rows`` by key."""
-    with app.test_request_context():
-        spec = enrolment_spec()
-        columns = [c for c in spec.columns if not c.export_only]
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        sheet.title = str(spec.title)
-        sheet.append([c.header for c in columns])
-        for row in rows:
-            sheet.append([row.get(c.key) for c in columns])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return sheets.book(app, enrolment_spec, rows)
 
 
 def upload(client, auth, data: bytes):
-    return client.post("/admin/enrolment/import/", data={
-        "csrf_token": auth.token(), "file": (io.BytesIO(data), "enrolments.xlsx")},
-        content_type="multipart/form-data")
+    return sheets.upload(client, auth, "enrolment", data)
 
 
 def confirm(client, auth, page: str):
-    token = re.search(r'name="token" value="([0-9a-f]+)"', page).group(1)
-    return client.post("/admin/enrolment/import/confirm/",
-                       data={"csrf_token": auth.token(), "token": token})
+    return sheets.confirm(client, auth, "enrolment", page)
 
 
-def errors(page: str) -> list[tuple[int, str, str]]:
-    """Return the (row, column, message) lines of the preview's error table."""
-    return [(int(row), html.unescape(column), html.unescape(message))
-            for _sheet, row, column, message in ERROR_ROW.findall(page)]
+errors = sheets.errors
 
 
 def text(app, message: str, **values) -> str:

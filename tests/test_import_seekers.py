@@ -11,10 +11,10 @@ from models import AuditLog, db
 from models.employment import JobSeeker
 from models.person import Person
 from portal.excel.seeker_import import spec as seeker_spec
-from tests.employment_sheets import book, confirm, errors, labels, upload
 from tests.factories import id_number, make_worker
 from tests.factories_desk import make_person
 from tests.factories_employment import make_seeker
+from tests.import_sheets import book, confirm, errors, labels, upload
 
 FAIR = dt.date(2026, 3, 15)
 

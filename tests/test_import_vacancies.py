@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from models import AuditLog, db
 from models.employment import Employer, Vacancy
 from portal.excel.vacancy_import import spec as vacancy_spec
-from tests.employment_sheets import book, confirm, errors, labels, upload
 from tests.factories_employment import credit_code, make_employer, make_vacancy
+from tests.import_sheets import book, confirm, errors, labels, upload
 
 
 def count(model=Vacancy) -> int:

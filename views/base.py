@@ -339,6 +339,18 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
             flash(str(done(result) if callable(done) else done), "success")
         return True, result
 
+    def create_by_rule(self, form, model, rule):
+        """Create a ``model`` from ``form`` through ``rule(record, user)`` (its checks, its
+        numbering) and commit; return the record, or False (the form is shown again)."""
+        user = current_user._get_current_object()
+
+        def run():
+            record = model()
+            form.populate_obj(record)
+            return rule(record, user)
+        ok, record = self.run_rule(run)
+        return record if ok else False
+
     def desk_origin(self, record):
         """Return the desk case ``record`` came of (有帮扶档案, issue 17) when the role may
         read desk cases, else None; one query, on the record types a case can start."""

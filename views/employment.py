@@ -235,14 +235,7 @@ class ReferralView(WorkflowPage, SecuredModelView):
 
     def create_model(self, form):
         """Refer the seeker to the vacancy."""
-        user = current_user._get_current_object()
-
-        def rule():
-            referral = Referral()
-            form.populate_obj(referral)
-            return refer(referral, user)
-        ok, referral = self.run_rule(rule)
-        return referral if ok else False
+        return self.create_by_rule(form, Referral, refer)
 
     def on_model_change(self, form, model, is_created):
         if not is_created:

@@ -5,7 +5,6 @@ from flask import request
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_admin.tools import rec_getattr
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
@@ -90,14 +89,8 @@ class LegalCaseView(WorkflowPage, SecuredModelView):
 
     def create_model(self, form):
         """Open the case (from the desk case the URL names, when it names one)."""
-        user = current_user._get_current_object()
-
-        def rule():
-            case = LegalCase()
-            form.populate_obj(case)
-            return open_case(case, user, requested_case())
-        ok, case = self.run_rule(rule)
-        return case if ok else False
+        return self.create_by_rule(form, LegalCase, lambda case, user: open_case(
+            case, user, requested_case()))
 
     def on_model_change(self, form, model, is_created):
         check_legal_case(model)

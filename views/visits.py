@@ -71,14 +71,7 @@ class PairingView(PicksWorker, SecuredModelView):
 
     def create_model(self, form):
         """Record the pair (one live pair per worker)."""
-        user = current_user._get_current_object()
-
-        def rule():
-            pair = Pairing()
-            form.populate_obj(pair)
-            return make_pairing(pair, user)
-        ok, pair = self.run_rule(rule)
-        return pair if ok else False
+        return self.create_by_rule(form, Pairing, make_pairing)
 
     def on_model_change(self, form, model, is_created):
         check_pairing(model)
@@ -117,14 +110,7 @@ class VisitView(PicksWorker, SecuredModelView):
 
     def create_model(self, form):
         """Record the visit."""
-        user = current_user._get_current_object()
-
-        def rule():
-            visit = Visit()
-            form.populate_obj(visit)
-            return record_visit(visit, user)
-        ok, visit = self.run_rule(rule)
-        return visit if ok else False
+        return self.create_by_rule(form, Visit, record_visit)
 
     def on_model_change(self, form, model, is_created):
         check_visit(model)

@@ -1,4 +1,5 @@
-"""Write employment import sheets with openpyxl, upload them, and read what the page says."""
+"""Import sheets in tests: written with openpyxl as users fill them, uploaded to a
+record type's import page, confirmed; and what the preview and exports say."""
 from __future__ import annotations
 
 import html
