@@ -10,8 +10,6 @@ step: the place is given back, the seeker seeks again, the file's employer is pu
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
@@ -21,6 +19,7 @@ from models.employment import REFERRAL_STATES, JobSeeker, Referral, Vacancy
 from models.employment_checks import file_of
 from models.guards import Guards, ids_used_by, unless
 from models.legal_case_rules import yuan
+from models.loan_rules import parse_day
 from models.workflow import Field, Step, Workflow
 
 CONSTRAINT_MESSAGES = {
@@ -111,25 +110,9 @@ def refer(referral: Referral, user) -> Referral:
     return referral
 
 
-def _day(value, message=None, future=False) -> dt.date:
-    """Return a date from YYYY-MM-DD text (today when empty)."""
-    if isinstance(value, dt.date):
-        day = value
-    elif not (value or "").strip():
-        day = today()
-    else:
-        try:
-            day = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            raise DomainError(_("Enter the date as YYYY-MM-DD.")) from None
-    if not future and day > today():
-        raise DomainError(message or _("The date cannot be in the future."))
-    return day
-
-
 def _interview(referral: Referral, user, held_on="") -> None:
     """Record that the seeker was interviewed."""
-    referral.interviewed_on = _day(held_on)
+    referral.interviewed_on = parse_day(held_on)
     referral.state = "interviewed"
 
 
@@ -139,7 +122,7 @@ def _hire(referral: Referral, user, start_date="", wage="") -> None:
     if not str(wage or "").strip():
         raise DomainError(_("Give the monthly wage."))
     amount = yuan(wage, _("The wage cannot be negative."))
-    start = _day(start_date, future=True)
+    start = parse_day(start_date, future=True)
     if start < referral.referred_on:
         raise DomainError(_("The job cannot start before the referral."))
     # Lock order: the seeker, then the vacancy. Two hires of one seeker wait on the first

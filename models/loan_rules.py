@@ -43,8 +43,9 @@ def parse_amount(value) -> Decimal:
     return amount
 
 
-def parse_day(value) -> dt.date:
-    """Return a date from YYYY-MM-DD text (today when empty), never a future one."""
+def parse_day(value, message=None, future: bool = False) -> dt.date:
+    """Return a date from YYYY-MM-DD text (today when empty); a future one is refused
+    (with ``message`` when given) unless ``future``."""
     if isinstance(value, dt.date):
         day = value
     elif not (value or "").strip():
@@ -54,8 +55,8 @@ def parse_day(value) -> dt.date:
             day = dt.date.fromisoformat(value.strip())
         except ValueError:
             raise DomainError(_("Enter the date as YYYY-MM-DD.")) from None
-    if day > today():
-        raise DomainError(_("The date cannot be in the future."))
+    if not future and day > today():
+        raise DomainError(message or _("The date cannot be in the future."))
     return day
 
 
