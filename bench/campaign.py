@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from excel import PeakRss, make_app  # noqa: E402  (bench/excel.py's helpers)
+from fake_ids import unique_ids  # noqa: E402
 
 LIMIT_S = 10.0
 PAY_LIMIT_S = 30.0
@@ -39,7 +40,6 @@ def seed(households: int):
 
     from models import Fund, Item, User, Worker, db
     from models.campaign import Campaign, CampaignGoods, CampaignStandard
-    from models.idnumber import make_id_number
     from models.inventory_rules import stock_in
     from models.ledger import post_entry
     from portal.database import ensure_settings
@@ -53,14 +53,10 @@ def seed(households: int):
     manager.set_password("bench-pass-1")
     db.session.add_all([staff, manager])
     db.session.commit()
-    used, batch, total = set(), [], households + households // 10
+    batch, total = [], households + households // 10
+    people = unique_ids(rnd, dt.date(1960, 1, 1), 16000)
     for i in range(total):
-        while True:
-            born = dt.date(1960, 1, 1) + dt.timedelta(days=rnd.randrange(16000))
-            number = make_id_number("370102", born, rnd.randrange(1000))
-            if number not in used:
-                used.add(number)
-                break
+        born, number = next(people)
         left_out = i >= households
         batch.append(dict(
             name=rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强")),

@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import scratch_db  # noqa: E402  (beside this file)
+from fake_ids import unique_ids  # noqa: E402
 
 LIMIT_MS = 200.0
 SCHEMA = "bench_employment"
@@ -49,15 +50,9 @@ def _insert(model, rows: list[dict]) -> None:
 
 def _workers(rnd, count: int, unit_id: int) -> None:
     from models import Worker
-    from models.idnumber import make_id_number
-    rows, used = [], set()
+    rows, people = [], unique_ids(rnd, dt.date(1962, 1, 1), 14000)
     for i in range(count):
-        while True:
-            born = dt.date(1962, 1, 1) + dt.timedelta(days=rnd.randrange(14000))
-            number = make_id_number("370102", born, rnd.randrange(1000))
-            if number not in used:
-                used.add(number)
-                break
+        born, number = next(people)
         rows.append(dict(
             name=rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强")),
             id_number=number, gender="M" if int(number[16]) % 2 else "F", birth_date=born,

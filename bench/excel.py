@@ -29,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from fake_ids import unique_ids  # noqa: E402  (beside this file)
 
 COLUMNS = ["name", "id_number", "gender", "birth_date", "phone", "base_union", "employer",
            "category", "main_cause", "household_size", "household_income", "status",
@@ -80,7 +81,6 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
     from sqlalchemy import insert
 
     from models import User, Worker, db
-    from models.idnumber import make_id_number
     from portal.database import ensure_settings
     app = make_app(path)
     rnd = random.Random(1)
@@ -91,14 +91,9 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
         admin.set_password("bench-pass-1")
         db.session.add(admin)
         db.session.commit()
-        used, batch = set(), []
+        batch, people = [], unique_ids(rnd, dt.date(1960, 1, 1), 16000)
         for i in range(rows):
-            while True:
-                born = dt.date(1960, 1, 1) + dt.timedelta(days=rnd.randrange(16000))
-                number = make_id_number("370102", born, rnd.randrange(1000))
-                if number not in used:
-                    used.add(number)
-                    break
+            born, number = next(people)
             batch.append(dict(
                 name=rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强")),
                 id_number=number, gender="M" if int(number[16]) % 2 else "F",
