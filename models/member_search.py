@@ -15,16 +15,17 @@ both read their ids.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, select
+from sqlalchemy import or_, select
 
 from models.base import db
 from models.worker import FamilyMember
 from models.worker_search import (
-    CAP,
     LETTERS,
     MIN_PART,
+    Found,
     _id_conditions,
-    ids_condition,
+    find,
+    like_part,
     name_ids,
     part_select,
     prefix,
@@ -34,8 +35,8 @@ from models.worker_search import (
 FTS = "family_member_fts"
 
 
-def word_ids(word: str, masked: bool, dialect: str | None = None):
-    """Return a SELECT of the ids of the members ``word`` finds, each way by its index."""
+def word_selects(word: str, masked: bool, dialect: str | None = None) -> list:
+    """Return the id SELECTs of each way ``word`` finds a member, each by its index."""
     dialect = dialect or db.session.get_bind().dialect.name
     member = FamilyMember
     found = [select(member.id).where(c)
@@ -46,7 +47,13 @@ def word_ids(word: str, masked: bool, dialect: str | None = None):
     if len(word) >= MIN_PART and not word.isdigit():
         found.append(part_select(member.id, FTS, None, member.name, word, dialect))
     found.append(select(member.id).where(member.worker_id.in_(name_ids(word, dialect))))
-    return found[0].union(*found[1:])
+    return found
+
+
+def word_ids(word: str, masked: bool, dialect: str | None = None):
+    """Return a SELECT of the ids of the members ``word`` finds, each way by its index."""
+    selects = word_selects(word, masked, dialect)
+    return selects[0].union(*selects[1:])
 
 
 def matching(words: list[str], masked: bool) -> list:
@@ -55,14 +62,30 @@ def matching(words: list[str], masked: bool) -> list:
     return [FamilyMember.id.in_(word_ids(word, masked, dialect)) for word in words]
 
 
-def restrict(search: str | None, masked: bool):
-    """Return the condition that keeps the members the search finds, or None for no search.
-
-    Up to ``CAP`` matching ids are found once, for the page and the count to read.
-    """
+def search_members(search: str | None, masked: bool) -> Found | None:
+    """Return what the member list's search finds (``worker_search.find``), or None."""
     words = words_of(search)
     if not words:
         return None
-    conditions = matching(words, masked)
-    ids = list(db.session.scalars(select(FamilyMember.id).where(*conditions).limit(CAP + 1)))
-    return and_(*conditions) if len(ids) > CAP else ids_condition(ids, FamilyMember.id)
+    dialect = db.session.get_bind().dialect.name
+    return find(FamilyMember.id, words, lambda w: word_selects(w, masked, dialect),
+                lambda w: row_match(w, masked, dialect))
+
+
+def row_match(word: str, masked: bool, dialect: str):
+    """Return ``word_selects``'s test on one member's row (a part of the name by LIKE)."""
+    member = FamilyMember
+    tests = _id_conditions(word, masked, member.id_number)
+    tests.append(prefix(member.name, word, dialect))
+    if LETTERS.fullmatch(word):
+        tests.append(prefix(member.initials, word.lower(), dialect))
+    if len(word) >= MIN_PART and not word.isdigit():
+        tests.append(like_part(member.name, word, dialect))
+    tests.append(member.worker_id.in_(name_ids(word, dialect)))
+    return or_(*tests)
+
+
+def restrict(search: str | None, masked: bool):
+    """Return the condition that keeps the members the search finds, or None for no search."""
+    found = search_members(search, masked)
+    return None if found is None else found.count

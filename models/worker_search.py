@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import (
     ARRAY,
@@ -128,10 +129,7 @@ def _text_selects(word: str, dialect: str) -> list:
 
 def word_ids(word: str, masked: bool, dialect: str | None = None):
     """Return a SELECT of the ids of the files ``word`` matches, each way by its index."""
-    dialect = dialect or _dialect()
-    exact = _id_conditions(word, masked) + _phone_conditions(word)
-    selects = [select(Worker.id).where(c) for c in exact] + _text_selects(word, dialect)
-    return selects[0].union(*selects[1:]) if len(selects) > 1 else selects[0]
+    return _union(word_selects(word, masked, dialect))
 
 
 def _anchored(word: str, masked: bool) -> bool:
@@ -191,15 +189,96 @@ def part_select(key, fts: str, fts_column: str | None, col, word: str, dialect: 
     return select(key).where(col.ilike(escaped))
 
 
-def restrict(search: str | None, masked: bool):
-    """Return the condition that keeps the files the search finds, or None for no search.
+@dataclass(frozen=True)
+class Found:
+    """What a search found, for a list: the condition of its page and of its count, and
+    how many rows match before any other condition (``more``: at least that many)."""
 
-    The search runs here once; up to ``CAP`` matches come back as a list of ids that the
-    page and the count both filter by.
+    page: object
+    count: object
+    rows: int
+    more: bool = False
+
+
+def find(key, words: list[str], alternatives, row_match=None, conditions=None) -> Found:
+    """Find what ``words`` match, once, for a list's page and count.
+
+    ``alternatives(word)`` gives the id SELECTs of each way a word matches (each served by
+    an index); ``row_match(word)``, where given, the same test on one row. One word's
+    ways are asked separately, each for at most ``CAP`` + 1 ids: their ids together,
+    when ``CAP`` or fewer, are the list's (page and count read them; the count is known).
+    A way with more (a common part such as 有限公司) leaves the page to walk the table in
+    its order testing each row, which finds a page of a common match quickly, and the
+    count to read the indexes; its rows are known to be more than ``CAP``.
+    Several words: the rows matching all of them (``conditions``, by default each word's
+    ways), up to ``CAP`` + 1 ids.
     """
+    if len(words) == 1:
+        found: set[int] = set()
+        for select_ in alternatives(words[0]):
+            ids = db.session.scalars(select_.limit(CAP + 1)).all()
+            if len(ids) > CAP:
+                union = key.in_(_union(alternatives(words[0])))
+                page = union if row_match is None else row_match(words[0])
+                return Found(page, union, CAP + 1, more=True)
+            found.update(ids)
+        if len(found) <= CAP:
+            listed = ids_condition(sorted(found), key)
+            return Found(listed, listed, len(found))
+        union = key.in_(_union(alternatives(words[0])))
+        return Found(union, union, CAP + 1, more=True)
+    conditions = conditions or [key.in_(_union(alternatives(word))) for word in words]
+    ids = list(db.session.scalars(select(key).where(*conditions).limit(CAP + 1)))
+    if len(ids) > CAP:
+        return Found(and_(*conditions), and_(*conditions), CAP + 1, more=True)
+    listed = ids_condition(ids, key)
+    return Found(listed, listed, len(ids))
+
+
+def _union(selects: list):
+    return selects[0].union(*selects[1:]) if len(selects) > 1 else selects[0]
+
+
+def word_selects(word: str, masked: bool, dialect: str | None = None) -> list:
+    """Return the id SELECTs of each way ``word`` matches a file, each by its index."""
+    dialect = dialect or _dialect()
+    exact = _id_conditions(word, masked) + _phone_conditions(word)
+    return [select(Worker.id).where(c) for c in exact] + _text_selects(word, dialect)
+
+
+def row_match(word: str, masked: bool, dialect: str | None = None):
+    """Return ``word_selects``'s test on one file's own columns (a part by LIKE)."""
+    dialect = dialect or _dialect()
+    tests = _id_conditions(word, masked) + _phone_conditions(word)
+    tests.append(prefix(Worker.name, word, dialect))
+    if LETTERS.fullmatch(word):
+        tests.append(prefix(Worker.initials, word.lower(), dialect))
+    if len(word) >= MIN_PART and not word.isdigit():
+        tests.extend(like_part(c, word, dialect) for c in (
+            Worker.name, Worker.employer, Worker.base_union))
+    return or_(*tests)
+
+
+def like_part(col, word: str, dialect: str):
+    """Return ``col`` holds ``word``, tested on the row: what the full-text part finds
+    (SQLite's LIKE ignores the case of ASCII letters as the trigram index does)."""
+    part = "%" + re.sub(r"([%_\\])", r"\\\1", word) + "%"
+    return col.like(part, escape="\\") if dialect == "sqlite" else col.ilike(part, escape="\\")
+
+
+def search_files(search: str | None, masked: bool) -> Found | None:
+    """Return what the worker list's search finds (``find``), or None for no search."""
     words = words_of(search)
     if not words:
         return None
-    conditions = matching(words, masked)
-    ids = list(db.session.scalars(select(Worker.id).where(*conditions).limit(CAP + 1)))
-    return and_(*conditions) if len(ids) > CAP else ids_condition(ids)
+    dialect = _dialect()
+    # Several words: a short word beside others may match a part (``matching``).
+    return find(Worker.id, words, lambda w: word_selects(w, masked, dialect),
+                lambda w: row_match(w, masked, dialect),
+                conditions=matching(words, masked) if len(words) > 1 else None)
+
+
+def restrict(search: str | None, masked: bool):
+    """Return the condition that keeps the files the search finds, or None for no search."""
+    found = search_files(search, masked)
+    return None if found is None else found.count

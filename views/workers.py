@@ -36,11 +36,12 @@ from models.worker_rules import (
     suggested_category,
     withdraw_application,
 )
-from models.worker_search import restrict
+from models.worker_search import search_files
 from models.worker_timeline import aid_history, household_file, summary_only
 from views.base import InlineModel, SecuredModelView, money, requires
 from views.filters import YesNoFilter
 from views.forms import IdNumber, MultiChoiceField, start_blank
+from views.listing import known_rows
 from views.pickers import PicksWorker
 from views.visits import MustVisitDueFilter, NotVisitedFilter
 from views.worker_certificates import CertificateRoutes
@@ -57,12 +58,15 @@ def _suggestion(worker):
 
 
 
-def _searched(where, query, count_query, joins, count_joins):
-    """Return Flask-Admin's search tuple with ``where`` (None: no search) on page and count."""
-    if where is None:
+def _searched(found, query, count_query, joins, count_joins):
+    """Return Flask-Admin's search tuple with what the search ``found`` (None: no search)
+    on page and count; the count is told how many rows the search alone found."""
+    if found is None:
         return query, count_query, joins, count_joins
-    return (query.filter(where), None if count_query is None else count_query.filter(where),
-            joins, count_joins)
+    if count_query is not None:
+        count_query = count_query.filter(found.count)
+        known_rows(found.count, found.rows, found.more)
+    return query.filter(found.page), count_query, joins, count_joins
 
 def whole_identity(route):
     """Mark a route that shows ID numbers whole: a role that sees them masked gets 403."""
@@ -161,8 +165,8 @@ class WorkerView(CertificateRoutes, SecuredModelView):  # certificates: issue 16
 
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Find the files as ``models.worker_search`` does: by index, once for page and count."""
-        where = restrict(search, masked=self.masked_kind(Worker.id_number) is not None)
-        return _searched(where, query, count_query, joins, count_joins)
+        found = search_files(search, masked=self.masked_kind(Worker.id_number) is not None)
+        return _searched(found, query, count_query, joins, count_joins)
 
     def search_placeholder(self):
         if self.masks_identity():  # "… ID number (last 4 digits)", from views.identity
@@ -363,8 +367,8 @@ class FamilyMemberView(PicksWorker, SecuredModelView):
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Find members as ``models.member_search`` does: by index, once for page and count."""
         masked = self.masked_kind(FamilyMember.id_number) is not None
-        where = member_search.restrict(search, masked=masked)
-        return _searched(where, query, count_query, joins, count_joins)
+        found = member_search.search_members(search, masked=masked)
+        return _searched(found, query, count_query, joins, count_joins)
 
     def search_placeholder(self):
         if self.masks_identity():  # "… ID number (last 4 digits)", from views.identity
