@@ -149,8 +149,7 @@ def matching(words: list[str], masked: bool) -> list:
     for i, word in enumerate(words):
         found = Worker.id.in_(word_ids(word, masked, dialect))
         if len(word) < MIN_PART and any(_anchored(w, masked) for w in words[:i] + words[i + 1:]):
-            part = "%" + re.sub(r"([%_\\])", r"\\\1", word) + "%"
-            found = or_(found, *(c.ilike(part, escape="\\") for c in (
+            found = or_(found, *(like_part(c, word, dialect) for c in (
                 Worker.name, Worker.employer, Worker.base_union)))
         conditions.append(found)
     return conditions
