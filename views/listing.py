@@ -75,7 +75,9 @@ class CappedCountQuery(Query):
             return None
         known = g.get("list_known_rows") if has_request_context() else None
         if known is not None and self.statement.whereclause is known[0]:
-            _condition, rows, more = known  # the search alone counted them, nothing else
+            _condition, rows, more, about = known  # the search alone found them
+            if about:
+                return ListCount.about(rows)
             if not more:
                 return ListCount(rows)
             if offset < rows:
@@ -119,10 +121,11 @@ class CappedCountQuery(Query):
         return self.session.scalar(select(func.count()).select_from(window))
 
 
-def known_rows(condition, rows: int, more: bool = False) -> None:
+def known_rows(condition, rows: int, more: bool = False, about: bool = False) -> None:
     """Tell this request's list count that ``condition`` alone keeps ``rows`` rows (at
-    least that many if ``more``): a count filtered by it and nothing else is not run."""
-    g.list_known_rows = (condition, rows, more)
+    least that many if ``more``, about as many if ``about``): a count filtered by it and
+    nothing else is not run."""
+    g.list_known_rows = (condition, rows, more, about)
 
 
 def count_cap() -> int:

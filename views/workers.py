@@ -65,7 +65,7 @@ def _searched(found, query, count_query, joins, count_joins):
         return query, count_query, joins, count_joins
     if count_query is not None:
         count_query = count_query.filter(found.count)
-        known_rows(found.count, found.rows, found.more)
+        known_rows(found.count, found.rows, found.more, found.about)
     return query.filter(found.page), count_query, joins, count_joins
 
 def whole_identity(route):
