@@ -169,8 +169,9 @@ def counter(client: Client, rnd: random.Random, plan: dict, deadline: float,
             _status, _headers, page = client.request("counter page", "GET", "/admin/counter/")
 
 
-def run_clients(args, port: int, plan: dict) -> tuple[list, float, list]:
-    """Log the clients in, run them for ``args.seconds``; return results, seconds, tokens."""
+def run_clients(args, port: int, plan: dict, cpu: dict) -> tuple[list, float, list]:
+    """Log the clients in, run them for ``args.seconds``; return results, seconds, tokens.
+    ``cpu`` (holding the server's pid) gets the CPU seconds used while measured."""
     username = data.CLERK if args.mode == "counter" else data.STAFF
     clients = [Client(port, []) for _ in range(args.clients)]
     for client in clients:
@@ -183,6 +184,7 @@ def run_clients(args, port: int, plan: dict) -> tuple[list, float, list]:
         browse if args.mode == "browse" else counter, client, random.Random(n), plan,
         deadline, *([made] if args.mode == "counter" else [])))
         for n, client in enumerate(clients)]
+    threads.append(threading.Thread(target=measure_cpu, args=(cpu, start, deadline)))
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -273,6 +275,32 @@ def stop_server(server: subprocess.Popen) -> None:
         pass
 
 
+def group_cpu(pgid: int) -> float:
+    """Return the CPU seconds (user + system) the live processes of group ``pgid`` used."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure_cpu(cpu: dict, start: float, deadline: float) -> None:
+    """Put in ``cpu`` the CPU seconds of the clients (this process) and of the server
+    (its process group) between ``start`` and ``deadline`` (Linux /proc; else nothing)."""
+    if not Path("/proc/self/stat").exists():
+        return
+    marks = []
+    for moment in (start, deadline):
+        time.sleep(max(0.0, moment - time.perf_counter()))
+        marks.append((time.process_time(), group_cpu(cpu["server"])))
+    cpu["clients"] = marks[1][0] - marks[0][0]
+    cpu["gunicorn"] = marks[1][1] - marks[0][1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mode", choices=("browse", "counter"))
@@ -297,7 +325,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]  # of the machine; the figure at the end includes ours
     server = start_server(args, url, (port := free_port()))
     try:
-        results, elapsed, made = run_clients(args, port, plan)
+        results, elapsed, made = run_clients(args, port, plan, cpu := {"server": server.pid})
     finally:
         stop_server(server)
     print(f"\n{args.mode}: {args.clients} clients for {elapsed:.1f} s, gunicorn "
@@ -305,6 +333,11 @@ def main() -> None:
           f"({plan['workers']:,} workers); load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} at the end (with this bench's own)")
     figures = report(results, elapsed)
+    if "clients" in cpu:  # the measured seconds only; PostgreSQL's not counted
+        print(f"CPU time while measured: the server {cpu['gunicorn']:.1f} s "
+              f"({cpu['gunicorn'] / max(1, len(results)) * 1000:.1f} ms a request), the "
+              f"clients {cpu['clients']:.1f} s, in {elapsed:.1f} s on "
+              f"{os.cpu_count()} cores")
     print("targets (issue 14):")
     if args.mode == "browse":
         target(">= 100 requests/s", figures["all"]["rps"] >= 100)

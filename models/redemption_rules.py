@@ -7,17 +7,20 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.base import DomainError, db, today, utcnow
 from models.choices import CARD_STATUSES
 from models.inventory import Item, StockMovement
 from models.inventory_rules import _reverse, stock_out
 from models.ledger import money
-from models.lovecard import LoveCard
+from models.lovecard import CardEntry, LoveCard
 from models.lovecard_rules import check_holder, post_points
 from models.numbering import document_no
 from models.permissions import masked_number_pattern
 from models.redemption import Redemption, RedemptionLine
+from models.redemption_write import check_units, one_statement, take_ids, write_numbered
+from models.unit_scope import unit_of
 from models.worker import Worker
 
 ID_TAIL = re.compile(r"\d{3,17}[\dXx]")   # the last 4 to 18 characters of an ID number
@@ -121,13 +124,18 @@ def price(lines) -> tuple[dict[int, Item], Decimal]:
 
 
 def redeem(card: LoveCard | None, lines, user, expected_total=None,
-           token: str | None = None) -> Redemption:
+           token: str | None = None, audit=None) -> Redemption:
     """Exchange a card's points for goods: points and stock move together or not at all.
 
     ``lines`` are ``(item id, quantity)`` pairs. The card's points go first (its row
-    lock), then each item's stock in item order, then the number: every redemption
-    takes its locks in this order, so counters racing for the last units queue
-    instead of deadlocking, and the guards let exactly the stock there is go out.
+    lock), then each item's stock in item order: every redemption takes its locks in
+    this order, so counters racing for the last units queue instead of deadlocking, and
+    the guards let exactly the stock there is go out. The number comes last: on
+    PostgreSQL the statement that takes it writes the rows that carry it
+    (``models.redemption_write``), so the shared number row is held for that statement
+    and the caller's COMMIT; SQLite writes one transaction at a time anyway. That needs
+    ``audit`` (``portal.audit``, to word the audit rows the flush hook would write);
+    without it the ORM writes the rows, the number taken before them.
     """
     lines = list(lines)
     check_card(card)
@@ -141,24 +149,42 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
                             total=f"{total:,.2f}"))
     if token and db.session.scalar(select(Redemption.number).where(Redemption.token == token)):
         raise DomainError(_("This redemption was already recorded."))
+    in_one = one_statement(audit)
+    ids = {}
+    if in_one:  # everything that reads or draws, before the first row lock
+        check_units(card, items.values())
+        ids = take_ids({Redemption: 1, RedemptionLine: len(wanted), CardEntry: 1,
+                        StockMovement: len(wanted)})
+    redemption = Redemption(id=ids.pop(Redemption, [None])[0], card=card, card_id=card.id,
+                            worker_id=card.worker_id, points=total, clerk_id=user.id,
+                            token=token or None, at=utcnow(), unit_id=unit_of(card))
+    line_ids = iter(ids.pop(RedemptionLine, ()))
+    redemption.lines = [RedemptionLine(id=next(line_ids, None), redemption_id=redemption.id,
+                                       item=items[i], item_id=i, quantity=q,
+                                       unit_points=items[i].points_price,
+                                       points=money(items[i].points_price * q))
+                        for i, q in sorted(wanted.items())]
+    links = {"redemption_id": redemption.id} if in_one else {"redemption": redemption}
+    goods = "、".join(f"{items[i].name}×{q}" for i, q in sorted(wanted.items()))
+    holder = card.worker.name
     with db.session.begin_nested(), db.session.no_autoflush:
-        redemption = Redemption(card=card, worker_id=card.worker_id, points=total,
-                                clerk_id=user.id, token=token or None, at=utcnow(),
-                                lines=[RedemptionLine(item=items[i], quantity=q,
-                                                      unit_points=items[i].points_price,
-                                                      points=money(items[i].points_price * q))
-                                       for i, q in sorted(wanted.items())])
-        db.session.add(redemption)
-        goods = "、".join(f"{items[i].name}×{q}" for i, q in sorted(wanted.items()))
-        rows = [post_points(card, -total, "redemption", user, reason=goods[:200],
-                            redemption=redemption)]
+        if not in_one:
+            db.session.add(redemption)
+        rows = [post_points(card, -total, "redemption", user, reason=goods[:200], **links)]
+        set_committed_value(card, "balance", rows[0].balance_after)  # as its UPDATE left it
         for item_id, quantity in sorted(wanted.items()):
-            rows += stock_out(items[item_id], quantity, "redemption_out", user,
-                              note=card.worker.name, redemption=redemption)
-        redemption.number = document_no("DH", today().year)
-        for row in rows:
-            row.document = redemption.number
-        db.session.flush()
+            rows += stock_out(items[item_id], quantity, "redemption_out", user, note=holder,
+                              **links)
+        if in_one:  # written below, by the statement that takes the number
+            for row in rows:
+                db.session.expunge(row)
+        else:
+            redemption.number = document_no("DH", today().year)
+            for row in rows:
+                row.document = redemption.number
+            db.session.flush()
+    if in_one:
+        write_numbered(redemption, rows, "DH", today().year, ids, audit)
     return redemption
 
 

@@ -12,7 +12,8 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from models import Item, LoveCard, Redemption, db
+import portal.audit as audit
+from models import Item, LoveCard, Redemption, Worker, db
 from models.base import DomainError, today
 from models.choices import GENDERS, REDEMPTION_STATES, WORKER_CATEGORIES
 from models.idnumber import mask_id_number
@@ -70,6 +71,18 @@ def holder_data(card: LoveCard) -> dict:
                         "state": str(REDEMPTION_STATES[r.state])} for r in recent]}
 
 
+def done_banner(redemption_id: int | None):
+    """Return the number, holder, points and the card's balance now of the redemption
+    just made, if the user may see it: one query (the counter page follows every one)."""
+    if not redemption_id:
+        return None
+    return db.session.execute(scope(
+        select(Redemption.number, Worker.name, Redemption.points, LoveCard.balance)
+        .join(Worker, Worker.id == Redemption.worker_id)
+        .join(LoveCard, LoveCard.id == Redemption.card_id)
+        .where(Redemption.id == redemption_id), Redemption)).one_or_none()
+
+
 def item_data(items) -> list[dict]:
     """Return what the counter shows of items: price and the units within expiry."""
     usable = usable_stock(i.id for i in items)
@@ -111,7 +124,7 @@ class RedemptionView(SecuredModelView):
 
     def counter_page(self, card: LoveCard | None = None, lines=()):
         """Render the counter, restoring the holder and the goods after a refusal."""
-        done = get_visible(Redemption, request.args.get("done", type=int) or 0)
+        done = done_banner(request.args.get("done", type=int))
         cart = []
         if lines:
             quantities = dict(lines)
@@ -149,18 +162,18 @@ class RedemptionView(SecuredModelView):
             expected = Decimal(form["expected_total"]) if form.get("expected_total") else None
         except InvalidOperation:
             expected = None
-        card_id = card.id if card is not None else None
 
         def rule():
             done = redeem(card, lines, current_user._get_current_object(), expected,
-                          form.get("token") or None)
-            # Read before the commit expires them (each would cost a query after it).
-            return done.id, done.number, money(done.points), card.worker.name
+                          form.get("token") or None, audit=audit)
+            # Read before the commit expires them (each would cost a query after it);
+            # the card's balance is the one its guarded UPDATE returned.
+            return (done.id, done.number, money(done.points), card.worker.name,
+                    money(card.balance))
 
         ok, done = self.run_rule(rule, lambda done: _(
             "Redeemed %(no)s: %(points)s points for %(name)s; %(balance)s points left.",
-            no=done[1], points=done[2], name=done[3], balance=money(db.session.scalar(
-                select(LoveCard.balance).where(LoveCard.id == card_id)))))
+            no=done[1], points=done[2], name=done[3], balance=done[4]))
         if not ok:
             return self.counter_page(card, lines)
         return redirect(url_for(self.counter_url, done=done[0]))
