@@ -41,7 +41,11 @@ def seed_command(workers, seed_value, if_empty):
                          "members)", files=f"{files:,}", total=f"{workers:,}",
                          members=f"{members:,}"))
 
-        counts = demo.load(workers=workers, seed=seed_value, progress=progress)
+        def stage(label, seconds):
+            click.echo(_("%(stage)s: done in %(seconds)s s", stage=label,
+                         seconds=f"{seconds:,.1f}"))
+
+        counts = demo.load(workers=workers, seed=seed_value, progress=progress, stage=stage)
         click.echo(", ".join(f"{name}: {n}" for name, n in counts.items()))
     click.echo(_("Demo logins (username / password):"))
     for username, password, role, station in demo.demo_logins():

@@ -1,16 +1,20 @@
 """Realistic, reproducible demo data made with Faker's zh_CN provider."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import random
+import time
 
 from faker import Faker
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from models import Donation, Item, TrainingClass, User, Worker, db
 from portal.database import ensure_settings
+from portal.excel.bulk import roomy_cache
 from seed import aid as aid_seed
 from seed import campaigns as campaign_seed
 from seed import desk as desk_seed
@@ -86,43 +90,111 @@ def _last_ids() -> dict:
             for model in (Worker, Item, Donation, TrainingClass)}
 
 
-def load(workers: int = 2000, seed: int = 20261129, progress=None) -> dict[str, int]:
+class _Stages:
+    """Time the parts of the demo after the files, and tell ``told(label, seconds)``."""
+
+    def __init__(self, told=None):
+        self.told = told
+
+    @contextlib.contextmanager
+    def __call__(self, label):
+        start = time.perf_counter()
+        yield
+        if self.told is not None:
+            self.told(label, time.perf_counter() - start)
+
+
+@contextlib.contextmanager
+def _new_database_writes():
+    """Seed a new SQLite database (no files yet) with a rollback journal instead of the
+    write-ahead log, and without syncing; put both back after, committed or not.
+
+    A rollback journal keeps only the pages the database held before (a new file's
+    pages need none), so the bulk rows are written once, not once to the log and again
+    to the database, and a failure still rolls the seed back. A crash meanwhile may
+    leave the new file unusable: it held nothing yet.
+    """
+    conn = db.session.connection()
+    raw = conn.connection.dbapi_connection
+    if conn.dialect.name != "sqlite" or raw.in_transaction or db.session.scalar(
+            select(Worker.id).limit(1)) is not None:
+        yield
+        return
+    journal = raw.execute("PRAGMA journal_mode").fetchone()[0]
+    synchronous = raw.execute("PRAGMA synchronous").fetchone()[0]
+    raw.execute("PRAGMA journal_mode=TRUNCATE")
+    raw.execute("PRAGMA synchronous=OFF")
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        raw.execute(f"PRAGMA synchronous={int(synchronous)}")
+        raw.execute(f"PRAGMA journal_mode={journal}")
+
+
+def load(workers: int = 2000, seed: int = 20261129, progress=None,
+         stage=None) -> dict[str, int]:
     """Add demo users and ``workers`` worker files with households; return the counts.
 
-    ``progress(files, members)`` is told how far the files have got, every 50,000.
+    ``progress(files, members)`` is told how far the files have got, every 50,000;
+    ``stage(label, seconds)`` when each later part is done, and how long it took.
     """
     rnd = random.Random(seed)
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
+    timed = _Stages(stage)
     db.session.info["audit"] = False  # demo data is not anybody's work
     try:
         ensure_settings()
-        units = unit_seed.load()
-        users = ensure_demo_users(units)
-        station_user = db.session.scalar(select(User).where(
-            User.username == STATION_USERS[0][0]))
-        last = _last_ids()
-        made, members = worker_seed.load(rnd, fake, AS_OF, users["staff"], workers, progress)
-        # Before the aid, cards and loans are made: they take their worker's unit.
-        unit_seed.spread_files(units, last[Worker], station_user)
-        reviews = review_seed.load(users, AS_OF)
-        aid = aid_seed.load(rnd, users, count=scaled(0.3, workers, cap=1500), as_of=AS_OF)
-        goods = inventory_seed.load(rnd, users, cards=scaled(0.27, workers, cap=800))
-        notices = notice_seed.load(rnd, users)
-        enrolments = training_seed.load(rnd, users, AS_OF)
-        loans = loan_seed.load(rnd, users, AS_OF)
-        desk = desk_seed.load(rnd, fake, users, AS_OF)
-        # After the desk (its walk-ins seek work too); its own stream of chance, so the
-        # records seeded after it stay as they were.
-        seekers = employment_seed.load(random.Random(seed + 19), users, AS_OF)
-        visits = visit_seed.load(rnd, users, AS_OF)
-        # Its own stream of chance: the records seeded after it stay as they were.
-        handouts = handout_seed.load(random.Random(seed + 23), users)
-        campaigns = campaign_seed.load(users)
-        unit_seed.spread_places(units, last)
-        db.session.commit()
+        with _new_database_writes():
+            with roomy_cache(worker_seed.cache_kib(workers)):  # the seed's pages, all
+                counts = _load(rnd, fake, workers, seed, progress, timed)
+            with timed(_l("Saving to the database")):
+                db.session.commit()
     finally:
         db.session.info.pop("audit", None)
+    return counts
+
+
+def _load(rnd, fake, workers: int, seed: int, progress, timed) -> dict[str, int]:
+    units = unit_seed.load()
+    users = ensure_demo_users(units)
+    station_user = db.session.scalar(select(User).where(
+        User.username == STATION_USERS[0][0]))
+    last = _last_ids()
+    # Each chunk of files spread over the units as it is written (before its indexes
+    # are), before the aid, cards and loans are made: they take their worker's unit.
+    made, members = worker_seed.load(
+        rnd, fake, AS_OF, users["staff"], workers, progress,
+        lambda after: unit_seed.spread_files(units, after, station_user), timed.told)
+    with timed(_l("File reviews")):
+        reviews = review_seed.load(users, AS_OF)
+    with timed(_l("Assistance records")):
+        aid = aid_seed.load(rnd, users, count=scaled(0.3, workers, cap=1500), as_of=AS_OF)
+    with timed(_l("Love cards")):
+        goods = inventory_seed.load(rnd, users, cards=scaled(0.27, workers, cap=800))
+    with timed(_l("Public notices")):
+        notices = notice_seed.load(rnd, users)
+    with timed(_l("Enrolments")):
+        enrolments = training_seed.load(rnd, users, AS_OF)
+    with timed(_l("Micro-loans")):
+        loans = loan_seed.load(rnd, users, AS_OF)
+    with timed(_l("Desk cases")):
+        desk = desk_seed.load(rnd, fake, users, AS_OF)
+    # After the desk (its walk-ins seek work too); its own stream of chance, so the
+    # records seeded after it stay as they were.
+    with timed(_l("Job seekers")):
+        seekers = employment_seed.load(random.Random(seed + 19), users, AS_OF)
+    with timed(_l("Visits")):
+        visits = visit_seed.load(rnd, users, AS_OF)
+    with timed(_l("Goods hand-outs")):
+        # Its own stream of chance: the records seeded after it stay as they were.
+        handouts = handout_seed.load(random.Random(seed + 23), users)
+    with timed(_l("Campaigns")):
+        campaigns = campaign_seed.load(users)
+        unit_seed.spread_places(units, last)
     return {_("Org units"): len(units), _("Users"): len(users) + len(STATION_USERS),
             _("Hardship workers"): made,
             _("Household members"): members, _("Assistance records"): aid + campaigns,

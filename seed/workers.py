@@ -1,37 +1,48 @@
 """The bulk of the demo: worker files with households, written as the Excel import writes.
 
 A million files through the ORM would take hours, so the rows go in with
-``portal.excel.bulk.insert_rows``, their derived fields from ``derived_values`` (as the
-form derives them) and their ``person_in_file`` rows from ``rebuild_person_index``, as
-the 100,000-row import does. Faker is slow per call: names, streets, jobs and employers
-come from pools made once and combined at random.
+``portal.excel.bulk.insert_rows`` in chunks, with the fields ``derived_values`` derives
+(as the form derives them) set from what made them, and their ``person_in_file`` rows
+as ``rebuild_person_index`` writes them, by id range: the tables' indexes are built once
+after the last chunk (``portal.excel.bulk_indexes.deferred``). Faker is slow per call:
+names, streets, jobs and employers come from pools made once and combined at random;
+the draws are ``random()`` scaled, and ID numbers are built from cached prefixes.
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+import time
 from bisect import bisect
 from itertools import accumulate
 
 from faker import Faker
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, select
 
 from models import FamilyMember, Worker, db
 from models.choices import HARDSHIP_CAUSES, HEALTH, HOUSING_TYPES, MEDICAL_INSURANCE
-from models.idnumber import make_id_number
-from models.worker_rules import (
-    DERIVED_FROM,
-    derived_values,
-    name_initials,
-    rebuild_person_index,
-)
-from portal.excel.bulk import insert_rows, roomy_cache
+from models.idnumber import CHECK_DIGITS
+from models.worker import LIVE_STATUSES
+from models.worker_episode_rules import MISSING_EPISODES
+from models.worker_rules import name_initials, per_capita_monthly_income
+from portal.excel.bulk import _default, insert_rows, roomy_cache
 from portal.excel.bulk_indexes import PEOPLE_TABLES, deferred
 
 CHUNK = 50_000  # files written (and reported) at a time
 # SQLite page cache while seeding: a million files' indexes (random ID numbers, names,
 # the full-text index) outgrow the import's 64 MB, and pages then go out and back in.
+# The whole seed is one transaction: a cache of about its size (some 1.9 KiB a file with
+# its household, aid and indexes) keeps its pages from being written out and read back.
 CACHE_KIB = 1024 * 1024
+PG_INDEX_MEMORY = "512MB"  # PostgreSQL's memory for building an index, in this transaction
+CACHE_KIB_A_FILE = 2.5
+
+
+def cache_kib(workers: int) -> int:
+    """Return the SQLite page cache, in KiB, of a seed of ``workers`` files."""
+    return max(CACHE_KIB, int(workers * CACHE_KIB_A_FILE))
 
 # Districts of one prefecture-level city (Jinan), as a real centre would see.
 AREAS = ("370102", "370103", "370104", "370105", "370112", "370113", "370114", "370124",
@@ -51,6 +62,9 @@ NATURE_WEIGHTS = {"state": 30, "collective": 10, "private": 35, "foreign": 5, "p
                   "individual": 7, "other": 5}
 MEMBER_HEALTH = {"healthy": 70, "chronic": 15, "serious": 8, "disabled": 7}
 BANKS = ("中国工商银行", "中国农业银行", "中国建设银行", "齐鲁银行")
+CHILDREN = (0, 1, 1, 1, 2, 2, 3)  # drawn from, as are the next two
+INCOMES = (0, 0, 1200, 1800, 2600, 3200)  # of a member of working age, a month
+SECONDARY = (0, 1, 1, 2, 3)  # hardship causes besides the main one
 
 
 class Draw(random.Random):
@@ -118,34 +132,46 @@ class People:
 
     Each (area, birth date, gender) keeps a counter from a random start: the
     sequence digits run through the 500 of that gender from there, so numbers of
-    one slot never repeat. Numbers already in the database are skipped.
+    one slot never repeat. Numbers already in the database are skipped. Days are
+    ordinals (``date.toordinal``): a million files make some 3.4 million people.
     """
 
     def __init__(self, rnd: Draw, as_of: dt.date, taken=()):
         self.rnd, self.as_of, self.taken = rnd, as_of.toordinal(), set(taken)
         self.slots: dict[int, int] = {}
+        # (day, area) -> the number's first 14 digits and their base-13 value times 13³,
+        # what the check digit (``models.idnumber``) sums: each is made once.
+        self.prefixes: dict[int, tuple[str, int]] = {}
 
-    def born(self, min_age: int, max_age: int) -> dt.date:
-        """Return a birth date between ``min_age`` and ``max_age`` years before the day."""
-        return dt.date.fromordinal(
-            self.as_of - self.rnd.between(min_age * 365, max_age * 365 + 364))
+    def born(self, min_age: int, max_age: int) -> int:
+        """Return the day (ordinal) of a birth ``min_age`` to ``max_age`` years before."""
+        return self.as_of - min_age * 365 - int(self.rnd.random()
+                                                * ((max_age - min_age) * 365 + 365))
 
-    def id_number(self, born: dt.date, gender: str) -> str:
-        """Return a new valid ID number of someone born on ``born``."""
+    def id_number(self, born: int, male: bool) -> tuple[str, int]:
+        """Return a new valid ID number of someone born on day ``born``, and that day
+        (the next one when the day's numbers of the area ran out)."""
+        random, slots, areas = self.rnd.random, self.slots, len(AREAS)
         while True:
-            area = int(self.rnd.random() * len(AREAS))
-            key = (born.toordinal() * len(AREAS) + area) * 2 + (gender == "M")
-            used = self.slots.get(key)
+            area = int(random() * areas)
+            key = (born * areas + area) * 2 + male
+            used = slots.get(key)
             if used is None:
-                used = int(self.rnd.random() * 500) * 1000  # the start, times 1000, + how many made
+                used = int(random() * 500) * 1000  # the start, times 1000, + how many made
             if used % 1000 == 500:  # all 500 numbers of the slot made: the day after
-                born += dt.timedelta(days=1)
+                born += 1
                 continue
-            self.slots[key] = used + 1
-            seq = 2 * ((used // 1000 + used % 1000) % 500) + (gender == "M")
-            number = make_id_number(AREAS[area], born, seq)
+            slots[key] = used + 1
+            seq = 2 * ((used // 1000 + used % 1000) % 500) + male
+            prefix = self.prefixes.get(born * areas + area)
+            if prefix is None:
+                text = AREAS[area] + dt.date.fromordinal(born).strftime("%Y%m%d")
+                prefix = self.prefixes[born * areas + area] = (text, int(text, 13) * 2197)
+            digits = f"{seq:03d}"
+            body = prefix[0] + digits
+            number = body + CHECK_DIGITS[(1 - 2 * (prefix[1] + int(digits, 13))) % 11]
             if number not in self.taken:
-                return number
+                return number, born
 
 
 class Households:
@@ -153,106 +179,171 @@ class Households:
 
     def __init__(self, rnd: Draw, pools: Pools, people: People, staff_id: int):
         self.rnd, self.pools, self.people, self.staff_id = rnd, pools, people, staff_id
-        self.by_name: dict[str, dict] = {}
         self.category, self.status = Weighted(CATEGORY_WEIGHTS), Weighted(STATUS_WEIGHTS)
         self.health = Weighted(MEMBER_HEALTH)
         self.causes, self.as_of = list(HARDSHIP_CAUSES), dt.date.fromordinal(people.as_of)
+        # The other causes of each main cause, to draw the secondary ones from.
+        self.others = {c: [o for o in self.causes if o != c] for c in self.causes}
+        self.days = {}  # ordinal -> date, of the days the files were filed and reviewed
+        self.per_capita: dict[tuple[int, int], object] = {}  # (net, size) -> per head
 
-    def members(self, worker_born: dt.date, number: str) -> list[dict]:
-        """Return the household members of a worker born on ``worker_born``."""
-        rnd, people = self.rnd, self.people
-        age = (self.as_of - worker_born).days // 365
+    def members(self, worker_born: int) -> list[dict]:
+        """Return the household members of a worker born on day ``worker_born``."""
+        rnd, people, pools = self.rnd, self.people, self.pools
+        random, born_, number = rnd.random, people.born, people.id_number
+        as_of = people.as_of
+        age = (as_of - worker_born) // 365
         members = []
-        if rnd.random() < 0.75:
-            members.append(("spouse", rnd.pick("MF"), people.born(max(20, age - 6), age + 4)))
-        for _child in range(rnd.pick((0, 1, 1, 1, 2, 2, 3))):
-            members.append(("child", rnd.pick("MF"), people.born(1, 24)))
-        if rnd.random() < 0.2:
-            members.append(("parent", rnd.pick("MF"), people.born(70, 90)))
+        if random() < 0.75:
+            members.append(("spouse", random() < 0.5, born_(max(20, age - 6), age + 4)))
+        for _child in range(CHILDREN[int(random() * 7)]):
+            members.append(("child", random() < 0.5, born_(1, 24)))
+        if random() < 0.2:
+            members.append(("parent", random() < 0.5, born_(70, 90)))
         rows = []
-        for relation, gender, born in members:
-            age = (self.as_of - born).days // 365
+        surnames, jobs, health = pools.surnames, pools.jobs, self.health
+        for relation, male, born in members:
+            age = (as_of - born) // 365
             work = ""
             if relation == "child":
                 work = ("小学" if age < 12 else "中学" if age < 18 else "大学" if age < 23
-                        else rnd.pick(self.pools.jobs))
-            name = self.pools.name(rnd, gender)
+                        else jobs[int(random() * len(jobs))])
+            given = GIVEN_NAMES["M" if male else "F"]
+            name = surnames[int(random() * len(surnames))] + given[int(random() * len(given))]
             rows.append({
-                "_file": number, "name": name, "initials": name_initials(name),
-                "relation": relation,
-                "id_number": people.id_number(born, gender), "health": self.health(rnd),
-                "monthly_income": rnd.pick((0, 0, 1200, 1800, 2600, 3200))
-                if 18 <= age < 70 else 0, "school_or_work": work})
+                "name": name, "initials": name_initials(name), "relation": relation,
+                "id_number": number(born, male)[0], "health": health(rnd),
+                "monthly_income": INCOMES[int(random() * 6)] if 18 <= age < 70 else 0,
+                "school_or_work": work})
         return rows
 
+    def day(self, ordinal: int) -> dt.date:
+        """Return the date of day ``ordinal`` (one object a day)."""
+        try:
+            return self.days[ordinal]
+        except KeyError:
+            return self.days.setdefault(ordinal, dt.date.fromordinal(ordinal))
+
     def fill(self, row: dict, members: list[dict]) -> None:
-        """Fill ``row`` as one worker file, and add its household to ``members``."""
-        rnd, pools, as_of = self.rnd, self.pools, self.as_of
-        gender = rnd.pick("MF")
-        born = self.people.born(24, 60)
-        number = self.people.id_number(born, gender)
-        household = self.members(born, number)
+        """Fill ``row`` as one worker file, and add its household to ``members``.
+
+        What ``derived_values`` derives (birth date, gender, household size, income per
+        head, initials) is set from what made the row, as it would derive it.
+        """
+        rnd, pools, as_of = self.rnd, self.pools, self.people.as_of
+        random, pick, between = rnd.random, rnd.pick, rnd.between
+        male = random() < 0.5
+        number, born = self.people.id_number(self.people.born(24, 60), male)
+        household = self.members(born)
+        for member in household:
+            member["_file"] = number
         members.extend(household)
-        employer, nature, union = rnd.pick(pools.employers)
+        employer, nature, union = pick(pools.employers)
         status = self.status(rnd)
-        filed = as_of - dt.timedelta(days=rnd.between(20, 5 * 365))
+        filed = as_of - between(20, 5 * 365)
         reviewed = None
         if status == "active":  # most reviewed within the year, about one in six overdue
-            reviewed = max(filed, as_of - dt.timedelta(days=rnd.between(0, 430)))
-        main = rnd.pick(self.causes)
-        secondary = rnd.sample([c for c in self.causes if c != main],
-                               rnd.pick((0, 1, 1, 2, 3)))
+            reviewed = self.day(max(filed, as_of - between(0, 430)))
+        main = pick(self.causes)
+        others = pick(SECONDARY)
+        secondary = rnd.sample(self.others[main], others) if others else []
+        size = 1 + len(household)
+        income, spending = 100 * between(60, 599), 100 * between(0, 239)
+        per_capita = self.per_capita.get((income - spending, size))
+        if per_capita is None:
+            per_capita = self.per_capita[income - spending, size] = \
+                per_capita_monthly_income(income, spending, size)
+        name = pools.name(rnd, "M" if male else "F")
         row.update(
-            name=pools.name(rnd, gender), id_number=number,
-            ethnicity="回族" if rnd.random() < 0.1 else "汉族",
-            phone=f"{rnd.pick(pools.mobile_prefixes)}{rnd.between(0, 10 ** 8 - 1):08d}",
+            name=name, initials=name_initials(name), id_number=number,
+            birth_date=self.day(born), gender="M" if male else "F",
+            ethnicity="回族" if random() < 0.1 else "汉族",
+            phone=f"{pick(pools.mobile_prefixes)}{int(random() * 10 ** 8):08d}",
             base_union=union, employer=employer, employer_nature=nature,
-            address=(f"山东省济南市{rnd.pick(DISTRICTS)}{rnd.pick(pools.streets)}"
-                     f"{rnd.between(1, 300)}号{rnd.between(1, 6)}单元"
-                     f"{rnd.between(1, 18)}0{rnd.between(1, 4)}室"),
+            address=(f"山东省济南市{pick(DISTRICTS)}{pick(pools.streets)}"
+                     f"{between(1, 300)}号{between(1, 6)}单元"
+                     f"{between(1, 18)}0{between(1, 4)}室"),
             category=self.category(rnd), main_cause=main, secondary_causes=secondary,
-            health=rnd.pick(HEALTH_KEYS), single_parent=rnd.random() < 0.08,
-            household_size=1 + len(household),
-            household_income=100 * rnd.between(60, 599),
-            essential_spending=100 * rnd.between(0, 239), on_dibao=rnd.random() < 0.2,
-            housing_type=rnd.pick(HOUSING_KEYS), housing_area=rnd.between(18, 109),
-            medical_insurance=rnd.pick(INSURANCE_KEYS), bank_name=rnd.pick(BANKS),
-            bank_card_no=f"6222{rnd.between(0, 10 ** 15 - 1):015d}", status=status,
-            filed_on=filed, last_reviewed_on=reviewed,
+            health=pick(HEALTH_KEYS), single_parent=random() < 0.08,
+            household_size=size, household_income=income, per_capita_income=per_capita,
+            essential_spending=spending, on_dibao=random() < 0.2,
+            housing_type=pick(HOUSING_KEYS), housing_area=between(18, 109),
+            medical_insurance=pick(INSURANCE_KEYS), bank_name=pick(BANKS),
+            bank_card_no=f"6222{int(random() * 10 ** 15):015d}", status=status,
+            filed_on=self.day(filed), last_reviewed_on=reviewed,
             reviewed_by_id=self.staff_id if reviewed else None)
-        # The hardship certificate's number comes from its rules (seed.reviews); the draw
-        # that once made one stays, so the demo's later draws are what they were.
-        rnd.between(10000, 99998)
         if status in ("exited", "removed"):
-            row["exit_date"] = min(as_of, filed + dt.timedelta(days=rnd.between(180, 900)))
+            row["exit_date"] = self.day(min(as_of, filed + between(180, 900)))
             row["exit_reason"] = ("家庭收入提高，已稳定脱困" if status == "exited"
                                   else "核查不符合建档条件")
-        row.update(derived_values({k: row[k] for k in UNNAMED}, None))
-        row.update(self.named(row["name"], number))
-
-    def named(self, name: str, number: str) -> dict:
-        """Return what ``derived_values`` derives from the name (pinyin initials), once
-        per name: the pools make far fewer names than files, and pinyin is slow."""
-        try:
-            return self.by_name[name]
-        except KeyError:
-            plain = derived_values({"id_number": number}, None)
-            return self.by_name.setdefault(name, {
-                k: v for k, v in derived_values({"id_number": number, "name": name},
-                                                None).items() if k not in plain})
 
 
-# What derived_values reads but the name (whose part, the initials, ``named`` caches).
-UNNAMED = tuple(key for key in DERIVED_FROM if key != "name")
 HEALTH_KEYS, HOUSING_KEYS, INSURANCE_KEYS = (list(HEALTH), list(HOUSING_TYPES),
                                              list(MEDICAL_INSURANCE))
 
 
+# The person-index rows (``models.worker_rules.rebuild_person_index``) of the files and
+# members after the given ids: read by id range, as the indexes on the files' numbers and
+# the members' files are built only after the last chunk.
+PERSON_INDEX = (
+    "INSERT INTO person_in_file (id_number, worker_id, member_id, live) "
+    "SELECT w.id_number, w.id, NULL, {live} FROM worker w WHERE w.id > {file} "
+    "UNION ALL SELECT m.id_number, m.worker_id, m.id, {live} FROM family_member m "
+    "JOIN worker w ON w.id = m.worker_id WHERE m.id > {member} AND m.id_number IS NOT NULL")
+LIVE = "w.status IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATUSES))
+
+
+# The episodes ``add_missing_episodes`` gives files written in bulk, for the files after
+# an id (new: none has an episode yet). Its NOT EXISTS, run once over a million files,
+# scans worker_episode for each file on PostgreSQL (no index leads by worker_id).
+MISSING_FOR = "NOT EXISTS (SELECT 1 FROM worker_episode e WHERE e.worker_id = w.id)"
+assert MISSING_FOR in MISSING_EPISODES
+NEW_EPISODES = MISSING_EPISODES.replace(MISSING_FOR, "w.id > {after}")
+
+
+def _add_episodes(conn, after: int) -> None:
+    """Give the files after id ``after`` their episodes, as ``add_missing_episodes`` does."""
+    sql = NEW_EPISODES.replace("{after}", str(int(after))).replace(
+        "{false}", "false" if conn.dialect.name == "postgresql" else "0")
+    conn.exec_driver_sql(sql.replace("%", "%%") if conn.dialect.paramstyle in (
+        "format", "pyformat") else sql)
+
+
+def copy_rows(table, rows: list[dict], fixed: dict | None = None, prepare=None) -> None:
+    """On PostgreSQL, write ``rows`` with COPY: what ``insert_rows`` writes (a column no
+    row gives takes its default, ``fixed`` values every row; ``prepare(row)`` first
+    completes each), several times faster than its INSERTs."""
+    fixed = fixed or {}
+    columns = [(c.key, fixed.get(c.key, _default(c)), isinstance(c.type, JSON))
+               for c in table.c if not c.primary_key]
+    names = ", ".join(f'"{c.name}"' for c in table.c if not c.primary_key)
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        write = copy.write_row
+        for row in rows:
+            if prepare is not None:
+                prepare(row)
+            values = [default if (value := row.get(key)) is None else value
+                      for key, default, _json in columns]
+            for n, (_key, _default_value, is_json) in enumerate(columns):
+                if is_json and values[n] is not None:
+                    values[n] = json.dumps(values[n])
+            write(values)
+
+
+def _last_id(conn, table: str) -> int:
+    return conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
+
+
 def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
-         progress=None) -> tuple[int, int]:
+         progress=None, each_chunk=None, stage=None) -> tuple[int, int]:
     """Write ``workers`` files with households in bulk; return (files, members) made.
 
-    ``progress(files, members)`` is called after every ``CHUNK`` files.
+    ``progress(files, members)`` is called after every ``CHUNK`` files, and before it
+    ``each_chunk(after)`` with the highest file id before the chunk (the indexes are
+    not built yet: an UPDATE of the chunk's files by id is cheap there). Each chunk's
+    person-index rows and episodes are written with it, by id range;
+    ``stage(label, seconds)`` once the indexes are built, with how long that took.
     """
     taken = set(db.session.scalars(select(Worker.id_number)))
     taken.update(n for n in db.session.scalars(select(FamilyMember.id_number)) if n)
@@ -260,20 +351,33 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
     households = Households(draw, Pools(fake, draw, workers), People(draw, as_of, taken),
                             staff.id)
     conn = db.session.connection()
+    write = copy_rows if conn.dialect.name == "postgresql" else insert_rows
+    if conn.dialect.name == "postgresql":  # the indexes built after the rows sort in memory
+        conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
     made = members = 0
-    with roomy_cache(CACHE_KIB), deferred(conn, PEOPLE_TABLES):
+    with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES):
         while made < workers:
+            last_file, last_member = _last_id(conn, "worker"), _last_id(conn, "family_member")
             batch, people = [{} for _ in range(min(CHUNK, workers - made))], []
-            # The rows are made in insert_rows' second thread while the driver stores
-            # the rows before, one after the other, so the same seed makes the same files.
-            ids = insert_rows(Worker.__table__, batch, {"filed_by_id": staff.id},
-                              prepare=lambda row, people=people: households.fill(row, people),
-                              key="id_number")
+            # The rows are made one after the other (in insert_rows' second thread while
+            # the driver stores the rows before, or as COPY sends them): the same seed
+            # makes the same files on either database.
+            write(Worker.__table__, batch, {"filed_by_id": staff.id},
+                  prepare=lambda row, people=people: households.fill(row, people))
+            ids = dict(conn.exec_driver_sql(
+                f"SELECT id_number, id FROM worker WHERE id > {last_file}").all())
             for person in people:
                 person["worker_id"] = ids[person["_file"]]
-            insert_rows(FamilyMember.__table__, people)
-            rebuild_person_index(conn, ids.values(), new=True)
+            write(FamilyMember.__table__, people)
+            conn.exec_driver_sql(PERSON_INDEX.format(live=LIVE, file=last_file,
+                                                     member=last_member))
+            _add_episodes(conn, last_file)
+            if each_chunk is not None:
+                each_chunk(last_file)
             made, members = made + len(batch), members + len(people)
             if progress is not None:
                 progress(made, members)
+        indexing = time.perf_counter()
+    if stage is not None:
+        stage(_l("Indexes of the files"), time.perf_counter() - indexing)
     return made, members

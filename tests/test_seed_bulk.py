@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from decimal import Decimal
 
+import pytest
 from faker import Faker
 from sqlalchemy import func, select
 
@@ -33,6 +35,10 @@ def test_seed_beyond_the_old_failure_point(app, runner, monkeypatch):
     assert result.exit_code == 0, result.output
     progress = [line for line in result.output.splitlines() if "已写入困难职工档案" in line]
     assert [line.split()[1] for line in progress] == ["5,000", "10,000", "12,000"]
+    # Then each later part, with its seconds, in order, the saving last.
+    stages = [line.split("：")[0] for line in result.output.splitlines() if "完成，用时" in line]
+    assert stages[:2] == ["档案索引", "档案复核"] and stages[-1] == "保存到数据库"
+    assert len(stages) == 13
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Worker)) == FILES
         assert report_differences()  # what `portal verify` checks
@@ -40,6 +46,9 @@ def test_seed_beyond_the_old_failure_point(app, runner, monkeypatch):
         assert db.session.scalar(select(func.min(FundEntry.balance_after))) >= 0
         paid = db.session.scalar(select(func.count()).where(FundEntry.kind == "assistance_out"))
         assert paid >= 30
+        if db.engine.dialect.name == "sqlite":  # seeded unlogged, left in WAL mode as it was
+            with sqlite3.connect(db.engine.url.database) as plain:
+                assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_bulk_files_are_valid(app, monkeypatch):
@@ -79,3 +88,25 @@ def test_varied_parts_grow_slower_than_the_files():
     assert demo.scaled(0.3, 2000, cap=1500) == 600
     assert 600 < demo.scaled(0.3, 12_000, cap=1500) < 12_000 * 0.3 / 2
     assert demo.scaled(0.3, 1_000_000, cap=1500) == 1500
+
+
+def test_seed_of_a_new_sqlite_database_rolls_back_and_keeps_its_log(app, monkeypatch):
+    """A new SQLite database is seeded with a rollback journal, not the write-ahead log:
+    a failure still leaves it empty, and it is back in WAL mode and synced afterwards
+    (after a seed that succeeds: test_seed_beyond_the_old_failure_point)."""
+    def fails(*args, **kwargs):
+        assert raw().execute("PRAGMA journal_mode").fetchone()[0] == "truncate"
+        raise RuntimeError("stop")
+
+    def raw():
+        return db.session.connection().connection.dbapi_connection
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's journal")
+        monkeypatch.setattr(demo.review_seed, "load", fails)
+        with pytest.raises(RuntimeError):
+            demo.load(workers=40, seed=2)
+        assert db.session.scalar(select(func.count()).select_from(Worker)) == 0
+        assert raw().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw().execute("PRAGMA synchronous").fetchone()[0] != 0
