@@ -2,6 +2,8 @@
 
     make bench [BENCH_ARGS="--rows 100000 --million"]
     python bench/excel.py --import-only --rows 100000   # the import alone
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        python bench/excel.py --import-only --both       # on SQLite and PostgreSQL
 
 Seeds N workers into a scratch SQLite database, then measures, each in a fresh child
 process (so peak RSS is that phase's alone): Flask-Admin's built-in xlsx export of a
@@ -10,6 +12,11 @@ our file, and our import of that file (full validation, written and committed), 
 into an empty database (every row created) and once over a seed whose phone numbers
 differ (every row updated). Prints seconds, rows/s, peak RSS growth over the child's
 start, and ratios.
+
+The imports run on SQLite, or on PostgreSQL when ``DATABASE_URL`` names one (in schemas
+``--schema``_new and ``--schema``_changed, made afresh and dropped after), or on both
+with ``--both``, which prints PostgreSQL's time over SQLite's (issue 14: within 1.5x).
+The exports always read the SQLite seed.
 """
 from __future__ import annotations
 
@@ -64,9 +71,48 @@ class PeakRss:
         return max(self.peak, current_rss_mb()) - self.start
 
 
+PG = "pg:"  # a database named "pg:SCHEMA" is that schema of DATABASE_URL's PostgreSQL
+
+
+def database(path: str) -> dict:
+    """Return the config of ``path``: a SQLite file, or "pg:SCHEMA"."""
+    if path.startswith(PG):
+        return {"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"],
+                "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {
+                    "options": f"-csearch_path={path[len(PG):]}"}}}
+    return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+
+
+def _schema_sql(*statements: str) -> None:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def fresh(path: str) -> str:
+    """Return ``path`` emptied: a SQLite file removed, a PostgreSQL schema made anew."""
+    if path.startswith(PG):
+        schema = path[len(PG):]
+        _schema_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE', f'CREATE SCHEMA "{schema}"')
+    elif os.path.exists(path):
+        os.unlink(path)
+    return path
+
+
+def drop(path: str) -> None:
+    """Remove the database ``path``."""
+    if path.startswith(PG):
+        _schema_sql(f'DROP SCHEMA IF EXISTS "{path[len(PG):]}" CASCADE')
+    elif os.path.exists(path):
+        os.unlink(path)
+
+
 def make_app(path: str):
     from portal import create_app
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench",
+    return create_app({**database(path), "SECRET_KEY": "bench",
                        "WTF_CSRF_ENABLED": False, "IMPORT_MAX_ROWS": 2_000_000,
                        "IMPORT_MAX_BYTES": 2**31, "IMPORT_MAX_CELLS": 10**9,
                        "IMPORT_MAX_STRING_MB": 2**12})
@@ -178,7 +224,7 @@ def unaudited_import(out: str, path: str, queue) -> None:
 
 
 def our_import(out: str, path: str, queue, audited: bool = True) -> None:
-    """Import our file, validated, written, committed: into ``path``, or an empty database.
+    """Import our file, validated, written, committed, into the database ``path``.
 
     Into an empty database every row is created; into a seed whose phones differ from
     the exported ones every row is updated.
@@ -191,8 +237,6 @@ def our_import(out: str, path: str, queue, audited: bool = True) -> None:
     spec, phases = worker_spec(), {}
     for owner, name in ((importer, "open_workbook"), (spec.importer, "run")):
         timed(owner, name, phases)
-    scratch = not path
-    path = path or tempfile.mktemp(suffix=".db")
     app = make_app(path)
     with app.test_request_context():
         db.create_all()
@@ -210,8 +254,6 @@ def our_import(out: str, path: str, queue, audited: bool = True) -> None:
         queue.put((time.perf_counter() - start, peak.growth(),
                    (report.created, len(report.errors), report.errors[:3], report.updated),
                    phases))
-    if scratch:
-        os.unlink(path)
 
 
 def _context():
@@ -233,26 +275,40 @@ def run(target, *args):
     return result
 
 
-def import_phases(ours: str, changed: str, rows: int):
-    """Import ``ours`` into an empty database, then over a seed it changes; print both.
+def import_phases(ours: str, empty: str, changed: str, rows: int, name: str = ""):
+    """Import ``ours`` into the empty database ``empty``, then over a seed in ``changed``
+    that it changes; print both, and drop both databases.
 
-    Return the measurement of the first (creating) import.
+    Return the measurements of the creating and the updating import.
     """
-    created = run(our_import, ours, "")
-    _print_import("our import, creating", created)
-    seed(changed, rows, phone="138")
-    _print_import("our import, updating", run(our_import, ours, changed))
-    return created
+    created = run(our_import, ours, fresh(empty))
+    _print_import(f"our import{name}, creating", created)
+    drop(empty)
+    seed(fresh(changed), rows, phone="138")
+    updated = run(our_import, ours, changed)
+    _print_import(f"our import{name}, updating", updated)
+    drop(changed)
+    return created, updated
 
 
-def audit_cost(ours: str, rounds: int) -> None:
+def compare(sqlite: tuple, postgresql: tuple) -> None:
+    """Print PostgreSQL's import times over SQLite's (issue 14: within 1.5x)."""
+    for title, lite, pg in zip(("creating", "updating"), sqlite, postgresql, strict=True):
+        ratio = pg[0] / lite[0]
+        print(f"ratio import {title}: PostgreSQL / SQLite = {pg[0]:.2f} s / {lite[0]:.2f} s = "
+              f"{ratio:.2f}x wall, CPU {pg[3]['cpu']:.2f} s / {lite[3]['cpu']:.2f} s = "
+              f"{pg[3]['cpu'] / lite[3]['cpu']:.2f}x (target <= 1.5x: {verdict(ratio <= 1.5)})")
+
+
+def audit_cost(ours: str, empty: str, rounds: int) -> None:
     """Import ``ours`` into empty databases with and without the audit, in turns; print
     the medians and their ratio (issue 11: the audit keeps the import within 20%)."""
     times: dict[bool, list] = {True: [], False: []}
     for _round in range(rounds):
         for audited in (False, True):
-            result = run(our_import if audited else unaudited_import, ours, "")
+            result = run(our_import if audited else unaudited_import, ours, fresh(empty))
             times[audited].append((result[0], result[3]["cpu"]))
+    drop(empty)
     (wall_on, cpu_on), (wall_off, cpu_off) = (
         [statistics.median(t[i] for t in times[audited]) for i in (0, 1)]
         for audited in (True, False))
@@ -265,7 +321,7 @@ def audit_cost(ours: str, rounds: int) -> None:
 
 def _print_import(title: str, im) -> None:
     (created, errors, first, updated), phases = im[2], im[3]
-    print(f"{title + ' (validated, committed):':43} {im[0]:6.2f} s (CPU {phases['cpu']:.2f} s), "
+    print(f"{title + ' (validated, committed):':56} {im[0]:6.2f} s (CPU {phases['cpu']:.2f} s), "
           f"{(created + updated) / im[0]:8,.0f} rows/s, peak RSS +{im[1]:4.0f} MB "
           f"(created {created:,}, updated {updated:,}, errors {errors}{' ' if first else ''}"
           f"{first or ''})")
@@ -287,16 +343,33 @@ def main() -> None:
                         help="measure only our import (creating, then updating every row)")
     parser.add_argument("--audit-rounds", type=int, default=3,
                         help="imports with and without the audit, in turns, for its cost")
+    parser.add_argument("--both", action="store_true",
+                        help="import on SQLite and on DATABASE_URL's PostgreSQL; compare")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite even with DATABASE_URL")
+    parser.add_argument("--schema", default="bench_excel",
+                        help="prefix of the PostgreSQL schemas (default %(default)s)")
     args = parser.parse_args()
+    postgresql = os.environ.get("DATABASE_URL", "").startswith("postgresql")
+    if args.both and not postgresql:
+        parser.error("--both needs DATABASE_URL naming a PostgreSQL database")
     work = Path(tempfile.mkdtemp(prefix="bench-excel-"))
     db_path, ours, theirs = str(work / "w.db"), str(work / "ours.xlsx"), str(work / "fa.xlsx")
+    lite = (str(work / "new.db"), str(work / "changed.db"))
+    pg = (f"{PG}{args.schema}_new", f"{PG}{args.schema}_changed")
+    # The databases the imports run on: (empty, changed, name printed).
+    targets = ([(*lite, " (SQLite)"), (*pg, " (PostgreSQL)")] if args.both
+               else [(*pg, " (PostgreSQL)")] if postgresql and not args.sqlite
+               else [(*lite, "")])
     t = time.perf_counter()
     seed(db_path, args.rows)
     print(f"seeded {args.rows:,} workers in {time.perf_counter() - t:.1f} s")
     if args.import_only:
         run(our_export, db_path, ours)
-        import_phases(ours, str(work / "changed.db"), args.rows)
-        audit_cost(ours, args.audit_rounds)
+        imports = [import_phases(ours, empty, changed, args.rows, name)
+                   for empty, changed, name in targets]
+        if args.both:
+            compare(*imports)
+        audit_cost(ours, targets[0][0], args.audit_rounds)
         shutil.rmtree(work, ignore_errors=True)
         return
     fa = run(builtin_export, db_path, theirs)
@@ -309,13 +382,18 @@ def main() -> None:
     op = run(openpyxl_parse, ours)
     print(f"openpyxl read-only parse only:    {op[0]:7.1f} s, peak RSS +{op[1]:6.0f} MB "
           f"({op[2]:,} rows)")
-    im = import_phases(ours, str(work / "changed.db"), args.rows)
-    audit_cost(ours, args.audit_rounds)
+    imports = [import_phases(ours, empty, changed, args.rows, name)
+               for empty, changed, name in targets]
+    if args.both:
+        compare(*imports)
+    audit_cost(ours, targets[0][0], args.audit_rounds)
+    im = imports[0][0]  # the creating import, on SQLite unless only PostgreSQL ran
     export_ratio, import_ratio = fa[0] / us[0], op[0] / im[0]
     print(f"ratio export: built-in / ours = {export_ratio:.1f}x (target >= 8x: "
           f"{verdict(fa[2] == 200 and export_ratio >= 8)}); our RSS growth {us[1]:.0f} MB "
           f"(target <= 60 MB: {verdict(us[1] <= 60)})")
-    print(f"ratio import: openpyxl parse / our import = {import_ratio:.1f}x (target >= 3x: "
+    print(f"ratio import: openpyxl parse / our import{targets[0][2]} = {import_ratio:.1f}x "
+          f"(target >= 3x: "
           f"{verdict(import_ratio >= 3)})")
     if args.million:
         big = str(work / "big.db")

@@ -20,9 +20,10 @@ review, or a changed setting, takes effect the next time the rules touch the fil
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, func, select
 
 from models.base import DomainError, db, today, utcnow
+from models.lookup import chunks, select_in
 from models.numbering import DocCounter, document_no
 from models.settings import get_setting, setting_codes
 from models.unit_scope import ALL, unit_clause
@@ -146,6 +147,16 @@ def _reserve(year: int, count: int) -> int:
     return row.last + 1
 
 
+def _copy(cards: list[dict]) -> None:
+    """Write ``cards`` (each with every column that has a default) with PostgreSQL's COPY."""
+    keys = list(cards[0])
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY worker_certificate ({', '.join(keys)}) FROM STDIN") as copy:
+        for card in cards:
+            copy.write_row([card[key] for key in keys])
+
+
 def add_missing_certificates(units=ALL) -> list[int]:
     """Give every file on record in a qualifying category without a card its first one,
     issued the day its episode opened, numbered in that order; return the new cards' ids.
@@ -184,11 +195,23 @@ def add_missing_certificates(units=ALL) -> list[int]:
     if not cards:
         return []
     table = WorkerCertificate.__table__
-    ids = db.session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True),
-                             cards).all()
-    # Only the files just given a card, by primary key (an executemany).
+    if db.session.connection().dialect.name == "postgresql":
+        _copy(cards)  # an executemany of 50,000 one-row INSERTs took 4 s there
+    else:
+        db.session.execute(table.insert(), cards)
+    # The new cards' ids: each of these files now has one open card, the one just
+    # issued (an INSERT … RETURNING of 50,000 cards went row by row on SQLite).
+    ids = sorted(card_id for (card_id,) in select_in(
+        "SELECT id FROM worker_certificate WHERE ended_on IS NULL AND worker_id IN ({})",
+        [card["worker_id"] for card in cards]))
+    # Only the files just given a card, each from its open card (uq_worker_certificate_valid
+    # finds it), set-wise by chunks of file ids: an executemany of one UPDATE a file took
+    # 11 s for 50,000 files of an import on PostgreSQL. (Not "the newest card by id":
+    # PostgreSQL read the cards backwards by id for each file.)
     files = Worker.__table__
-    db.session.execute(files.update().where(files.c.id == bindparam("wid"))
-                       .values(certificate_no=bindparam("no")),
-                       [{"wid": card["worker_id"], "no": card["number"]} for card in cards])
+    number = select(table.c.number).where(table.c.worker_id == files.c.id,
+                                          table.c.ended_on.is_(None)).scalar_subquery()
+    for chunk in chunks([card["worker_id"] for card in cards]):
+        db.session.execute(files.update().where(files.c.id.in_(chunk))
+                           .values(certificate_no=number))
     return ids

@@ -140,3 +140,39 @@ def test_first_import_builds_the_search_indexes_after_its_rows(ctx, client, auth
                             ("familymember", "孙小雨", "孙小雨")):
         page = client.get(f"/admin/{url}/?search={term}").get_data(as_text=True)
         assert re.search(f"<td[^>]*>\\s*(<[^>]+>\\s*)*{name}", page), term  # a row, not the box
+
+
+def test_bulk_insert_stores_what_the_orm_would(ctx):
+    """insert_rows (COPY on PostgreSQL, multi-row INSERT on SQLite) stores awkward text,
+    lists, money, dates and flags as given, None as the column's default or ``empty``,
+    and its audit rows' JSON text as given."""
+    from models import AuditLog
+    from portal.audit import log_bulk
+    from portal.excel.bulk import insert_rows
+
+    awkward = 'a\tb\nc\\d \\N "e" 丁'
+    numbers = [id_number(), id_number()]
+    rows = [dict(name=awkward, id_number=numbers[0], main_cause="illness",
+                 secondary_causes=["disaster", "accident"], household_income=Decimal("0.10"),
+                 birth_date=dt.date(1970, 1, 2), single_parent=True, notes=None,
+                 phone=None),
+            dict(name="王\r\n五", id_number=numbers[1], main_cause="illness",
+                 secondary_causes=[], household_income=Decimal("1234.56"),
+                 birth_date=dt.date(1980, 3, 4), single_parent=None, notes="\\.", phone="1")]
+    ids = insert_rows(Worker.__table__, rows, {"filed_by_id": user("staff").id},
+                      {"phone": ""}, key="id_number")
+    log_bulk("update", Worker, [(ids[numbers[0]], '{"name":["x","' + 'a\\tb\\\\N' + '"]}')],
+             user("staff"))
+    db.session.commit()
+    db.session.expire_all()
+    first, second = (db.session.get(Worker, ids[n]) for n in numbers)
+    assert (first.name, first.secondary_causes, first.household_income) == (
+        awkward, ["disaster", "accident"], Decimal("0.10"))
+    assert (first.birth_date, first.single_parent, first.phone) == (
+        dt.date(1970, 1, 2), True, "")
+    assert first.status == "pending" and first.filed_on == today()  # the defaults
+    assert (second.name, second.secondary_causes, second.notes) == ("王\r\n五", [], "\\.")
+    assert second.household_income == Decimal("1234.56") and second.single_parent is False
+    logged = db.session.scalar(select(AuditLog).where(
+        AuditLog.action == "update", AuditLog.record_id == str(ids[numbers[0]])))
+    assert logged.changes == {"name": ["x", "a\tb\\N"]} and logged.username == "staff"
