@@ -110,7 +110,7 @@ def load(rnd: random.Random, fake, users, as_of: dt.date, cases: int = 240) -> i
     frozen, frozen_now = models.base._frozen_today, models.base._frozen_now
     try:
         days = sorted(as_of - dt.timedelta(days=rnd.randint(0, 364)) for _ in range(cases - 1))
-        for day in days:
+        for n, day in enumerate(days, 1):
             caller = rnd.choice(callers)  # a caller drawn twice comes back
             case_type = _weighted(rnd, TYPES)
             channel = _weighted(rnd, CHANNELS)
@@ -121,7 +121,9 @@ def load(rnd: random.Random, fake, users, as_of: dt.date, cases: int = 240) -> i
                                        hotline=channel == "call" and rnd.random() < 0.3),
                            find_or_make(**caller), users["staff"])
             db.session.flush()
-            if rnd.random() < 0.9:  # a few stay received, never assigned
+            if n == len(days):  # the newest: assigned, not started (every state shows)
+                assign(case, users["manager"], users["staff"].id, "self", "", "")
+            elif rnd.random() < 0.9:  # a few stay received, never assigned
                 _handle(case, users, rnd, day, as_of)
         _collective(rnd, fake, users, as_of)
         db.session.flush()
