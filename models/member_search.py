@@ -29,6 +29,7 @@ from models.worker_search import (
     name_ids,
     part_select,
     prefix,
+    union_of,
     words_of,
 )
 
@@ -52,8 +53,7 @@ def word_selects(word: str, masked: bool, dialect: str | None = None) -> list:
 
 def word_ids(word: str, masked: bool, dialect: str | None = None):
     """Return a SELECT of the ids of the members ``word`` finds, each way by its index."""
-    selects = word_selects(word, masked, dialect)
-    return selects[0].union(*selects[1:])
+    return union_of(word_selects(word, masked, dialect))
 
 
 def matching(words: list[str], masked: bool) -> list:

@@ -130,7 +130,7 @@ def _text_selects(word: str, dialect: str) -> list:
 
 def word_ids(word: str, masked: bool, dialect: str | None = None):
     """Return a SELECT of the ids of the files ``word`` matches, each way by its index."""
-    return _union(word_selects(word, masked, dialect))
+    return union_of(word_selects(word, masked, dialect))
 
 
 def _anchored(word: str, masked: bool) -> bool:
@@ -219,12 +219,13 @@ def find(key, words: list[str], alternatives, row_match=None, conditions=None) -
     """
     if len(words) == 1:
         found: set[int] = set()
-        for select_ in alternatives(words[0]):
+        ways = alternatives(words[0])
+        for select_ in ways:
             planned = _planned_rows(select_)
             many = planned is not None and planned > PLANNED_DENSE
             ids = [] if many else db.session.scalars(select_.limit(CAP + 1)).all()
             if many or len(ids) > CAP:
-                union = key.in_(_union(alternatives(words[0])))
+                union = key.in_(union_of(ways))
                 page = union if row_match is None else row_match(words[0])
                 if many:  # not asked: its count is the estimate
                     return Found(page, union, planned, about=True)
@@ -233,9 +234,9 @@ def find(key, words: list[str], alternatives, row_match=None, conditions=None) -
         if len(found) <= CAP:
             listed = ids_condition(sorted(found), key)
             return Found(listed, listed, len(found))
-        union = key.in_(_union(alternatives(words[0])))
+        union = key.in_(union_of(ways))
         return Found(union, union, CAP + 1, more=True)
-    conditions = conditions or [key.in_(_union(alternatives(word))) for word in words]
+    conditions = conditions or [key.in_(union_of(alternatives(word))) for word in words]
     ids = list(db.session.scalars(select(key).where(*conditions).limit(CAP + 1)))
     if len(ids) > CAP:
         return Found(and_(*conditions), and_(*conditions), CAP + 1, more=True)
@@ -258,7 +259,8 @@ def _planned_rows(select_) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def _union(selects: list):
+def union_of(selects: list):
+    """Return one SELECT of the ids any of ``selects`` gives."""
     return selects[0].union(*selects[1:]) if len(selects) > 1 else selects[0]
 
 

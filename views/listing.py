@@ -434,9 +434,9 @@ class ListRendering:
         pk = self.get_pk_value(row)
         cells = []
         if actions:
+            title = escape(context.resolve("_gettext")("Select record"))  # cached a request
             cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                         f'value="{escape(pk)}" title="{self._row_word("Select record")}" />'
-                         '</td>')
+                         f'value="{escape(pk)}" title="{title}" /></td>')
         if self.column_display_actions:
             cells.append('<td class="list-buttons-column">')
             for action in row_actions:
@@ -450,12 +450,6 @@ class ListRendering:
             value = self.get_list_value(context, row, column)
             cells.append(f'<td class="col-{column}">{escape(value)}</td>')
         return Markup("".join(cells))
-
-    def _row_word(self, text_: str) -> str:
-        words = g.setdefault("list_row_words", {})
-        if text_ not in words:
-            words[text_] = str(escape(admin_babel.gettext(text_)))
-        return words[text_]
 
     def _row_button(self, context, action, pk, row) -> str:
         """Return a row button's HTML, made once a request where only the id changes."""
