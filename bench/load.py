@@ -277,13 +277,24 @@ def stop_server(server: subprocess.Popen) -> None:
 
 def group_cpu(pgid: int) -> float:
     """Return the CPU seconds (user + system) the live processes of group ``pgid`` used."""
+    return _cpu(lambda name, fields: int(fields[2]) == pgid)  # fields[2]: the pgrp
+
+
+def postgres_cpu() -> float:
+    """Return the CPU seconds the live PostgreSQL server processes of this machine used
+    (a connection's backend that ended meanwhile is not counted)."""
+    return _cpu(lambda name, fields: name == "postgres")
+
+
+def _cpu(wanted) -> float:
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, tail = stat.read_text().rsplit(")", 1)
         except OSError:  # ended meanwhile
             continue
-        if int(fields[2]) == pgid:  # pgrp; utime and stime follow at 11 and 12
+        fields = tail.split()
+        if wanted(head.partition("(")[2], fields):  # utime and stime at 11 and 12
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
 
@@ -296,9 +307,10 @@ def measure_cpu(cpu: dict, start: float, deadline: float) -> None:
     marks = []
     for moment in (start, deadline):
         time.sleep(max(0.0, moment - time.perf_counter()))
-        marks.append((time.process_time(), group_cpu(cpu["server"])))
+        marks.append((time.process_time(), group_cpu(cpu["server"]), postgres_cpu()))
     cpu["clients"] = marks[1][0] - marks[0][0]
     cpu["gunicorn"] = marks[1][1] - marks[0][1]
+    cpu["postgres"] = marks[1][2] - marks[0][2]
 
 
 def main() -> None:
@@ -333,11 +345,13 @@ def main() -> None:
           f"({plan['workers']:,} workers); load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} at the end (with this bench's own)")
     figures = report(results, elapsed)
-    if "clients" in cpu:  # the measured seconds only; PostgreSQL's not counted
+    if "clients" in cpu:  # the measured seconds only
+        each = 1000 / max(1, len(results))
         print(f"CPU time while measured: the server {cpu['gunicorn']:.1f} s "
-              f"({cpu['gunicorn'] / max(1, len(results)) * 1000:.1f} ms a request), the "
-              f"clients {cpu['clients']:.1f} s, in {elapsed:.1f} s on "
-              f"{os.cpu_count()} cores")
+              f"({cpu['gunicorn'] * each:.1f} ms a request), PostgreSQL "
+              f"{cpu['postgres']:.1f} s ({cpu['postgres'] * each:.1f} ms a request, with "
+              f"whatever else it served), the clients {cpu['clients']:.1f} s, in "
+              f"{elapsed:.1f} s on {os.cpu_count()} cores")
     print("targets (issue 14):")
     if args.mode == "browse":
         target(">= 100 requests/s", figures["all"]["rps"] >= 100)

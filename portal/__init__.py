@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
 
     from portal import admin, cli, errors, headers, public
+    from portal.menu import cached_menu
     from views.base import local_time
 
     admin.init_admin(app)
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_url_rule("/", "home", lambda: redirect(url_for("admin.index")))
     app.add_url_rule("/favicon.ico", "favicon", lambda: send_from_directory(
         app.static_folder, "favicon.svg", mimetype="image/svg+xml"))
+    app.jinja_env.globals["cached_menu"] = cached_menu
     app.jinja_env.globals["role_label"] = lambda role: ROLES.get(role, role)
     app.jinja_env.filters["localtime"] = local_time
     app.jinja_env.filters["localdate"] = lambda value: local_time(value)[:10]

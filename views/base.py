@@ -160,13 +160,6 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
                                 (self.form_overrides or {})}, **(self.form_choices or {})}
         super().__init__(model, session, **kwargs)
 
-    def _get_list_value(self, context, model, name, column_formatters,
-                        column_type_formatters):
-        # A choice column's empty value skips the type formatters: blank, not "None".
-        value = super()._get_list_value(context, model, name, column_formatters,
-                                        column_type_formatters)
-        return "" if value is None else value
-
     # --- access -------------------------------------------------------------------
     @property
     def role(self) -> str | None:

@@ -177,6 +177,13 @@ class IdentityColumns:
         seen = self._as_seen(model, name)
         return super().get_list_value(context, model, name) if seen is None else seen
 
+    def list_cell(self, context, name):
+        """A list cell's reader (``views.listing``), the column masked as ``_as_seen`` says."""
+        plain = super().list_cell(context, name)
+        if self._name_kind(name) is None:
+            return plain
+        return lambda row: seen if (seen := self._as_seen(row, name)) is not None else plain(row)
+
     @pass_context
     def get_detail_value(self, context, model, name):
         seen = self._as_seen(model, name)

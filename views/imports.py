@@ -21,8 +21,11 @@ class ExcelImportMixin:
     """Add /import/ pages to a SecuredModelView whose record type has an import spec."""
 
     def has_importer(self) -> bool:
-        """Tell whether this record type can be imported from Excel."""
-        return spec_for(self)[0].importer is not None
+        """Tell whether this record type can be imported from Excel (asked on every list
+        page; the answer is fixed when the view is made, its spec is not built again)."""
+        if "_has_importer" not in self.__dict__:
+            self.__dict__["_has_importer"] = spec_for(self)[0].importer is not None
+        return self.__dict__["_has_importer"]
 
     def _import_spec(self):
         spec, _joins = spec_for(self)

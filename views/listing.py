@@ -18,7 +18,7 @@ from collections import OrderedDict
 from contextvars import ContextVar
 from decimal import Decimal
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_request_context, request
 from flask_admin import babel as admin_babel
 from flask_admin.model.template import (
     DeleteRowAction,
@@ -119,6 +119,12 @@ class CappedCountQuery(Query):
         """Count the rows of this query after ``offset``, at most ``limit`` of them."""
         window = self.limit(limit).offset(offset or None).subquery()
         return self.session.scalar(select(func.count()).select_from(window))
+
+
+def blank_none(value):
+    """Return ``value``, or "" for None: an empty cell shows blank, never "None" (a
+    choice column's empty value skips the type formatters that would blank it)."""
+    return "" if value is None else value
 
 
 def known_rows(condition, rows: int, more: bool = False, about: bool = False) -> None:
@@ -348,6 +354,8 @@ class ListRendering:
     python_rows = True  # rows by ``list_row_html``; False: Flask-Admin's template block
 
     def get_url(self, endpoint, **kwargs):
+        if endpoint.endswith(".static") and has_request_context():
+            return self._static_url(endpoint, kwargs)
         ident = str(kwargs.get("id", ""))
         if not (ident.isascii() and ident.isdigit()) or not has_request_context():
             return super().get_url(endpoint, **kwargs)
@@ -364,6 +372,16 @@ class ListRendering:
         if not url:
             return super().get_url(endpoint, **kwargs)
         return url.replace(str(_SENTINEL), str(ident))
+
+    def _static_url(self, endpoint: str, kwargs: dict) -> str:
+        """Return the URL of a Flask-Admin static file (about 20 a page, the same on every
+        page), built once per file, version and script root."""
+        key = (endpoint, request.script_root, tuple(sorted(kwargs.items())))
+        cache = self.admin.__dict__.setdefault("_portal_static_urls", {})
+        url = cache.get(key)
+        if url is None:
+            url = cache[key] = super().get_url(endpoint, **kwargs)
+        return url
 
     def render(self, template, **kwargs):
         words: dict[str, str] = {}
@@ -411,19 +429,19 @@ class ListRendering:
                         column_type_formatters):
         choices = self._column_choices_map.get(name)
         if not choices or name in column_formatters:
-            return super()._get_list_value(context, model, name, column_formatters,
-                                            column_type_formatters)
+            return blank_none(super()._get_list_value(
+                context, model, name, column_formatters, column_type_formatters))
         # A choice's word, translated once a request (Flask-Admin's ``choices.get(v) or v``
         # translated it twice a cell).
         value = self._get_field_value(model, name)
         label = choices.get(value)
         if label is None:
-            return value
+            return blank_none(value)
         words = g.setdefault("list_words", {})
         key = (self.endpoint, name, value)
         if key not in words:
             words[key] = str(label)
-        return words[key] or value
+        return blank_none(words[key] or value)
 
     # A list row written in Python: Flask-Admin's ``list_row`` block made ~40 template
     # calls a row (a macro for each button, ``is_editable`` and ``get_value`` for each
@@ -446,10 +464,42 @@ class ListRendering:
                     continue
                 cells.append(self._row_button(context, action, pk, row))
             cells.append("</td>")
-        for column, _name in list_columns:
-            value = self.get_list_value(context, row, column)
-            cells.append(f'<td class="col-{column}">{escape(value)}</td>')
+        for opening, read in self._list_cells(context, list_columns):
+            cells.append(f'{opening}{escape(read(row))}</td>')
         return Markup("".join(cells))
+
+    def _list_cells(self, context, list_columns) -> list:
+        """Return each column's ``<td …>`` and reader, made once a request (a page's
+        cells are ~550 ``get_list_value`` calls, each asking the role and the formatters)."""
+        cache = g.setdefault("list_cells", {})
+        key = (self.endpoint, tuple(column for column, _name in list_columns))
+        if key not in cache:
+            cache[key] = [(f'<td class="col-{column}">', self.list_cell(context, column))
+                          for column, _name in list_columns]
+        return cache[key]
+
+    def list_cell(self, context, name):
+        """Return a function of a row giving its cell ``name``: ``get_list_value``'s.
+
+        A column with a formatter or choices goes through ``_get_list_value``; a plain
+        one is read and given its type's formatter, looked up once a type, not by trying
+        each formatter's type in turn on every cell."""
+        formatters, type_formatters = self.column_formatters, self.column_type_formatters
+        if name in formatters or self._column_choices_map.get(name):
+            return lambda row: self._get_list_value(context, row, name, formatters,
+                                                    type_formatters)
+        by_type: dict = {}
+
+        def read(row):
+            value = self._get_field_value(row, name)
+            kind = type(value)
+            if kind not in by_type:
+                by_type[kind] = next((formatter for typeobj, formatter
+                                      in type_formatters.items()
+                                      if isinstance(value, typeobj)), None)
+            formatter = by_type[kind]
+            return blank_none(value if formatter is None else formatter(self, value, name))
+        return read
 
     def _row_button(self, context, action, pk, row) -> str:
         """Return a row button's HTML, made once a request where only the id changes."""
