@@ -50,12 +50,16 @@ def loans_of(seeker: JobSeeker, units=ACTING) -> list:
 def referrals_of_file(worker_id: int, units=ACTING) -> list:
     """Return the referrals of everyone registered as a seeker under the file ``worker_id``
     (from the file itself, or a desk person linked to it), with the vacancy's title."""
+    return db.session.execute(scope(referrals_statement(worker_id), Referral, units)).all()
+
+
+def referrals_statement(worker_id: int):
+    """Return ``referrals_of_file``'s statement, before it is kept to the user's units."""
     r = Referral
     holder = func.coalesce(JobSeeker.worker_id, Person.worker_id)
-    return db.session.execute(scope(
-        select(r.id, r.state, r.referred_on, r.start_date, r.wage, r.times_undone,
-               Vacancy.title)
-        .join(JobSeeker, JobSeeker.id == r.seeker_id)
-        .outerjoin(Person, Person.id == JobSeeker.person_id)
-        .join(Vacancy, Vacancy.id == r.vacancy_id)
-        .where(or_(JobSeeker.worker_id == worker_id, holder == worker_id)), r, units)).all()
+    return (select(r.id, r.state, r.referred_on, r.start_date, r.wage, r.times_undone,
+                   Vacancy.title)
+            .join(JobSeeker, JobSeeker.id == r.seeker_id)
+            .outerjoin(Person, Person.id == JobSeeker.person_id)
+            .join(Vacancy, Vacancy.id == r.vacancy_id)
+            .where(or_(JobSeeker.worker_id == worker_id, holder == worker_id)))

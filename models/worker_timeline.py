@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -50,8 +51,8 @@ from models.choices import (
     WORKER_STATUSES,
 )
 from models.desk_choices import CASE_STATES, CASE_TYPES
-from models.employment import REFERRAL_STATES
-from models.employment_person import referrals_of_file
+from models.employment import REFERRAL_STATES, Referral
+from models.employment_person import referrals_statement
 from models.handout import Handout, HandoutLine
 from models.inventory import Item
 from models.legal_case import DISPUTE_TYPES, LEGAL_STATES, OUTCOMES, ROUTES, LegalCase
@@ -132,9 +133,42 @@ def _day(value: dt.datetime | dt.date | None) -> dt.date | None:
     return value
 
 
+# While set (by ``_readers_with_rows``), ``_rows`` runs nothing: it notes whether its
+# statement would find a row, for one statement asking that of every reader.
+_probe: ContextVar[list | None] = ContextVar("timeline_probe", default=None)
+
+
 def _rows(query, model, units):
     """Run ``query`` (one statement) over ``model``'s rows of the user's units."""
-    return db.session.execute(scope(query, model, units)).all()
+    scoped = scope(query, model, units)
+    probe = _probe.get()
+    if probe is not None:
+        probe.append(scoped.exists())
+        return []
+    return db.session.execute(scoped).all()
+
+
+def _readers_with_rows(readers, worker_id, units) -> list:
+    """Return the ``readers`` that find anything for the file, asked in one statement
+    (EXISTS of each reader's statements): most households have a few kinds of record,
+    and a statement per kind was most of a file page's time. Every reader reads by
+    ``_rows``; one that asked nothing of it would be kept."""
+    probes = []
+    for read in readers:
+        token = _probe.set(found := [])
+        try:
+            read(worker_id, units)
+        finally:
+            _probe.reset(token)
+        probes.append(found)
+    asked = [exists.label(f"p{n}") for n, exists in enumerate(e for f in probes for e in f)]
+    flags = iter(db.session.execute(select(*asked)).one() if asked else ())
+    kept = []
+    for read, found in zip(readers, probes, strict=True):
+        hits = [next(flags) for _exists in found]  # each reader's own flags, in order
+        if not found or any(hits):
+            kept.append(read)
+    return kept
 
 
 def _file(worker, units) -> list[Entry]:
@@ -344,7 +378,7 @@ def _referrals(worker_id, units) -> list[Entry]:
     """Return the job referrals of the file's person (issue 19): each referral, and each
     placement on the day work starts."""
     found = []
-    for r in referrals_of_file(worker_id, units):
+    for r in _rows(referrals_statement(worker_id), Referral, units):
         found.append(Entry(r.referred_on, "referral", _("Referred to %(job)s", job=r.title),
                            state=str(REFERRAL_STATES[r.state]), endpoint="referral",
                            record_id=r.id))
@@ -368,10 +402,10 @@ def entries(worker, units=ACTING, role=None) -> list[Entry]:
     """Return everything that touched ``worker``'s household, newest first (of the desk,
     only what ``role`` reads; None: everything)."""
     found = _file(worker, units)
-    for read in READERS:
-        if read in DESK_READERS and role is not None and not allows(
-                role, DESK_READERS[read], "R"):
-            continue
+    readers = [read for read in READERS if not (
+        read in DESK_READERS and role is not None
+        and not allows(role, DESK_READERS[read], "R"))]
+    for read in _readers_with_rows(readers, worker.id, units):
         found += read(worker.id, units)
     return sorted(found, key=lambda e: (e.on, -ORDER[e.kind], e.record_id or 0), reverse=True)
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from models import Worker, db
+from models import worker_timeline as timeline
 from models.base import freeze_now, freeze_today
 from models.idnumber import mask_id_number
 from models.loan_rules import record_repayment
@@ -185,7 +186,34 @@ def test_statements_do_not_grow_with_the_records(app, client, auth, frozen):
         worker = db.session.get(Worker, big)
         with counted_statements() as counter:
             household_file(worker, "staff")
-    assert counter[0] == len(READERS) + 2  # one statement per record type, episodes, reviews
+    # Episodes, reviews, one statement asking which kinds have rows, then one per kind
+    # found: fewer than one per record type.
+    assert counter[0] < len(READERS) + 2
+
+
+def test_only_the_kinds_a_household_has_are_read(app, monkeypatch, frozen):
+    """The kinds without rows are skipped, and what is read is what reading every kind
+    gives: a household of every kind and one with nothing but its file."""
+    with app.app_context():
+        full = household(2, name="吴大户")["worker"].id
+        bare = make_worker(name="郑单一").id
+        db.session.commit()
+    for pk in (full, bare):
+        with app.test_request_context():
+            worker = db.session.get(Worker, pk)
+            household_file(worker, "staff")  # what a request looks up once (the units)
+            with counted_statements() as probed_count:
+                probed = household_file(worker, "staff")
+            with monkeypatch.context() as patch, counted_statements() as all_count:
+                patch.setattr(timeline, "_readers_with_rows", lambda readers, *_a: readers)
+                everything = household_file(worker, "staff")
+        assert probed == everything
+        if pk == bare:  # one statement asks every kind, none is read
+            assert [e.kind for y in probed.years for e in y.entries] == ["file"]
+            assert probed_count[0] == all_count[0] - len(READERS) + 1
+        else:
+            assert probed_count[0] <= all_count[0] + 1
+            assert len({e.kind for y in probed.years for e in y.entries}) >= 8
 
 
 def test_clerk_sees_the_yearly_figures_only(app, client, auth, frozen):

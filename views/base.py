@@ -370,7 +370,9 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
 
     @expose("/details/")
     def details_view(self):
-        self.requested_record()  # none, or another unit's: 404, not the list
+        # None, or another unit's: 404, not the list. Held while Flask-Admin asks for it
+        # again: the session keeps a record only while it is referenced (not read twice).
+        g.shown_record = self.requested_record()
         return super().details_view()
 
     @expose("/new/", methods=("GET", "POST"))
