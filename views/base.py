@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own catalogue
@@ -169,8 +169,18 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
         """Tell whether the current user's role may do ``verb`` here.
 
         A role that sees this view's ID numbers masked may not export them, unless the
-        export masks them too (``export_masks_identity``).
+        export masks them too (``export_masks_identity``). Asked for every list row (its
+        pencil and bin), it is worked out once a request.
         """
+        if not has_request_context():
+            return self._allows(verb)
+        answers = g.setdefault("view_allows", {})
+        key = (self.endpoint, verb, self.role)
+        if key not in answers:
+            answers[key] = self._allows(verb)
+        return answers[key]
+
+    def _allows(self, verb: str) -> bool:
         return (self.record_type is not None and self.record_type.allows(self.role, verb)
                 and not (verb == "X" and self.masks_identity()
                          and not self.export_masks_identity))
