@@ -88,8 +88,15 @@ def visible_units(user=None) -> frozenset[int] | None:
     key = (user.id, user.unit_id)
     if key not in cache:
         unit = user.unit_id
-        cache[key] = ALL if unit is None or unit == root_unit_id() else subtree_ids(unit)
+        cache[key] = ALL if unit is None or unit == _root_unit_id() else subtree_ids(unit)
     return cache[key]
+
+
+def _root_unit_id() -> int | None:
+    """Return the top unit's id: as read with the signed-in user this request
+    (``portal.sessions.load_user``), else asked now."""
+    known = g.get("root_unit_id") if has_request_context() else None
+    return known if known is not None else root_unit_id()
 
 
 def scoped_model(model) -> type | None:

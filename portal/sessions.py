@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, redirect, request, session, url_for
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 
 from models import User, db
+from models.unit_scope import root_unit_query
 
 # Pages a user who must change the password may still open: logging in and out, the
 # change itself, the public notice board and static files.
@@ -30,8 +32,13 @@ def load_user(user_id: str) -> User | None:
     ident, _sep, version = user_id.partition(":")
     if not (ident.isdecimal() and version.isdecimal()) or len(ident) > 18:
         return None  # a session from before versions, or not ours
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or user.session_version != int(version):
+    # The top unit's id comes with the user: every page asks which units the user sees.
+    found = db.session.execute(select(User, root_unit_query().scalar_subquery())
+                               .where(User.id == int(ident))).first()
+    if found is None:
+        return None
+    user, g.root_unit_id = found
+    if not user.active or user.session_version != int(version):
         return None
     return user
 
