@@ -365,14 +365,18 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
         return origin_of(self.endpoint, record.id)
 
     # --- per-record guards (the rules module's, see models.guards) ----------------------
-    def may_edit(self, record) -> bool:
-        """Tell whether the user may edit ``record`` now (else no pencil, no edit tab)."""
-        return self.can_edit and not (self.guards and self.guards.edit(record))
+    def may_edit(self, record, can_edit: bool | None = None) -> bool:
+        """Tell whether the user may edit ``record`` now (else no pencil, no edit tab);
+        ``can_edit``: the role's right, when the caller knows it (a list's rows)."""
+        can_edit = self.can_edit if can_edit is None else can_edit
+        return can_edit and not (self.guards and self.guards.edit(record))
 
-    def may_delete(self, record) -> bool:
-        """Tell whether the user may delete ``record`` now (else no bin on its row)."""
-        if not (self.can_delete and self.guards):
-            return self.can_delete
+    def may_delete(self, record, can_delete: bool | None = None) -> bool:
+        """Tell whether the user may delete ``record`` now (else no bin on its row);
+        ``can_delete``: the role's right, when the caller knows it (a list's rows)."""
+        can_delete = self.can_delete if can_delete is None else can_delete
+        if not (can_delete and self.guards):
+            return can_delete
         endpoint, page, refused = g.get("deletes_refused", (None, (), ()))
         if endpoint == self.endpoint and record.id in page:  # asked for the list page at once
             return record.id not in refused

@@ -449,45 +449,66 @@ class ListRendering:
     @pass_context
     def list_row_html(self, context, row, list_columns, row_actions, actions) -> Markup:
         """Return the cells of one list row: selection box, row buttons, columns."""
+        plan = self._row_plan(context, list_columns)
         pk = self.get_pk_value(row)
         cells = []
         if actions:
-            title = escape(context.resolve("_gettext")("Select record"))  # cached a request
             cells.append(f'<td><input type="checkbox" name="rowid" class="action-checkbox" '
-                         f'value="{escape(pk)}" title="{title}" /></td>')
+                         f'value="{escape(pk)}" title="{plan.title}" /></td>')
         if self.column_display_actions:
             cells.append('<td class="list-buttons-column">')
             for action in row_actions:
                 name = getattr(action, "template_name", None)
-                if (name == "row_actions.edit_row" and not self.may_edit(row)
-                        or name == "row_actions.delete_row" and not self.may_delete(row)):
+                if (name == "row_actions.edit_row" and not self.may_edit(row, plan.can_edit)
+                        or name == "row_actions.delete_row"
+                        and not self.may_delete(row, plan.can_delete)):
                     continue
-                cells.append(self._row_button(context, action, pk, row))
+                cells.append(self._row_button(context, plan.buttons, action, pk, row))
             cells.append("</td>")
-        for opening, read in self._list_cells(context, list_columns):
+        for opening, read in plan.cells:
             cells.append(f'{opening}{escape(read(row))}</td>')
         return Markup("".join(cells))
 
-    def _list_cells(self, context, list_columns) -> list:
-        """Return each column's ``<td …>`` and reader, made once a request (a page's
-        cells are ~550 ``get_list_value`` calls, each asking the role and the formatters)."""
-        cache = g.setdefault("list_cells", {})
-        key = (self.endpoint, tuple(column for column, _name in list_columns))
-        if key not in cache:
-            cache[key] = [(f'<td class="col-{column}">', self.list_cell(context, column))
-                          for column, _name in list_columns]
-        return cache[key]
+    def _row_plan(self, context, list_columns) -> _RowPlan:
+        """Return what every row of this page shares, worked out at its first row: each
+        column's ``<td …>`` and reader, the role's edit and delete rights, the buttons
+        made so far (a page's cells alone were ~550 ``get_list_value`` calls, each
+        asking the role and the formatters again)."""
+        plans = g.setdefault("list_rows", {})
+        key = (self.endpoint, id(list_columns))
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _RowPlan(
+                [(f'<td class="col-{column}">', self.list_cell(context, column))
+                 for column, _name in list_columns],
+                escape(context.resolve("_gettext")("Select record")),
+                self.can_edit, self.can_delete)
+        return plan
 
     def list_cell(self, context, name):
         """Return a function of a row giving its cell ``name``: ``get_list_value``'s.
 
-        A column with a formatter or choices goes through ``_get_list_value``; a plain
-        one is read and given its type's formatter, looked up once a type, not by trying
-        each formatter's type in turn on every cell."""
+        A column with a formatter goes through ``_get_list_value``; a choice column
+        gives its words as that does; a plain one is read and given its type's formatter,
+        looked up once a type, not by trying each formatter's type in turn on every
+        cell."""
         formatters, type_formatters = self.column_formatters, self.column_type_formatters
-        if name in formatters or self._column_choices_map.get(name):
+        choices = self._column_choices_map.get(name)
+        if name in formatters:
             return lambda row: self._get_list_value(context, row, name, formatters,
                                                     type_formatters)
+        if choices:
+            words: dict = {}  # as ``_get_list_value``: each choice's word translated once
+
+            def choice(row):
+                value = self._get_field_value(row, name)
+                label = choices.get(value)
+                if label is None:
+                    return blank_none(value)
+                if value not in words:
+                    words[value] = str(label)
+                return blank_none(words[value] or value)
+            return choice
         by_type: dict = {}
 
         def read(row):
@@ -501,18 +522,26 @@ class ListRendering:
             return blank_none(value if formatter is None else formatter(self, value, name))
         return read
 
-    def _row_button(self, context, action, pk, row) -> str:
-        """Return a row button's HTML, made once a request where only the id changes."""
+    def _row_button(self, context, made: dict, action, pk, row) -> str:
+        """Return a row button's HTML, made once a page (in ``made``) where only the id
+        changes."""
         ident = str(pk)
         if type(action) not in _BY_ID_ONLY or not (ident.isascii() and ident.isdigit()):
             return str(action.render_ctx(context, pk, row))
-        cache = g.setdefault("list_buttons", {})
-        html = cache.get(id(action))
+        html = made.get(id(action))
         if html is None:
             stand_in = _StandIn(self._primary_key, _SENTINEL)
-            html = str(action.render_ctx(context, _SENTINEL, stand_in))
-            cache[id(action)] = html
+            html = made[id(action)] = str(action.render_ctx(context, _SENTINEL, stand_in))
         return html.replace(str(_SENTINEL), ident)
+
+
+class _RowPlan:
+    """What the rows of one list page share (``ListRendering._row_plan``)."""
+
+    def __init__(self, cells: list, title: str, can_edit: bool, can_delete: bool):
+        self.cells, self.title = cells, title
+        self.can_edit, self.can_delete = can_edit, can_delete
+        self.buttons: dict = {}  # a button's HTML for a stand-in id, by the action's id
 
 
 class _StandIn:
