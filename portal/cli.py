@@ -11,6 +11,7 @@ from models import User, Worker, db
 from models.choices import ROLES
 from models.user import password_problem
 from portal import headers
+from portal.config import DEFAULT_KEEP_ALIVE
 
 
 @click.command("init-db")
@@ -154,8 +155,12 @@ def restore_command(source, force):
               help="Threads per worker with --prod.")
 @click.option("--timeout", type=click.IntRange(min=10), default=300, show_default=True,
               help="Seconds a request may take with --prod (a large import takes minutes).")
+@click.option("--keep-alive", type=click.IntRange(min=0), default=DEFAULT_KEEP_ALIVE,
+              show_default=True,
+              help="Seconds a connection is kept for its next request with --prod (0: one "
+                   "request a connection).")
 @with_appcontext
-def serve_command(host, port, prod, workers, threads, timeout):
+def serve_command(host, port, prod, workers, threads, timeout, keep_alive):
     """Serve the portal: werkzeug's server, or gunicorn with --prod."""
     app = current_app._get_current_object()
     if prod:
@@ -167,7 +172,8 @@ def serve_command(host, port, prod, workers, threads, timeout):
         workers = workers or default_workers()
         click.echo(_("Serving on http://%(host)s:%(port)d/ with %(n)d worker processes "
                      "(Ctrl+C stops)", host=host, port=port, n=workers))
-        serve(app, host, port, workers=workers, threads=threads, timeout=timeout)
+        serve(app, host, port, workers=workers, threads=threads, timeout=timeout,
+              keep_alive=keep_alive)
         return
     from werkzeug.serving import run_simple
 

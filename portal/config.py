@@ -6,6 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
+# `portal serve --prod`: seconds a connection waits for its next request (gunicorn's own
+# default; 0 gives one request a connection).
+DEFAULT_KEEP_ALIVE = 2
+
 
 def private_folder(path: str | Path) -> Path:
     """Make ``path`` (the instance folder: database, key, uploads) readable by us only."""

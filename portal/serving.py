@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi
 
 from models import db
+from portal.config import DEFAULT_KEEP_ALIVE
 
 SECRET_KEY_MIN = 16
 _default_headers = wsgi.Response.default_headers
@@ -68,12 +69,17 @@ class PortalServer(BaseApplication):
         return self.app
 
 
-def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout: int) -> None:
-    """Run ``app`` under gunicorn until it is stopped (SIGINT or SIGTERM)."""
+def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout: int,
+          keep_alive: int = DEFAULT_KEEP_ALIVE) -> None:
+    """Run ``app`` under gunicorn until it is stopped (SIGINT or SIGTERM).
+
+    ``keep_alive``: seconds a connection waits for its next request (0: one request a
+    connection). A kept connection stays with the worker process that accepted it.
+    """
     drop_server_banner()
     PortalServer(app, {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
-        "worker_class": "gthread", "timeout": timeout,
+        "worker_class": "gthread", "timeout": timeout, "keepalive": keep_alive,
         # The access lines come from portal.requestlog (with the request id and user).
         "accesslog": None, "errorlog": "-", "proc_name": "portal",
         # One shared control socket per machine (~/.gunicorn) would clash between two servers.

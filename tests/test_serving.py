@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditLog, LoginAttempt, db
 from portal import serving
+from portal.config import DEFAULT_KEEP_ALIVE
 from portal.requestlog import HEADER
 
 
@@ -154,6 +155,19 @@ def test_serve_prod_runs_gunicorn_workers_from_the_cpu_count(runner, monkeypatch
     assert started[0][0] == ("127.0.0.1", 8123) and started[0][1]["workers"] == 7
     assert started[1][1]["workers"] == 2
     assert runner.invoke(args=["serve", "--prod", "--workers", "0"]).exit_code == 2
+    assert runner.invoke(args=["serve", "--prod", "--keep-alive", "0"]).exit_code == 0
+    assert started[0][1]["keep_alive"] == DEFAULT_KEEP_ALIVE and started[2][1]["keep_alive"] == 0
+    assert runner.invoke(args=["serve", "--prod", "--keep-alive", "-1"]).exit_code == 2
+
+
+def test_serve_passes_keep_alive_to_gunicorn(monkeypatch):
+    """gunicorn is given the keep-alive asked for (0: a connection a request)."""
+    options = []
+    monkeypatch.setattr(serving.PortalServer, "__init__",
+                        lambda self, app, opts: options.append(opts))
+    monkeypatch.setattr(serving.PortalServer, "run", lambda self: None, raising=False)
+    serving.serve(None, "127.0.0.1", 8124, workers=2, threads=2, timeout=30, keep_alive=0)
+    assert options[0]["keepalive"] == 0 and options[0]["worker_class"] == "gthread"
 
 
 def test_gunicorn_sends_no_server_line():
