@@ -176,3 +176,42 @@ def test_bulk_insert_stores_what_the_orm_would(ctx):
     logged = db.session.scalar(select(AuditLog).where(
         AuditLog.action == "update", AuditLog.record_id == str(ids[numbers[0]])))
     assert logged.changes == {"name": ["x", "a\tb\\N"]} and logged.username == "staff"
+
+
+def test_an_update_writes_only_the_columns_that_change(ctx, client, auth):
+    """Rows of stored files set only their changed columns (the others' index entries and
+    full-text rows were rewritten for nothing); the full-text index follows a new name,
+    and every column not changed keeps what it held."""
+    from sqlalchemy import event
+
+    renamed = make_worker(name="孙立新", employer="济南华美焊接有限公司")
+    moved = make_worker(name="王秀英", phone="13900000001")
+    db.session.commit()
+    table = Worker.__table__
+    kept = db.session.execute(select(table).where(table.c.id == moved.id)).mappings().one()
+    data = sheet_of(["姓名", "身份证号", "主要致困原因", "联系电话"],
+                    [["欧阳建华", renamed.id_number, "患重特大疾病", renamed.phone],
+                     ["王秀英", moved.id_number, "患重特大疾病", "13512345678"]])
+    updates = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE worker SET"):  # the columns it sets
+            updates.append(re.findall(r"(\w+)=", statement.split(" WHERE ")[0]))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        report = run_import(worker_spec(), data, user("staff"), dry_run=False)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert report.written and report.updated == 2, report.errors
+    db.session.commit()
+    assert sorted(s for s in updates if s != ["certificate_no"]) == [
+        ["name", "initials", "updated_at"], ["phone", "updated_at"]]
+    after = db.session.execute(select(table).where(table.c.id == moved.id)).mappings().one()
+    assert after["phone"] == "13512345678" and after["updated_at"] > kept["updated_at"]
+    assert {k: v for k, v in after.items() if k not in ("phone", "updated_at")} == {
+        k: v for k, v in kept.items() if k not in ("phone", "updated_at")}
+    auth.login("staff")
+    for term, found in (("阳建华", True), ("孙立新", False)):
+        page = client.get(f"/admin/worker/?search={term}").get_data(as_text=True)
+        assert bool(re.search("<td[^>]*>\\s*(<[^>]+>\\s*)*欧阳建华", page)) is found, term
