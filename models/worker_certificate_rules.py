@@ -200,6 +200,11 @@ def add_missing_certificates(units=ALL) -> list[int]:
     made = db.session.execute(insert(table).from_select(
         ["worker_id", "number", "edition", "kind", "note", "issued_on", "print_count"], cards)
         .returning(table.c.id, table.c.worker_id)).all()
+    if len(made) != sum(n for _year, n in counts):
+        # A file was given its card by another transaction between the count and the
+        # insert: the numbers reserved would leave a gap. Refused, as a second card of
+        # the file would be (uq_worker_certificate_valid): the caller rolls back.
+        raise RuntimeError("files changed while their certificates were issued")
     # Only the files just given a card, each from its open card (uq_worker_certificate_valid
     # finds it), set-wise by chunks of file ids: an executemany of one UPDATE a file took
     # 11 s for 50,000 files of an import on PostgreSQL. (Not "the newest card by id":

@@ -394,3 +394,27 @@ def test_an_import_numbers_its_cards_by_year_in_the_order_the_files_opened(ctx):
     assert [on.isoformat() for _number, on in issued] == sorted(opened.values())
     assert dict(db.session.execute(select(DocCounter.year, DocCounter.last).where(
         DocCounter.prefix == "TK")).all()) == {2024: 1_000_000, 2025: 43, 2026: 2}
+
+
+def test_bulk_issue_refuses_a_gap_when_a_file_got_its_card_meanwhile(ctx, monkeypatch):
+    """A file given its card by another transaction between the count of the files due and
+    their insert would leave a reserved number unused: refused, as the old per-file insert
+    was by the one-valid-card index, so the caller rolls back."""
+    from models import worker_certificate_rules as rules
+
+    due = [make_worker(category="deep") for _ in range(3)]
+    db.session.commit()
+    reserve = rules._reserve
+
+    def meanwhile(year, count):
+        db.session.add(WorkerCertificate(worker_id=due[1].id, number="TK-1999-000009",
+                                         edition=1, kind="issue", issued_on=today()))
+        db.session.flush()
+        return reserve(year, count)
+
+    monkeypatch.setattr(rules, "_reserve", meanwhile)
+    with pytest.raises(RuntimeError):
+        rules.add_missing_certificates()
+    db.session.rollback()
+    monkeypatch.setattr(rules, "_reserve", reserve)
+    assert len(rules.add_missing_certificates()) == 3
