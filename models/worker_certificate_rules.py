@@ -20,10 +20,10 @@ review, or a changed setting, takes effect the next time the rules touch the fil
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, Text, and_, case, cast, extract, func, insert, literal, select
 
 from models.base import DomainError, db, today, utcnow
-from models.lookup import chunks, select_in
+from models.lookup import chunks
 from models.numbering import DocCounter, document_no
 from models.settings import get_setting, setting_codes
 from models.unit_scope import ALL, unit_clause
@@ -147,14 +147,12 @@ def _reserve(year: int, count: int) -> int:
     return row.last + 1
 
 
-def _copy(cards: list[dict]) -> None:
-    """Write ``cards`` (each with every column that has a default) with PostgreSQL's COPY."""
-    keys = list(cards[0])
-    raw = db.session.connection().connection.dbapi_connection
-    with raw.cursor() as cursor, cursor.copy(
-            f"COPY worker_certificate ({', '.join(keys)}) FROM STDIN") as copy:
-        for card in cards:
-            copy.write_row([card[key] for key in keys])
+def _padded(serial, dialect: str):
+    """Return SQL writing ``serial`` with at least ``WIDTH`` digits, as f"{n:06d}" does."""
+    if dialect == "postgresql":
+        digits = cast(serial, Text)
+        return func.lpad(digits, func.greatest(WIDTH, func.length(digits)), "0")
+    return func.printf(f"%0{WIDTH}d", serial)
 
 
 def add_missing_certificates(units=ALL) -> list[int]:
@@ -164,6 +162,10 @@ def add_missing_certificates(units=ALL) -> list[int]:
     For files written in bulk (the seed, an Excel import), which never went through
     ``activate`` (an import audits the new cards: ``portal.audit.log_created_since``).
     ``units`` limits it to the files of those units (an import: the importer's).
+
+    The cards are written by one INSERT … SELECT that numbers them with row_number()
+    from each year's first reserved number: fetching 50,000 files, numbering them here
+    and sending the cards back cost more than the database's writing them.
     """
     from models.worker import Worker
     from models.worker_episode import WorkerEpisode
@@ -175,35 +177,34 @@ def add_missing_certificates(units=ALL) -> list[int]:
         WorkerCertificate.worker_id == Worker.id, WorkerCertificate.ended_on.is_(None))
     # A file has at most one open episode (uq_worker_episode_open): joined, not a
     # correlated max() per file, which read each file's episodes one by one.
-    opened = func.coalesce(WorkerEpisode.opened_on, Worker.filed_on)
-    rows = db.session.execute(
-        select(Worker.id, opened.label("on"))
-        .outerjoin(WorkerEpisode, and_(WorkerEpisode.worker_id == Worker.id,
-                                       WorkerEpisode.closed_on.is_(None)))
-        .where(Worker.status == "active", Worker.category.in_(categories),
-               ~has_card.exists(), unit_clause(Worker, units))
-        .order_by(opened, Worker.id)).all()
-    by_year: dict[int, list] = {}
-    for row in rows:
-        by_year.setdefault(row.on.year, []).append(row)
-    cards = []
-    for year, files in by_year.items():
-        first = _reserve(year, len(files))
-        cards += [{"worker_id": row.id, "number": f"{PREFIX}-{year}-{first + n:0{WIDTH}d}",
-                   "edition": 1, "kind": "issue", "note": "", "issued_on": row.on,
-                   "print_count": 0} for n, row in enumerate(files)]
-    if not cards:
+    due = (select(Worker.id.label("worker_id"),
+                  func.coalesce(WorkerEpisode.opened_on, Worker.filed_on).label("opened"))
+           .outerjoin(WorkerEpisode, and_(WorkerEpisode.worker_id == Worker.id,
+                                          WorkerEpisode.closed_on.is_(None)))
+           .where(Worker.status == "active", Worker.category.in_(categories),
+                  ~has_card.exists(), unit_clause(Worker, units))
+           .subquery())
+    year = cast(extract("year", due.c.opened), Integer)
+    counts = db.session.execute(select(year, func.count()).group_by(year).order_by(year)).all()
+    if not counts:
         return []
+    first = {int(y): _reserve(int(y), n) for y, n in counts}
+    serial = case(first, value=year) - 1 + func.row_number().over(
+        partition_by=year, order_by=(due.c.opened, due.c.worker_id))
+    dialect = db.session.connection().dialect.name
+    number = literal(f"{PREFIX}-") + cast(year, Text) + "-" + _padded(serial, dialect)
     table = WorkerCertificate.__table__
-    if db.session.connection().dialect.name == "postgresql":
-        _copy(cards)  # an executemany of 50,000 one-row INSERTs took 4 s there
-    else:
-        db.session.execute(table.insert(), cards)
-    # The new cards' ids: each of these files now has one open card, the one just
-    # issued (an INSERT … RETURNING of 50,000 cards went row by row on SQLite).
-    ids = sorted(card_id for (card_id,) in select_in(
-        "SELECT id FROM worker_certificate WHERE ended_on IS NULL AND worker_id IN ({})",
-        [card["worker_id"] for card in cards]))
+    cards = select(due.c.worker_id, number, literal(1), literal("issue"), literal(""),
+                   due.c.opened, literal(0)).order_by(due.c.opened, due.c.worker_id)
+    # The new cards' ids: each of these files now has one open card, the one just issued.
+    made = db.session.execute(insert(table).from_select(
+        ["worker_id", "number", "edition", "kind", "note", "issued_on", "print_count"], cards)
+        .returning(table.c.id, table.c.worker_id)).all()
+    if len(made) != sum(n for _year, n in counts):
+        # A file was given its card by another transaction between the count and the
+        # insert: the numbers reserved would leave a gap. Refused, as a second card of
+        # the file would be (uq_worker_certificate_valid): the caller rolls back.
+        raise RuntimeError("files changed while their certificates were issued")
     # Only the files just given a card, each from its open card (uq_worker_certificate_valid
     # finds it), set-wise by chunks of file ids: an executemany of one UPDATE a file took
     # 11 s for 50,000 files of an import on PostgreSQL. (Not "the newest card by id":
@@ -211,7 +212,7 @@ def add_missing_certificates(units=ALL) -> list[int]:
     files = Worker.__table__
     number = select(table.c.number).where(table.c.worker_id == files.c.id,
                                           table.c.ended_on.is_(None)).scalar_subquery()
-    for chunk in chunks([card["worker_id"] for card in cards]):
+    for chunk in chunks([worker_id for _card_id, worker_id in made]):
         db.session.execute(files.update().where(files.c.id.in_(chunk))
                            .values(certificate_no=number))
-    return ids
+    return sorted(card_id for card_id, _worker_id in made)

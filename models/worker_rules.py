@@ -324,20 +324,24 @@ def rebuild_person_index(conn, worker_ids, new: bool = False) -> None:
     Files just inserted (``new``) have no index rows yet: nothing to delete first.
     """
     ids = list(worker_ids)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     live = "w.status IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATUSES))
     for start in range(0, len(ids), 5000):  # stay under the databases' parameter limits
-        chunk = tuple(ids[start:start + 5000])
-        marks = ", ".join([mark] * len(chunk))
+        chunk = ids[start:start + 5000]
+        if conn.dialect.name == "postgresql":
+            # One array parameter: psycopg turned 10,000 parameters a statement into
+            # most of a second of an import's CPU for 100,000 files.
+            among, params = "= ANY(%s)", (chunk,)
+        else:
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            among, params = "IN ({})".format(", ".join([mark] * len(chunk))), tuple(chunk)
         if not new:
-            conn.exec_driver_sql(f"DELETE FROM person_in_file WHERE worker_id IN ({marks})",
-                                 chunk)
+            conn.exec_driver_sql(f"DELETE FROM person_in_file WHERE worker_id {among}", params)
         conn.exec_driver_sql(
             "INSERT INTO person_in_file (id_number, worker_id, member_id, live) "
-            f"SELECT w.id_number, w.id, NULL, {live} FROM worker w WHERE w.id IN ({marks}) "
+            f"SELECT w.id_number, w.id, NULL, {live} FROM worker w WHERE w.id {among} "
             f"UNION ALL SELECT m.id_number, m.worker_id, m.id, {live} FROM family_member m "
-            f"JOIN worker w ON w.id = m.worker_id WHERE m.worker_id IN ({marks}) "
-            "AND m.id_number IS NOT NULL", chunk + chunk)
+            f"JOIN worker w ON w.id = m.worker_id WHERE m.worker_id {among} "
+            "AND m.id_number IS NOT NULL", params + params)
 
 
 def sync_person_index(session, flush_context):

@@ -359,3 +359,62 @@ def test_an_import_issues_the_cards_its_files_are_due_audited_and_numbers_stay_i
     # Worded column by column, as the form's flush words a new card (dates as text).
     assert logged.changes["issued_on"] == [None, "2026-02-01"]
     assert (logged.changes["edition"], logged.changes["kind"]) == ([None, 1], [None, "issue"])
+
+
+def test_an_import_numbers_its_cards_by_year_in_the_order_the_files_opened(ctx):
+    """An archive's cards are numbered per year its files went on record, in the order
+    they did (then as filed), each year after its counter's last number; a number past
+    six digits is written whole, and the cards' ids follow their numbers."""
+    from models.numbering import DocCounter
+    from portal.excel.importer import run_import
+    from portal.excel.specs import worker_spec
+    from tests.excel_files import worker_book, worker_row
+    from tests.factories import id_number
+
+    db.session.add_all([DocCounter(prefix="TK", year=2024, last=999_999),
+                        DocCounter(prefix="TK", year=2025, last=41)])
+    db.session.commit()
+    opened = {id_number(): on for on in ("2025-03-01", "2026-01-05", "2025-01-02",
+                                          "2026-01-05", "2024-06-30")}
+    data = worker_book([worker_row(n, category="深度困难", status="在档", filed_on=on)
+                        for n, on in opened.items()])
+    report = run_import(worker_spec(), data, user("staff"), dry_run=False)
+    assert report.written, report.errors
+    db.session.commit()
+    files = db.session.execute(select(Worker.id_number, Worker.certificate_no).where(
+        Worker.id_number.in_(opened)).order_by(Worker.id)).all()
+    a, b, c, d, e = (number for number, _card in files)
+    assert dict(files) == {c: "TK-2025-000042", a: "TK-2025-000043", b: "TK-2026-000001",
+                           d: "TK-2026-000002", e: "TK-2024-1000000"}
+    issued = db.session.execute(select(WorkerCertificate.number, WorkerCertificate.issued_on)
+                                .order_by(WorkerCertificate.id)).all()
+    assert [number for number, _on in issued] == [
+        "TK-2024-1000000", "TK-2025-000042", "TK-2025-000043", "TK-2026-000001",
+        "TK-2026-000002"]
+    assert [on.isoformat() for _number, on in issued] == sorted(opened.values())
+    assert dict(db.session.execute(select(DocCounter.year, DocCounter.last).where(
+        DocCounter.prefix == "TK")).all()) == {2024: 1_000_000, 2025: 43, 2026: 2}
+
+
+def test_bulk_issue_refuses_a_gap_when_a_file_got_its_card_meanwhile(ctx, monkeypatch):
+    """A file given its card by another transaction between the count of the files due and
+    their insert would leave a reserved number unused: refused, as the old per-file insert
+    was by the one-valid-card index, so the caller rolls back."""
+    from models import worker_certificate_rules as rules
+
+    due = [make_worker(category="deep") for _ in range(3)]
+    db.session.commit()
+    reserve = rules._reserve
+
+    def meanwhile(year, count):
+        db.session.add(WorkerCertificate(worker_id=due[1].id, number="TK-1999-000009",
+                                         edition=1, kind="issue", issued_on=today()))
+        db.session.flush()
+        return reserve(year, count)
+
+    monkeypatch.setattr(rules, "_reserve", meanwhile)
+    with pytest.raises(RuntimeError):
+        rules.add_missing_certificates()
+    db.session.rollback()
+    monkeypatch.setattr(rules, "_reserve", reserve)
+    assert len(rules.add_missing_certificates()) == 3

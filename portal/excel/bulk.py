@@ -133,21 +133,31 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
             values_by_column.append(values)
         if stored is not None:
             stored(as_stored)
-        params = list(zip(*values_by_column, strict=True))
+        # Columns NULL in every row of the batch are written as NULL in the statement:
+        # pysqlite looks for an adapter of each None it binds, which cost more than
+        # storing the row's other columns.
+        nulls = tuple(i for i, values in enumerate(values_by_column)
+                      if values.count(None) == len(values)) if inline_nulls else ()
+        if len(nulls) == len(keys):  # a row of parameters must remain
+            nulls = nulls[1:]
+        params = list(zip(*(values for i, values in enumerate(values_by_column)
+                            if i not in nulls), strict=True))
         if copy is None and not dialect.positional:  # psycopg's INSERT: named parameters
             params = [dict(zip(keys, values, strict=True)) for values in params]
-        return params
+        return params, nulls
 
     sql = insert(table).compile(dialect=dialect, column_keys=keys, for_executemany=True).string
     per_statement = _rows_per_statement(conn, len(keys))
+    inline_nulls = per_statement is not None and sql.endswith(_values_group(len(keys), ()))
 
     def executions(batch: list[dict]) -> list[tuple[str, object]]:
-        params = parameters(batch)
+        params, nulls = parameters(batch)
         if copy is not None:
             return [(copy, params)]
         if per_statement is None:
             return [(sql, params)]  # one executemany
-        return [(_many_values(sql, len(part)), tuple(chain.from_iterable(part)))
+        statement = _with_nulls(sql, len(keys), nulls)
+        return [(_many_values(statement, len(part)), tuple(chain.from_iterable(part)))
                 for part in (params[start:start + per_statement]
                              for start in range(0, len(params), per_statement))]
 
@@ -246,6 +256,19 @@ def _rows_per_statement(conn, width: int) -> int | None:
     dbapi = conn.connection.dbapi_connection
     limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width
     return max(1, min(limit, ROWS_PER_STATEMENT))
+
+
+def _values_group(width: int, nulls: tuple[int, ...]) -> str:
+    """Return one row's VALUES group of ``width`` parameters, NULL at positions ``nulls``."""
+    return " VALUES (" + ", ".join(["NULL" if i in nulls else "?" for i in range(width)]) + ")"
+
+
+@lru_cache(maxsize=16)
+def _with_nulls(sql: str, width: int, nulls: tuple[int, ...]) -> str:
+    """Return the one-row INSERT ``sql`` (plain parameters) with NULL at ``nulls``."""
+    if not nulls:
+        return sql
+    return sql.removesuffix(_values_group(width, ())) + _values_group(width, nulls)
 
 
 @lru_cache(maxsize=16)

@@ -175,28 +175,31 @@ def run(book, spec, report, user, write: bool = False) -> None:
     # indexes once after the rows instead of row by row; see portal.excel.bulk_indexes.
     conn = db.session.connection()
     first = write and conn.exec_driver_sql("SELECT 1 FROM worker LIMIT 1").first() is None
-    with deferred(conn, PEOPLE_TABLES) if write else nullcontext():
-        while chunk := list(islice(rows, CHUNK)):
-            new, changed = _check(chunk, spec, report, members, seen, latest)
-            report.rows += len(chunk)
-            report.created += len(new)
-            report.updated += len(changed)
+    # The roomy cache holds the whole write: the indexes built after a first import sort
+    # in it, and the cards' statements read the files just written from it.
+    with roomy_cache() if write else nullcontext():
+        with deferred(conn, PEOPLE_TABLES) if write else nullcontext():
+            while chunk := list(islice(rows, CHUNK)):
+                new, changed = _check(chunk, spec, report, members, seen, latest)
+                report.rows += len(chunk)
+                report.created += len(new)
+                report.updated += len(changed)
+                if writer is not None and report.ok:
+                    writer.write(new, changed)
+            if members is not None:
+                _check_parents(spec, report, members, seen)
             if writer is not None and report.ok:
-                writer.write(new, changed)
-        if members is not None:
-            _check_parents(spec, report, members, seen)
-        if writer is not None and report.ok:
-            writer.finish()
-            if first:
-                # Into empty tables, inside the block: the new cards' numbers are
-                # written to files whose secondary indexes (and SQLite's full-text
-                # triggers) come only after; with them, that UPDATE of 50,000 files
-                # took 7-11 s on PostgreSQL.
-                writer.certify(analyse=True)
-    if writer is not None and report.ok and not first:
-        # After the block: when only the episodes were empty, their index is built
-        # by then (without it, SQLite joined files to episodes row by row: minutes).
-        writer.certify()
+                writer.finish()
+                if first:
+                    # Into empty tables, inside the block: the new cards' numbers are
+                    # written to files whose secondary indexes (and SQLite's full-text
+                    # triggers) come only after; with them, that UPDATE of 50,000 files
+                    # took 7-11 s on PostgreSQL.
+                    writer.certify(analyse=True)
+        if writer is not None and report.ok and not first:
+            # After the block: when only the episodes were empty, their index is built
+            # by then (without it, SQLite joined files to episodes row by row: minutes).
+            writer.certify()
 
 
 def _check_parents(spec, report, members: Members, seen: dict) -> None:
@@ -295,8 +298,12 @@ def _changed(row: dict, old: dict, members: list[dict] | None, old_members: dict
             row[key] = old[key]
     if not row.get("household_size"):  # derived as the form does, or kept
         row["household_size"] = old["household_size"] if members is None else 1 + len(members)
-    row["_values"] = _worker_values(row, members)
-    row["_changes"] = changed_text(old, row["_values"])  # what the audit row will show
+    values = _worker_values(row, members)
+    row["_changes"] = changed_text(old, values)  # what the audit row will show
+    # Only the columns whose value changes are written: setting the others to what they
+    # hold made SQLite rewrite their index entries and the full-text row of every file.
+    row["_values"] = {key: value for key, value in values.items()
+                      if key == "id" or not (old[key] is value or old[key] == value)}
     stored = old_members.get(old["id"], [])
     members_changed = members is not None and [_member_tuple(m) for m in members] != [
         _member_tuple(m) for m in stored]
@@ -341,10 +348,6 @@ class Writer:
 
     def write(self, new: list[dict], changed: list[dict]) -> None:
         """Insert ``new`` files, update ``changed`` ones, audited; drop replaced members."""
-        with roomy_cache():
-            self._write(new, changed)
-
-    def _write(self, new: list[dict], changed: list[dict]) -> None:
         members, user = self.members, self.user
         # Empty cells take the column defaults (status pending, filed today, income 0, …).
         count = members.count if members is not None else lambda _number: None
@@ -368,15 +371,14 @@ class Writer:
 
     def finish(self) -> None:
         """Write the members of new files and replaced lists, then the people index."""
-        with roomy_cache():
-            if self.members is not None:
-                _write_members(self.members, self.new_ids | self.replaced, self.user)
-            conn = db.session.connection()
-            rebuild_person_index(conn, self.new_ids.values(), new=True)
-            rebuild_person_index(conn, self.changed)
-            # New files that come on record or closed (an archive) get the episode
-            # their status and dates tell, as the seed's do.
-            add_missing_episodes(conn)
+        if self.members is not None:
+            _write_members(self.members, self.new_ids | self.replaced, self.user)
+        conn = db.session.connection()
+        rebuild_person_index(conn, self.new_ids.values(), new=True)
+        rebuild_person_index(conn, self.changed)
+        # New files that come on record or closed (an archive) get the episode
+        # their status and dates tell, as the seed's do.
+        add_missing_episodes(conn)
 
     def certify(self, analyse: bool = False) -> None:
         """Give each file on record in a qualifying category its 特困职工证 (issue 16).
