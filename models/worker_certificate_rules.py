@@ -204,7 +204,8 @@ def add_missing_certificates(units=ALL) -> list[int]:
         # A file was given its card by another transaction between the count and the
         # insert: the numbers reserved would leave a gap. Refused, as a second card of
         # the file would be (uq_worker_certificate_valid): the caller rolls back.
-        raise RuntimeError("files changed while their certificates were issued")
+        raise DomainError(_("Some files changed while their certificates were being "
+                            "issued: nothing was saved, please try again."))
     # Only the files just given a card, each from its open card (uq_worker_certificate_valid
     # finds it), set-wise by chunks of file ids: an executemany of one UPDATE a file took
     # 11 s for 50,000 files of an import on PostgreSQL. (Not "the newest card by id":

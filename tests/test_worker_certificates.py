@@ -413,7 +413,7 @@ def test_bulk_issue_refuses_a_gap_when_a_file_got_its_card_meanwhile(ctx, monkey
         return reserve(year, count)
 
     monkeypatch.setattr(rules, "_reserve", meanwhile)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DomainError, match="请重试"):
         rules.add_missing_certificates()
     db.session.rollback()
     monkeypatch.setattr(rules, "_reserve", reserve)
