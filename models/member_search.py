@@ -24,6 +24,7 @@ from models.worker_search import (
     MIN_PART,
     Found,
     _id_conditions,
+    by_equality,
     find,
     like_part,
     name_ids,
@@ -40,7 +41,7 @@ def word_selects(word: str, masked: bool, dialect: str | None = None) -> list:
     """Return the id SELECTs of each way ``word`` finds a member, each by its index."""
     dialect = dialect or db.session.get_bind().dialect.name
     member = FamilyMember
-    found = [select(member.id).where(c)
+    found = [by_equality(select(member.id).where(c))
              for c in _id_conditions(word, masked, member.id_number)]
     found.append(select(member.id).where(prefix(member.name, word, dialect)))
     if LETTERS.fullmatch(word):

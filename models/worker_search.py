@@ -244,14 +244,22 @@ def find(key, words: list[str], alternatives, row_match=None, conditions=None) -
     return Found(listed, listed, len(ids))
 
 
+def by_equality(select_):
+    """Mark ``select_`` (an ID number, its tail or a phone number, by equality on its
+    index) as one ``find`` asks without planning it first: it finds a few rows."""
+    return select_.execution_options(search_by_equality=True)
+
+
 def _planned_rows(select_) -> int | None:
-    """Return PostgreSQL's estimate of the rows ``select_`` gives (None on SQLite).
+    """Return PostgreSQL's estimate of the rows ``select_`` gives (None on SQLite, and
+    for a way ``by_equality``).
 
     Asking pg_trgm's index for the first ``CAP`` rows of a common part (有限公司) builds
     its whole bitmap first (~180 ms at a million files); its estimate costs a plan.
     """
     bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql":
+    if (bind.dialect.name != "postgresql"
+            or select_.get_execution_options().get("search_by_equality")):
         return None
     compiled = select_.compile(dialect=bind.dialect)
     plan = db.session.connection().exec_driver_sql(
@@ -268,7 +276,8 @@ def word_selects(word: str, masked: bool, dialect: str | None = None) -> list:
     """Return the id SELECTs of each way ``word`` matches a file, each by its index."""
     dialect = dialect or _dialect()
     exact = _id_conditions(word, masked) + _phone_conditions(word)
-    return [select(Worker.id).where(c) for c in exact] + _text_selects(word, dialect)
+    return [by_equality(select(Worker.id).where(c)) for c in exact] + _text_selects(word,
+                                                                                   dialect)
 
 
 def row_match(word: str, masked: bool, dialect: str | None = None):

@@ -139,6 +139,30 @@ def test_the_search_runs_once_for_page_and_count(app, client, auth, files):
     assert not [s for s in seen if "count(" in s.lower()], seen
 
 
+def test_numbers_are_asked_without_a_plan_first(app, client, auth, files):
+    """A way by equality (the whole ID number, its tail, a phone number) finds a few rows:
+    it is asked at once; only the name's prefix is planned first (PostgreSQL)."""
+    auth.login("staff")
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for term in (ZHANG, ZHANG[-6:]):
+            assert found(client, term) == [files["张晓明"]]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    plans = [s for s in seen if s.startswith("EXPLAIN")]
+    postgresql = engine.dialect.name == "postgresql"
+    assert bool(plans) == postgresql  # the name's prefix, each search
+    assert not [s for s in plans if "id_number" in s], plans
+    assert [s for s in seen if "id_number" in s and not s.startswith("EXPLAIN")]
+
+
 def test_count_and_page_agree_also_past_the_cap(app, client, auth, monkeypatch):
     with app.app_context():
         ids = [make_worker(name=f"王{c}", employer="山东重工集团").id for c in "一二三四五六七"]
