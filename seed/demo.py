@@ -87,7 +87,7 @@ def demo_logins() -> list[tuple[str, str, str, str | None]]:
 def _last_ids() -> dict:
     """Return the highest id of each table the demo spreads over the units (0 if empty)."""
     return {model: db.session.scalar(select(func.coalesce(func.max(model.id), 0)))
-            for model in (Worker, Item, Donation, TrainingClass)}
+            for model in (Item, Donation, TrainingClass)}
 
 
 class _Stages:
@@ -164,11 +164,11 @@ def _load(rnd, fake, workers: int, seed: int, progress, timed) -> dict[str, int]
     station_user = db.session.scalar(select(User).where(
         User.username == STATION_USERS[0][0]))
     last = _last_ids()
-    # Each chunk of files spread over the units as it is written (before its indexes
-    # are), before the aid, cards and loans are made: they take their worker's unit.
+    # Each file is written at its unit (by its id), before the aid, cards and loans are
+    # made: they take their worker's unit.
     made, members = worker_seed.load(
         rnd, fake, AS_OF, users["staff"], workers, progress,
-        lambda after: unit_seed.spread_files(units, after, station_user), timed.told)
+        unit_seed.file_places(units, station_user), timed.told)
     with timed(_l("File reviews")):
         reviews = review_seed.load(users, AS_OF)
     with timed(_l("Assistance records")):

@@ -225,7 +225,8 @@ class Households:
             return self.days.setdefault(ordinal, dt.date.fromordinal(ordinal))
 
     def fill(self, row: dict, members: list[dict]) -> None:
-        """Fill ``row`` as one worker file, and add its household to ``members``.
+        """Fill ``row`` (its ``id`` given) as one worker file, and add its household to
+        ``members``.
 
         What ``derived_values`` derives (birth date, gender, household size, income per
         head, initials) is set from what made the row, as it would derive it.
@@ -236,7 +237,7 @@ class Households:
         number, born = self.people.id_number(self.people.born(24, 60), male)
         household = self.members(born)
         for member in household:
-            member["_file"] = number
+            member["worker_id"] = row["id"]
         members.extend(household)
         employer, nature, union = pick(pools.employers)
         status = self.status(rnd)
@@ -270,7 +271,7 @@ class Households:
             housing_type=pick(HOUSING_KEYS), housing_area=between(18, 109),
             medical_insurance=pick(INSURANCE_KEYS), bank_name=pick(BANKS),
             bank_card_no=f"6222{int(random() * 10 ** 15):015d}", status=status,
-            filed_on=self.day(filed), last_reviewed_on=reviewed,
+            filed_on=self.day(filed), filed_by_id=self.staff_id, last_reviewed_on=reviewed,
             reviewed_by_id=self.staff_id if reviewed else None)
         if status in ("exited", "removed"):
             row["exit_date"] = self.day(min(as_of, filed + between(180, 900)))
@@ -314,9 +315,10 @@ def copy_rows(table, rows: list[dict], fixed: dict | None = None, prepare=None) 
     row gives takes its default, ``fixed`` values every row; ``prepare(row)`` first
     completes each), several times faster than its INSERTs."""
     fixed = fixed or {}
+    given = [c for c in table.c if not c.primary_key or (rows and c.key in rows[0])]
     columns = [(c.key, fixed.get(c.key, _default(c)), isinstance(c.type, JSON))
-               for c in table.c if not c.primary_key]
-    names = ", ".join(f'"{c.name}"' for c in table.c if not c.primary_key)
+               for c in given]
+    names = ", ".join(f'"{c.name}"' for c in given)
     raw = db.session.connection().connection.dbapi_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         write = copy.write_row
@@ -335,15 +337,26 @@ def _last_id(conn, table: str) -> int:
     return conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
 
 
+def new_ids(conn, table: str, count: int) -> list[int]:
+    """Return ``count`` new ids of ``table``, rising: taken from its sequence on PostgreSQL
+    (no one else gets them), after the highest on SQLite (the seed holds the write lock)."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+            f"FROM generate_series(1, {int(count)})").scalars())
+    first = _last_id(conn, table) + 1
+    return list(range(first, first + count))
+
+
 def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
-         progress=None, each_chunk=None, stage=None) -> tuple[int, int]:
+         progress=None, place=None, stage=None) -> tuple[int, int]:
     """Write ``workers`` files with households in bulk; return (files, members) made.
 
-    ``progress(files, members)`` is called after every ``CHUNK`` files, and before it
-    ``each_chunk(after)`` with the highest file id before the chunk (the indexes are
-    not built yet: an UPDATE of the chunk's files by id is cheap there). Each chunk's
-    person-index rows and episodes are written with it, by id range;
-    ``stage(label, seconds)`` once the indexes are built, with how long that took.
+    ``progress(files, members)`` is called after every ``CHUNK`` files. Each file's id
+    is known before it is written: ``place(row)``, when given, then sets its unit (and
+    filer) from it, and its members' rows refer to it. Each chunk's person-index rows
+    and episodes are written with it, by id range; ``stage(label, seconds)`` once the
+    indexes are built, with how long that took.
     """
     taken = set(db.session.scalars(select(Worker.id_number)))
     taken.update(n for n in db.session.scalars(select(FamilyMember.id_number)) if n)
@@ -354,26 +367,27 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
     write = copy_rows if conn.dialect.name == "postgresql" else insert_rows
     if conn.dialect.name == "postgresql":  # the indexes built after the rows sort in memory
         conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
+
+    def fill(row: dict, people: list[dict]) -> None:
+        households.fill(row, people)
+        if place is not None:
+            place(row)
+
     made = members = 0
     with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES):
         while made < workers:
             last_file, last_member = _last_id(conn, "worker"), _last_id(conn, "family_member")
-            batch, people = [{} for _ in range(min(CHUNK, workers - made))], []
+            batch = [{"id": n} for n in new_ids(conn, "worker", min(CHUNK, workers - made))]
+            people = []
             # The rows are made one after the other (in insert_rows' second thread while
             # the driver stores the rows before, or as COPY sends them): the same seed
             # makes the same files on either database.
-            write(Worker.__table__, batch, {"filed_by_id": staff.id},
-                  prepare=lambda row, people=people: households.fill(row, people))
-            ids = dict(conn.exec_driver_sql(
-                f"SELECT id_number, id FROM worker WHERE id > {last_file}").all())
-            for person in people:
-                person["worker_id"] = ids[person["_file"]]
+            write(Worker.__table__, batch,
+                  prepare=lambda row, people=people: fill(row, people))
             write(FamilyMember.__table__, people)
             conn.exec_driver_sql(PERSON_INDEX.format(live=LIVE, file=last_file,
                                                      member=last_member))
             _add_episodes(conn, last_file)
-            if each_chunk is not None:
-                each_chunk(last_file)
             made, members = made + len(batch), members + len(people)
             if progress is not None:
                 progress(made, members)
