@@ -39,8 +39,8 @@ def test_seed_beyond_the_old_failure_point(app, runner, monkeypatch):
     assert [line.split()[1] for line in progress] == ["5,000", "10,000", "12,000"]
     # Then each later part, with its seconds, in order, the saving last.
     stages = [line.split("：")[0] for line in result.output.splitlines() if "完成，用时" in line]
-    assert stages[:2] == ["档案索引", "档案复核"] and stages[-1] == "保存到数据库"
-    assert len(stages) == 13
+    assert stages[:3] == ["特困职工证", "档案索引", "档案复核"] and stages[-1] == "保存到数据库"
+    assert len(stages) == 14
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Worker)) == FILES
         assert report_differences()  # what `portal verify` checks
