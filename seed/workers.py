@@ -15,6 +15,7 @@ import json
 import random
 import time
 from bisect import bisect
+from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate
 
 from faker import Faker
@@ -340,7 +341,7 @@ def _last_id(conn, table: str) -> int:
     return conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
 
 
-def new_ids(conn, table: str, count: int) -> list[int]:
+def new_ids(conn, table: str, count: int):
     """Return ``count`` new ids of ``table``, rising: taken from its sequence on PostgreSQL
     (no one else gets them), after the highest on SQLite (the seed holds the write lock)."""
     if conn.dialect.name == "postgresql":
@@ -348,7 +349,7 @@ def new_ids(conn, table: str, count: int) -> list[int]:
             f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
             f"FROM generate_series(1, {int(count)})").scalars())
     first = _last_id(conn, table) + 1
-    return list(range(first, first + count))
+    return range(first, first + count)
 
 
 def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
@@ -372,27 +373,33 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
     if conn.dialect.name == "postgresql":  # the indexes built after the rows sort in memory
         conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
 
-    def fill(row: dict, people: list[dict]) -> None:
-        households.fill(row, people)
-        if place is not None:
-            place(row)
+    def make(ids) -> tuple[list[dict], list[dict]]:
+        """Return the files of ``ids`` and their members' rows."""
+        batch, people = [{"id": n} for n in ids], []
+        for row in batch:
+            households.fill(row, people)
+            if place is not None:
+                place(row)
+        return batch, people
 
+    ids = new_ids(conn, "worker", workers)
     made = members = 0
-    with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES):
-        while made < workers:
-            last_file, last_member = _last_id(conn, "worker"), _last_id(conn, "family_member")
-            batch = [{"id": n} for n in new_ids(conn, "worker", min(CHUNK, workers - made))]
-            people = []
-            # The rows are made one after the other (in insert_rows' second thread while
-            # the driver stores the rows before, or as COPY sends them): the same seed
-            # makes the same files on either database.
-            write(Worker.__table__, batch,
-                  prepare=lambda row, people=people: fill(row, people))
+    with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES), \
+            ThreadPoolExecutor(max_workers=1) as maker:
+        # Each chunk is made in this one thread, after the one before (the same seed
+        # makes the same files on either database), while the database stores the one
+        # before: the driver waits for it without holding the GIL.
+        pending = maker.submit(make, ids[:CHUNK]) if workers > 0 else None
+        while pending is not None:
+            batch, people = pending.result()
+            made, after = made + len(batch), batch[0]["id"] - 1
+            pending = maker.submit(make, ids[made:made + CHUNK]) if made < workers else None
+            last_member = _last_id(conn, "family_member")
+            write(Worker.__table__, batch)
             write(FamilyMember.__table__, people)
-            conn.exec_driver_sql(PERSON_INDEX.format(live=LIVE, file=last_file,
-                                                     member=last_member))
-            _add_episodes(conn, last_file)
-            made, members = made + len(batch), members + len(people)
+            conn.exec_driver_sql(PERSON_INDEX.format(live=LIVE, file=after, member=last_member))
+            _add_episodes(conn, after)
+            members += len(people)
             if progress is not None:
                 progress(made, members)
         if finish is not None:
