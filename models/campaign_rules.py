@@ -230,7 +230,10 @@ GENERATED = ("worker_id", "unit_id", "kind", "year", "campaign", "campaign_id", 
              "applied_at", "student_name", "school", "school_level")
 
 
-CHUNK = 5000  # file ids per INSERT … SELECT: the audit of one chunk is held at a time
+# File ids per INSERT … SELECT: the audit of one chunk is held at a time. Each window
+# also reads what every window does (the active files' index): 20,000 took a sixth less
+# than 5,000 over a million files on PostgreSQL.
+CHUNK = 20_000
 
 
 def generate(campaign: Campaign, user, audit=None) -> int:
