@@ -179,17 +179,23 @@ def _has_cause(campaign: Campaign):
                *(text.contains(f'"{code}"', autoescape=True) for code in causes))
 
 
-def _aided(campaign: Campaign):
+def _aided(campaign: Campaign, files=None):
     """Return the clause: the household has a record of this campaign, or a live grant of
-    the same kind, year and campaign name made by hand (the one-grant rule)."""
-    return exists().where(Assistance.worker_id == Worker.id, or_(
+    the same kind, year and campaign name made by hand (the one-grant rule).
+
+    ``files``, (first, last) file id, says the files asked about lie in that range: the
+    records are then read by it too (generate's windows).
+    """
+    window = () if files is None else (Assistance.worker_id.between(*files),)
+    return exists().where(Assistance.worker_id == Worker.id, *window, or_(
         Assistance.campaign_id == campaign.id,
         and_(Assistance.kind == campaign.kind, Assistance.year == campaign.year,
              Assistance.campaign == campaign.name, Assistance.state.in_(LIVE_STATES))))
 
 
-def exclusion(campaign: Campaign):
-    """Return the CASE giving a worker file's first reason of ``EXCLUSIONS``, NULL if aided."""
+def exclusion(campaign: Campaign, files=None):
+    """Return the CASE giving a worker file's first reason of ``EXCLUSIONS``, NULL if aided
+    (``files``: see ``_aided``)."""
     whens = [(Worker.status != "active", "not_active"),
              (~exists().where(CampaignStandard.campaign_id == campaign.id,
                               CampaignStandard.category == Worker.category), "no_standard")]
@@ -199,7 +205,7 @@ def exclusion(campaign: Campaign):
         whens.append((~_has_cause(campaign), "cause"))
     if campaign.needs_child_in_school or campaign.kind == "education":
         whens.append((~exists().where(_in_school(campaign)), "no_child"))
-    whens.append((_aided(campaign), "aided"))
+    whens.append((_aided(campaign, files), "aided"))
     return case(*((cond, literal(code)) for cond, code in whens), else_=null())
 
 
@@ -208,13 +214,15 @@ def households(campaign: Campaign):
     return unit_clause(Worker, campaign_units(campaign))
 
 
-def eligible(campaign: Campaign):
-    """Return the clause keeping the households the campaign aids now.
+def eligible(campaign: Campaign, files=None):
+    """Return the clause keeping the households the campaign aids now (of the files with
+    an id from ``files[0]`` to ``files[1]``, when given).
 
     The same tests as ``exclusion``, as plain conditions the indexes can serve.
     """
-    return and_(households(campaign), Worker.status == "active",
-                exclusion(campaign).is_(None))
+    window = () if files is None else (Worker.id.between(*files),)
+    return and_(households(campaign), Worker.status == "active", *window,
+                exclusion(campaign, files).is_(None))
 
 
 GENERATED = ("worker_id", "unit_id", "kind", "year", "campaign", "campaign_id", "reason",
@@ -222,14 +230,17 @@ GENERATED = ("worker_id", "unit_id", "kind", "year", "campaign", "campaign_id", 
              "applied_at", "student_name", "school", "school_level")
 
 
-CHUNK = 5000  # households per INSERT … SELECT: the audit of one chunk is held at a time
+# File ids per INSERT … SELECT: the audit of one chunk is held at a time. Each window
+# also reads what every window does (the active files' index): 20,000 took a sixth less
+# than 5,000 over a million files on PostgreSQL.
+CHUNK = 20_000
 
 
 def generate(campaign: Campaign, user, audit=None) -> int:
     """Make one application (state applied, by ``user``) per eligible household, in the
     caller's transaction; return how many. A rerun adds nobody twice.
 
-    INSERT … SELECT by chunks of households (in file order): no record passes through
+    INSERT … SELECT by windows of file ids (in file order): no record passes through
     Python, so 20,000 households take about as long as the database needs to write them.
     ``audit(model, ids, user)`` (``portal.audit.log_created_since``) logs each chunk's
     new records (the ids its INSERT returned), in bulk, in the same transaction, so
@@ -243,28 +254,25 @@ def generate(campaign: Campaign, user, audit=None) -> int:
     check_campaign(campaign)
     if not campaign.fund.active:
         raise DomainError(_("The campaign's fund is no longer in use; choose another."))
-    chosen, last_worker, made = _generated_rows(campaign, user), 0, 0
-    table = Assistance.__table__
-    while True:
-        # The last file of the next chunk (None: fewer than CHUNK left, take them all).
-        bound = db.session.scalar(select(Worker.id).where(
-            eligible(campaign), Worker.id > last_worker).order_by(Worker.id)
-            .offset(CHUNK - 1).limit(1))
-        window = Worker.id > last_worker if bound is None else Worker.id.between(
-            last_worker + 1, bound)
-        ids = db.session.scalars(insert(table).from_select(
-            GENERATED, chosen.where(window)).returning(table.c.id)).all()
+    made, table = 0, Assistance.__table__
+    # Windows of CHUNK file ids, the records that aid them read by the same range: asking
+    # for the CHUNK-th eligible file after the last one instead, PostgreSQL read every
+    # file on record for each chunk (by the status index, then sorted), and checked the
+    # files against all the campaign's records written so far, N² over a million files.
+    low, high = db.session.execute(select(func.min(Worker.id), func.max(Worker.id))).one()
+    for start in range(low or 0, (high or -1) + 1, CHUNK):
+        chosen = _generated_rows(campaign, user, (start, start + CHUNK - 1))
+        ids = db.session.scalars(insert(table).from_select(GENERATED, chosen)
+                                 .returning(table.c.id)).all()
         made += len(ids)
-        if audit is not None:
+        if audit is not None and ids:
             audit(Assistance, ids, user)
-        if bound is None:
-            break
-        last_worker = bound
     return made
 
 
-def _generated_rows(campaign: Campaign, user):
-    """Return the SELECT of the applications' values (GENERATED), one per eligible file."""
+def _generated_rows(campaign: Campaign, user, files=None):
+    """Return the SELECT of the applications' values (GENERATED), one per eligible file
+    (of those with an id in ``files``, when given)."""
     money_type = Assistance.__table__.c.cash_amount.type
     school = campaign.kind == "education"
     text = Assistance.__table__.c.goods.type
@@ -279,4 +287,4 @@ def _generated_rows(campaign: Campaign, user):
         func.substr(_first_child(campaign, FamilyMember.school_or_work), 1, 100)
         if school else literal("", String),
         _first_child(campaign, _level_of_school(campaign)) if school else null(),
-    ).where(eligible(campaign)).order_by(Worker.id)
+    ).where(eligible(campaign, files)).order_by(Worker.id)

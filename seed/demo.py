@@ -10,9 +10,10 @@ import time
 from faker import Faker
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from models import Donation, Item, TrainingClass, User, Worker, db
+from models.worker_certificate_rules import add_missing_certificates
 from portal.database import ensure_settings
 from portal.excel.bulk import roomy_cache
 from seed import aid as aid_seed
@@ -87,7 +88,7 @@ def demo_logins() -> list[tuple[str, str, str, str | None]]:
 def _last_ids() -> dict:
     """Return the highest id of each table the demo spreads over the units (0 if empty)."""
     return {model: db.session.scalar(select(func.coalesce(func.max(model.id), 0)))
-            for model in (Worker, Item, Donation, TrainingClass)}
+            for model in (Item, Donation, TrainingClass)}
 
 
 class _Stages:
@@ -95,6 +96,11 @@ class _Stages:
 
     def __init__(self, told=None):
         self.told = told
+
+    def once(self, label, work) -> None:
+        """Do ``work()``, timed as ``label``."""
+        with self(label):
+            work()
 
     @contextlib.contextmanager
     def __call__(self, label):
@@ -146,6 +152,10 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None,
     fake.seed_instance(seed)
     timed = _Stages(stage)
     db.session.info["audit"] = False  # demo data is not anybody's work
+    if db.session.connection().dialect.name == "postgresql":
+        # Compiling the bigger statements (a campaign's INSERT … SELECT over a million
+        # files) took longer than running them.
+        db.session.execute(text("SET LOCAL jit = off"))
     try:
         ensure_settings()
         with _new_database_writes():
@@ -158,17 +168,30 @@ def load(workers: int = 2000, seed: int = 20261129, progress=None,
     return counts
 
 
+def _certify() -> None:
+    """Issue the hardship certificates of the new files (their indexes not built yet)."""
+    if db.session.connection().dialect.name == "postgresql":
+        # Without statistics of the new rows, PostgreSQL joined the files to their
+        # episodes by a scan of the episodes per file.
+        db.session.execute(text("ANALYZE worker, worker_episode"))
+    add_missing_certificates()
+
+
 def _load(rnd, fake, workers: int, seed: int, progress, timed) -> dict[str, int]:
     units = unit_seed.load()
     users = ensure_demo_users(units)
     station_user = db.session.scalar(select(User).where(
         User.username == STATION_USERS[0][0]))
     last = _last_ids()
-    # Each chunk of files spread over the units as it is written (before its indexes
-    # are), before the aid, cards and loans are made: they take their worker's unit.
+    # Each file is written at its unit (by its id), before the aid, cards and loans are
+    # made: they take their worker's unit.
+    # The files on record in a qualifying category get their hardship certificates
+    # (issue 16) before the files' indexes are built: each such file's row is written
+    # again with its number, into two indexes rather than twenty-five.
     made, members = worker_seed.load(
         rnd, fake, AS_OF, users["staff"], workers, progress,
-        lambda after: unit_seed.spread_files(units, after, station_user), timed.told)
+        unit_seed.file_places(units, station_user), timed.told,
+        finish=lambda: timed.once(_l("Hardship certificates"), _certify))
     with timed(_l("File reviews")):
         reviews = review_seed.load(users, AS_OF)
     with timed(_l("Assistance records")):

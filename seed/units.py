@@ -1,15 +1,14 @@
 """The demo's network: a county centre and its street, township and enterprise stations.
 
-The worker files go in in bulk at the top unit (``seed.workers``); they are then spread
-over the units with one UPDATE per table, by file id, before the aid, cards and loans are
-made, which take their worker's unit. Goods, donations and classes are spread after they
-are made: every unit keeps some.
+The worker files go in in bulk, each at the unit its id gives (``file_places``), before
+the aid, cards and loans are made, which take their worker's unit. Goods, donations and
+classes are spread after they are made: every unit keeps some.
 """
 from __future__ import annotations
 
 from sqlalchemy import case, select, update
 
-from models import Donation, Item, TrainingClass, Worker, db
+from models import Donation, Item, TrainingClass, db
 from models.orgunit import OrgUnit, ensure_root_unit
 
 COUNTY = "长清区总工会困难职工帮扶中心"
@@ -37,7 +36,8 @@ def load() -> list[OrgUnit]:
 
 
 def _spread(model, units: list[OrgUnit], after_id: int = 0) -> None:
-    """Give the rows of ``model`` with an id above ``after_id`` the units by ``SHARES``."""
+    """Give the rows of ``model`` with an id above ``after_id`` the units by ``SHARES``
+    (slot ``id % 10``: the first four slots the county's, the next two station 1's …)."""
     slot = model.id % sum(SHARES)
     whens, upto = [], 0
     for unit, share in zip(units, SHARES, strict=True):
@@ -48,16 +48,16 @@ def _spread(model, units: list[OrgUnit], after_id: int = 0) -> None:
                            synchronize_session=False))
 
 
-def spread_files(units: list[OrgUnit], after_id: int, station_user) -> None:
-    """Spread the files made after ``after_id`` over the units; the first station's were
-    filed by its own staff."""
-    db.session.flush()
-    _spread(Worker, units, after_id)
-    db.session.execute(update(Worker).where(Worker.id > after_id,
-                                            Worker.unit_id == station_user.unit_id)
-                       .values(filed_by_id=station_user.id)
-                       .execution_options(synchronize_session=False))
-    db.session.expire_all()
+def file_places(units: list[OrgUnit], station_user):
+    """Return ``place(row)``: it gives a new file (a row with its id) the unit ``_spread``
+    would by its id; the first station's files were filed by its own staff."""
+    slots = [unit.id for unit, share in zip(units, SHARES, strict=True) for _ in range(share)]
+
+    def place(row: dict) -> None:
+        unit_id = row["unit_id"] = slots[row["id"] % len(slots)]
+        if unit_id == station_user.unit_id:
+            row["filed_by_id"] = station_user.id
+    return place
 
 
 def spread_places(units: list[OrgUnit], last_ids: dict) -> None:

@@ -1,10 +1,12 @@
 """The bulk of the demo: worker files with households, written as the Excel import writes.
 
 A million files through the ORM would take hours, so the rows go in with
-``portal.excel.bulk.insert_rows`` in chunks, with the fields ``derived_values`` derives
+``portal.excel.bulk.insert_rows`` (SQLite) or COPY (``copy_rows``, PostgreSQL) in chunks,
+each file with its id, taken before, and the fields ``derived_values`` derives
 (as the form derives them) set from what made them, and their ``person_in_file`` rows
 as ``rebuild_person_index`` writes them, by id range: the tables' indexes are built once
-after the last chunk (``portal.excel.bulk_indexes.deferred``). Faker is slow per call:
+after the last chunk (``portal.excel.bulk_indexes.deferred``, which on PostgreSQL drops
+and adds back the foreign keys between them too). Faker is slow per call:
 names, streets, jobs and employers come from pools made once and combined at random;
 the draws are ``random()`` scaled, and ID numbers are built from cached prefixes.
 """
@@ -15,6 +17,7 @@ import json
 import random
 import time
 from bisect import bisect
+from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate
 
 from faker import Faker
@@ -225,7 +228,8 @@ class Households:
             return self.days.setdefault(ordinal, dt.date.fromordinal(ordinal))
 
     def fill(self, row: dict, members: list[dict]) -> None:
-        """Fill ``row`` as one worker file, and add its household to ``members``.
+        """Fill ``row`` (its ``id`` given) as one worker file, and add its household to
+        ``members``.
 
         What ``derived_values`` derives (birth date, gender, household size, income per
         head, initials) is set from what made the row, as it would derive it.
@@ -236,7 +240,7 @@ class Households:
         number, born = self.people.id_number(self.people.born(24, 60), male)
         household = self.members(born)
         for member in household:
-            member["_file"] = number
+            member["worker_id"] = row["id"]
         members.extend(household)
         employer, nature, union = pick(pools.employers)
         status = self.status(rnd)
@@ -270,7 +274,7 @@ class Households:
             housing_type=pick(HOUSING_KEYS), housing_area=between(18, 109),
             medical_insurance=pick(INSURANCE_KEYS), bank_name=pick(BANKS),
             bank_card_no=f"6222{int(random() * 10 ** 15):015d}", status=status,
-            filed_on=self.day(filed), last_reviewed_on=reviewed,
+            filed_on=self.day(filed), filed_by_id=self.staff_id, last_reviewed_on=reviewed,
             reviewed_by_id=self.staff_id if reviewed else None)
         if status in ("exited", "removed"):
             row["exit_date"] = self.day(min(as_of, filed + between(180, 900)))
@@ -284,12 +288,15 @@ HEALTH_KEYS, HOUSING_KEYS, INSURANCE_KEYS = (list(HEALTH), list(HOUSING_TYPES),
 
 # The person-index rows (``models.worker_rules.rebuild_person_index``) of the files and
 # members after the given ids: read by id range, as the indexes on the files' numbers and
-# the members' files are built only after the last chunk.
+# the members' files are built only after the last chunk. The files joined to the new
+# members are new too: without ``w.id > {file}`` the statement took longer with every
+# chunk on PostgreSQL (0.3 s at first, 1 s at a million files).
 PERSON_INDEX = (
     "INSERT INTO person_in_file (id_number, worker_id, member_id, live) "
     "SELECT w.id_number, w.id, NULL, {live} FROM worker w WHERE w.id > {file} "
     "UNION ALL SELECT m.id_number, m.worker_id, m.id, {live} FROM family_member m "
-    "JOIN worker w ON w.id = m.worker_id WHERE m.id > {member} AND m.id_number IS NOT NULL")
+    "JOIN worker w ON w.id = m.worker_id WHERE m.id > {member} AND w.id > {file} "
+    "AND m.id_number IS NOT NULL")
 LIVE = "w.status IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATUSES))
 
 
@@ -309,25 +316,25 @@ def _add_episodes(conn, after: int) -> None:
         "format", "pyformat") else sql)
 
 
-def copy_rows(table, rows: list[dict], fixed: dict | None = None, prepare=None) -> None:
+def copy_rows(table, rows: list[dict], fixed: dict | None = None) -> None:
     """On PostgreSQL, write ``rows`` with COPY: what ``insert_rows`` writes (a column no
-    row gives takes its default, ``fixed`` values every row; ``prepare(row)`` first
-    completes each), several times faster than its INSERTs."""
+    row gives takes its default, ``fixed`` values every row, the primary key when the
+    first row gives it), with a third less of the client's time."""
     fixed = fixed or {}
-    columns = [(c.key, fixed.get(c.key, _default(c)), isinstance(c.type, JSON))
-               for c in table.c if not c.primary_key]
-    names = ", ".join(f'"{c.name}"' for c in table.c if not c.primary_key)
+    given = [c for c in table.c if not c.primary_key or (rows and c.key in rows[0])]
+    columns = [(c.key, fixed.get(c.key, _default(c))) for c in given]
+    json_at = [n for n, c in enumerate(given) if isinstance(c.type, JSON)]
+    names = ", ".join(f'"{c.name}"' for c in given)
     raw = db.session.connection().connection.dbapi_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        write = copy.write_row
+        write, dumps = copy.write_row, json.dumps
         for row in rows:
-            if prepare is not None:
-                prepare(row)
-            values = [default if (value := row.get(key)) is None else value
-                      for key, default, _json in columns]
-            for n, (_key, _default_value, is_json) in enumerate(columns):
-                if is_json and values[n] is not None:
-                    values[n] = json.dumps(values[n])
+            get = row.get
+            values = [default if (value := get(key)) is None else value
+                      for key, default in columns]
+            for n in json_at:
+                if values[n] is not None:
+                    values[n] = dumps(values[n])
             write(values)
 
 
@@ -335,15 +342,27 @@ def _last_id(conn, table: str) -> int:
     return conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()
 
 
+def new_ids(conn, table: str, count: int):
+    """Return ``count`` new ids of ``table``, rising: taken from its sequence on PostgreSQL
+    (no one else gets them), after the highest on SQLite (the seed holds the write lock)."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+            f"FROM generate_series(1, {int(count)})").scalars())
+    first = _last_id(conn, table) + 1
+    return range(first, first + count)
+
+
 def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
-         progress=None, each_chunk=None, stage=None) -> tuple[int, int]:
+         progress=None, place=None, stage=None, finish=None) -> tuple[int, int]:
     """Write ``workers`` files with households in bulk; return (files, members) made.
 
-    ``progress(files, members)`` is called after every ``CHUNK`` files, and before it
-    ``each_chunk(after)`` with the highest file id before the chunk (the indexes are
-    not built yet: an UPDATE of the chunk's files by id is cheap there). Each chunk's
-    person-index rows and episodes are written with it, by id range;
-    ``stage(label, seconds)`` once the indexes are built, with how long that took.
+    ``progress(files, members)`` is called after every ``CHUNK`` files. Each file's id
+    is known before it is written: ``place(row)``, when given, then sets its unit (and
+    filer) from it, and its members' rows refer to it. Each chunk's person-index rows
+    and episodes are written with it, by id range. ``finish()``, when given, is called
+    after the last chunk, before the indexes are built (an UPDATE of many files is
+    cheap then); ``stage(label, seconds)`` once they are, with how long that took.
     """
     taken = set(db.session.scalars(select(Worker.id_number)))
     taken.update(n for n in db.session.scalars(select(FamilyMember.id_number)) if n)
@@ -354,29 +373,38 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
     write = copy_rows if conn.dialect.name == "postgresql" else insert_rows
     if conn.dialect.name == "postgresql":  # the indexes built after the rows sort in memory
         conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
+
+    def make(ids) -> tuple[list[dict], list[dict]]:
+        """Return the files of ``ids`` and their members' rows."""
+        batch, people = [{"id": n} for n in ids], []
+        for row in batch:
+            households.fill(row, people)
+            if place is not None:
+                place(row)
+        return batch, people
+
+    ids = new_ids(conn, "worker", workers)
     made = members = 0
-    with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES):
-        while made < workers:
-            last_file, last_member = _last_id(conn, "worker"), _last_id(conn, "family_member")
-            batch, people = [{} for _ in range(min(CHUNK, workers - made))], []
-            # The rows are made one after the other (in insert_rows' second thread while
-            # the driver stores the rows before, or as COPY sends them): the same seed
-            # makes the same files on either database.
-            write(Worker.__table__, batch, {"filed_by_id": staff.id},
-                  prepare=lambda row, people=people: households.fill(row, people))
-            ids = dict(conn.exec_driver_sql(
-                f"SELECT id_number, id FROM worker WHERE id > {last_file}").all())
-            for person in people:
-                person["worker_id"] = ids[person["_file"]]
+    with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES), \
+            ThreadPoolExecutor(max_workers=1) as maker:
+        # Each chunk is made in this one thread, after the one before (the same seed
+        # makes the same files on either database), while the database stores the one
+        # before: the driver waits for it without holding the GIL.
+        pending = maker.submit(make, ids[:CHUNK]) if workers > 0 else None
+        while pending is not None:
+            batch, people = pending.result()
+            made, after = made + len(batch), batch[0]["id"] - 1
+            pending = maker.submit(make, ids[made:made + CHUNK]) if made < workers else None
+            last_member = _last_id(conn, "family_member")
+            write(Worker.__table__, batch)
             write(FamilyMember.__table__, people)
-            conn.exec_driver_sql(PERSON_INDEX.format(live=LIVE, file=last_file,
-                                                     member=last_member))
-            _add_episodes(conn, last_file)
-            if each_chunk is not None:
-                each_chunk(last_file)
-            made, members = made + len(batch), members + len(people)
+            conn.exec_driver_sql(PERSON_INDEX.format(live=LIVE, file=after, member=last_member))
+            _add_episodes(conn, after)
+            members += len(people)
             if progress is not None:
                 progress(made, members)
+        if finish is not None:
+            finish()
         indexing = time.perf_counter()
     if stage is not None:
         stage(_l("Indexes of the files"), time.perf_counter() - indexing)

@@ -7,14 +7,16 @@ from decimal import Decimal
 
 import pytest
 from faker import Faker
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
-from models import FamilyMember, Fund, FundEntry, PersonInFile, Worker, db
+from models import FamilyMember, Fund, FundEntry, PersonInFile, User, Worker, db
 from models.idnumber import normalize_id_number
 from models.worker import LIVE_STATUSES
 from models.worker_rules import derived_values
 from portal.cli import report_differences
 from seed import aid, demo, loans
+from seed import units as seed_units
 from seed import workers as worker_seed
 
 FILES = 12_000  # the old seed ran its donation fund dry from about 8,000 files
@@ -37,8 +39,8 @@ def test_seed_beyond_the_old_failure_point(app, runner, monkeypatch):
     assert [line.split()[1] for line in progress] == ["5,000", "10,000", "12,000"]
     # Then each later part, with its seconds, in order, the saving last.
     stages = [line.split("：")[0] for line in result.output.splitlines() if "完成，用时" in line]
-    assert stages[:2] == ["档案索引", "档案复核"] and stages[-1] == "保存到数据库"
-    assert len(stages) == 13
+    assert stages[:3] == ["特困职工证", "档案索引", "档案复核"] and stages[-1] == "保存到数据库"
+    assert len(stages) == 14
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Worker)) == FILES
         assert report_differences()  # what `portal verify` checks
@@ -110,3 +112,53 @@ def test_seed_of_a_new_sqlite_database_rolls_back_and_keeps_its_log(app, monkeyp
         assert db.session.scalar(select(func.count()).select_from(Worker)) == 0
         assert raw().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw().execute("PRAGMA synchronous").fetchone()[0] != 0
+
+
+def _schema_of_people_tables() -> list:
+    """Return the people tables' indexes (and SQLite triggers), and on PostgreSQL their
+    constraints, each by name and definition."""
+    from portal.excel.bulk_indexes import PEOPLE_TABLES, _postgresql_objects, _sqlite_objects
+
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        return sorted(o for table in PEOPLE_TABLES for o in _sqlite_objects(conn, table))
+    constraints = conn.exec_driver_sql(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
+        "FROM pg_constraint WHERE connamespace = to_regnamespace(current_schema()) "
+        "AND conrelid::regclass::text IN ('worker', 'family_member', 'person_in_file', "
+        "'worker_episode')").all()
+    return sorted([*(o for table in PEOPLE_TABLES for o in _postgresql_objects(conn, table)),
+                   *(tuple(c) for c in constraints)])
+
+
+def test_seed_leaves_the_indexes_and_constraints_as_they_were(app, monkeypatch):
+    """The seed drops the people tables' indexes (and on PostgreSQL the foreign keys
+    between them) while writing: all are back after, and the keys hold."""
+    monkeypatch.setattr(worker_seed, "CHUNK", 300)
+    with app.app_context():
+        before = _schema_of_people_tables()
+        assert len(before) > 30
+        worker_seed.load(random.Random(4), Faker("zh_CN"), demo.AS_OF,
+                         demo.ensure_demo_users()["staff"], 700)
+        db.session.commit()
+        assert _schema_of_people_tables() == before
+        member = db.session.scalar(select(FamilyMember).limit(1))
+        # The key to the files holds again.
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.execute(update(FamilyMember).where(FamilyMember.id == member.id)
+                               .values(worker_id=10 ** 9))
+
+
+def test_files_take_their_unit_by_id(app):
+    """The seed's files are spread over the units by id as ``_spread`` spreads the rest,
+    the first station's filed by its own staff."""
+    with app.app_context():
+        demo.load(workers=40, seed=5)
+        units = seed_units.load()
+        slots = [units[n] for n, share in enumerate(seed_units.SHARES) for _ in range(share)]
+        station_user = db.session.scalar(select(User).where(User.username == "station1"))
+        files = db.session.scalars(select(Worker)).all()
+        assert len(files) == 40
+        for worker in files:
+            assert worker.unit_id == slots[worker.id % len(slots)].id
+            assert (worker.filed_by_id == station_user.id) == (worker.unit_id == units[1].id)

@@ -93,7 +93,8 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
     Return {row[key]: its new id} when ``key`` names a unique column, else {}.
 
     A missing or None value takes the column's default, as an ORM insert would, or
-    for a None the value ``empty`` gives its column; the database numbers the rows.
+    for a None the value ``empty`` gives its column; the database numbers the rows
+    unless the first row gives its primary key.
     ``prepare(row)``, when given, first completes each row (derived fields), and
     ``stored(columns)`` then sees each batch's values as stored, ``{column: values}``
     (to audit them), batch after batch. Columns named in ``encoded`` come already as
@@ -111,7 +112,7 @@ def insert_rows(table, rows: list[dict], fixed: dict | None = None,
     dialect = conn.dialect
     columns = [(column.key, _default(column), empty.get(column.key, _default(column)),
                 *_bind(column, dialect, encoded))
-               for column in table.c if not column.primary_key]
+               for column in table.c if not column.primary_key or column.key in rows[0]]
     keys = [name for name, *_rest in columns]
 
     copy = _copy_sql(table, keys, dialect) if dialect.name == "postgresql" else None

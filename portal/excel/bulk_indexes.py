@@ -8,8 +8,12 @@ empty when they start: the indexes and triggers are dropped inside the caller's
 transaction and made again, from the database's own definitions, before it commits,
 so a failure (rolled back) leaves them as they were.
 
-On PostgreSQL the dropped indexes hold the tables' ACCESS EXCLUSIVE lock until the
-commit: others' reads of the (empty) tables wait for the import instead of seeing none.
+On PostgreSQL the foreign keys between those tables go too (checking each row's
+reference took as long as storing the row) and are added back after the indexes, each
+checked by one join over the whole table. The dropped indexes hold the tables' ACCESS
+EXCLUSIVE lock until the commit: others' reads of the (empty) tables wait for the import
+instead of seeing none. Foreign keys to other tables (users, units) stay: dropping one
+would lock the table it refers to.
 """
 from __future__ import annotations
 
@@ -43,6 +47,17 @@ def _postgresql_objects(conn, table: str) -> list[tuple[str, str, str]]:
         "AND c.connamespace = to_regnamespace(current_schema()))"), {"t": table})]
 
 
+def _postgresql_foreign_keys(conn, tables: list[str]) -> list[tuple[str, str, str]]:
+    """Return (table, name, definition) of the foreign keys from one of ``tables`` to
+    another."""
+    return [tuple(r) for r in conn.execute(text(
+        "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid "
+        "WHERE c.contype = 'f' AND c.connamespace = to_regnamespace(current_schema()) "
+        "AND r.relnamespace = c.connamespace AND t.relname = ANY(:tables) "
+        "AND r.relname = ANY(:tables) ORDER BY t.relname, c.conname"), {"tables": tables})]
+
+
 @contextlib.contextmanager
 def deferred(conn, tables: tuple[str, ...]):
     """Drop the secondary indexes (and SQLite triggers) of the empty ``tables`` inside,
@@ -55,13 +70,20 @@ def deferred(conn, tables: tuple[str, ...]):
         for kind, name, sql in (_sqlite_objects if sqlite else _postgresql_objects)(conn, table):
             conn.execute(text(f'DROP {kind.upper()} "{name}"'))
             dropped.append((table, kind, sql))
+    keys = [] if sqlite or not empty else _postgresql_foreign_keys(conn, empty)
+    for table, name, _definition in keys:
+        conn.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'))
     yield
     for _table, _kind, sql in sorted(dropped, key=lambda d: d[1] != "index"):
         conn.exec_driver_sql(sql)
+    if keys:
+        conn.execute(text("ANALYZE " + ", ".join(empty)))  # to plan the keys' checks
+    for table, name, definition in keys:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
     if sqlite:
         for table in empty:
             if table in FTS_OF:
                 conn.execute(text(f"INSERT INTO {FTS_OF[table]}({FTS_OF[table]}) "
                                   f"VALUES ('rebuild')"))
-    elif empty:
+    elif empty and not keys:
         conn.execute(text("ANALYZE " + ", ".join(empty)))
