@@ -6,6 +6,7 @@ PostgreSQL.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 
@@ -116,9 +117,9 @@ def test_every_kind_is_answered_from_an_index(ctx, files, term, masked):
     assert not scans, plan
 
 
-def test_the_search_runs_once_for_page_and_count(app, client, auth, files):
-    """The matching ids are found once; the page and the count read them by id."""
-    auth.login("staff")
+@contextlib.contextmanager
+def statements(app):
+    """Collect the SQL statements run inside the block."""
     seen = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -128,9 +129,16 @@ def test_the_search_runs_once_for_page_and_count(app, client, auth, files):
         engine = db.engine
     event.listen(engine, "before_cursor_execute", record)
     try:
-        assert found(client, "纺织厂") == [files["张晓明"]]
+        yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def test_the_search_runs_once_for_page_and_count(app, client, auth, files):
+    """The matching ids are found once; the page and the count read them by id."""
+    auth.login("staff")
+    with statements(app) as seen:
+        assert found(client, "纺织厂") == [files["张晓明"]]
     matching = [s for s in seen if ("worker_fts" in s or "ILIKE" in s.upper())
                 and not s.startswith("EXPLAIN")]  # PostgreSQL plans each way first
     assert len(matching) == 1, matching
@@ -143,21 +151,12 @@ def test_numbers_are_asked_without_a_plan_first(app, client, auth, files):
     """A way by equality (the whole ID number, its tail, a phone number) finds a few rows:
     it is asked at once; only the name's prefix is planned first (PostgreSQL)."""
     auth.login("staff")
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app) as seen:
         for term in (ZHANG, ZHANG[-6:]):
             assert found(client, term) == [files["张晓明"]]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     plans = [s for s in seen if s.startswith("EXPLAIN")]
-    postgresql = engine.dialect.name == "postgresql"
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
     assert bool(plans) == postgresql  # the name's prefix, each search
     assert not [s for s in plans if "id_number" in s], plans
     assert [s for s in seen if "id_number" in s and not s.startswith("EXPLAIN")]
