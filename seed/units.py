@@ -52,11 +52,14 @@ def file_places(units: list[OrgUnit], station_user):
     """Return ``place(row)``: it gives a new file (a row with its id) the unit ``_spread``
     would by its id; the first station's files were filed by its own staff."""
     slots = [unit.id for unit, share in zip(units, SHARES, strict=True) for _ in range(share)]
+    # Read here: ``place`` runs in the seed's row-making thread, which must not load
+    # anything through the session.
+    station_unit, station_staff = station_user.unit_id, station_user.id
 
     def place(row: dict) -> None:
         unit_id = row["unit_id"] = slots[row["id"] % len(slots)]
-        if unit_id == station_user.unit_id:
-            row["filed_by_id"] = station_user.id
+        if unit_id == station_unit:
+            row["filed_by_id"] = station_staff
     return place
 
 
