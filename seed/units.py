@@ -35,23 +35,25 @@ def load() -> list[OrgUnit]:
     return units
 
 
+def _slots(units: list[OrgUnit]) -> list[int]:
+    """Return the unit id of each slot ``id % 10`` by ``SHARES``: the first four slots the
+    county's, the next two station 1's …"""
+    return [unit.id for unit, share in zip(units, SHARES, strict=True) for _ in range(share)]
+
+
 def _spread(model, units: list[OrgUnit], after_id: int = 0) -> None:
-    """Give the rows of ``model`` with an id above ``after_id`` the units by ``SHARES``
-    (slot ``id % 10``: the first four slots the county's, the next two station 1's …)."""
-    slot = model.id % sum(SHARES)
-    whens, upto = [], 0
-    for unit, share in zip(units, SHARES, strict=True):
-        upto += share
-        whens.append((slot < upto, unit.id))
+    """Give the rows of ``model`` with an id above ``after_id`` the units of their slots."""
+    slots = _slots(units)
     db.session.execute(update(model).where(model.id > after_id)
-                       .values(unit_id=case(*whens)).execution_options(
-                           synchronize_session=False))
+                       .values(unit_id=case(dict(enumerate(slots)),
+                                            value=model.id % len(slots)))
+                       .execution_options(synchronize_session=False))
 
 
 def file_places(units: list[OrgUnit], station_user):
     """Return ``place(row)``: it gives a new file (a row with its id) the unit ``_spread``
     would by its id; the first station's files were filed by its own staff."""
-    slots = [unit.id for unit, share in zip(units, SHARES, strict=True) for _ in range(share)]
+    slots = _slots(units)
     # Read here: ``place`` runs in the seed's row-making thread, which must not load
     # anything through the session.
     station_unit, station_staff = station_user.unit_id, station_user.id
