@@ -127,6 +127,17 @@ def blank_none(value):
     return "" if value is None else value
 
 
+def choice_word(words: dict, choices, value):
+    """Return the word a choice column shows for ``value`` (its label, translated once
+    into ``words``; the value itself when it has none), blank for None."""
+    label = choices.get(value)
+    if label is None:
+        return blank_none(value)
+    if value not in words:
+        words[value] = str(label)
+    return blank_none(words[value] or value)
+
+
 def known_rows(condition, rows: int, more: bool = False, about: bool = False) -> None:
     """Tell this request's list count that ``condition`` alone keeps ``rows`` rows (at
     least that many if ``more``, about as many if ``about``): a count filtered by it and
@@ -433,15 +444,8 @@ class ListRendering:
                 context, model, name, column_formatters, column_type_formatters))
         # A choice's word, translated once a request (Flask-Admin's ``choices.get(v) or v``
         # translated it twice a cell).
-        value = self._get_field_value(model, name)
-        label = choices.get(value)
-        if label is None:
-            return blank_none(value)
-        words = g.setdefault("list_words", {})
-        key = (self.endpoint, name, value)
-        if key not in words:
-            words[key] = str(label)
-        return blank_none(words[key] or value)
+        words = g.setdefault("list_words", {}).setdefault((self.endpoint, name), {})
+        return choice_word(words, choices, self._get_field_value(model, name))
 
     # A list row written in Python: Flask-Admin's ``list_row`` block made ~40 template
     # calls a row (a macro for each button, ``is_editable`` and ``get_value`` for each
@@ -498,17 +502,8 @@ class ListRendering:
             return lambda row: self._get_list_value(context, row, name, formatters,
                                                     type_formatters)
         if choices:
-            words: dict = {}  # as ``_get_list_value``: each choice's word translated once
-
-            def choice(row):
-                value = self._get_field_value(row, name)
-                label = choices.get(value)
-                if label is None:
-                    return blank_none(value)
-                if value not in words:
-                    words[value] = str(label)
-                return blank_none(words[value] or value)
-            return choice
+            words: dict = {}
+            return lambda row: choice_word(words, choices, self._get_field_value(row, name))
         by_type: dict = {}
 
         def read(row):
