@@ -66,6 +66,9 @@ def from_environment(instance_path: str) -> dict:
         # the cookie's own lifetime follows, so the browser drops it too.
         "SESSION_IDLE_MINUTES": idle_minutes,
         "PERMANENT_SESSION_LIFETIME": dt.timedelta(minutes=idle_minutes),
+        # The cookie is signed again only when the session changes, which its idle clock
+        # does once a minute (portal.sessions.SEEN_STEP), not on every page.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open all morning must still submit
         # Failed logins per user name, and per address across all names, in a window of
         # LOGIN_LOCK_MINUTES; a full counter locks that long (an address: twice as long

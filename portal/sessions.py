@@ -3,7 +3,9 @@ forced change of a temporary password.
 
 A session names its user as ``"<id>:<session version>"`` (``User.get_id``); raising the
 user's version in the database ends every session made before, even a copied cookie.
-The signed cookie also carries when the session was last used, checked on the server.
+The signed cookie also carries when the session was last used, checked on the server;
+that time is kept to the minute (``SEEN_STEP``), so a page seldom has to sign the cookie
+again.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from models.unit_scope import root_unit_query
 # Pages a user who must change the password may still open: logging in and out, the
 # change itself, the public notice board and static files.
 OPEN_ENDPOINTS = ("auth.", "public.")
+SEEN_STEP = 60  # seconds: the session's last use is written again once it is this old
 
 
 def clock() -> float:
@@ -79,7 +82,8 @@ def check_request():
     if not current_user.is_authenticated:
         end(None)  # the session's version was raised: forget the stale user id
         return None
-    session["seen"] = int(now)
+    if now - seen >= SEEN_STEP:
+        session["seen"] = int(now)
     if current_user.must_change_password and not _open_to_all(request.endpoint):
         return redirect(url_for("auth.change_password", next=request.full_path))
     return None

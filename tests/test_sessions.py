@@ -89,6 +89,22 @@ def test_an_idle_session_is_sent_to_the_login_page(app, client, auth, monkeypatc
     assert auth.login("staff").status_code == 302  # logging in again works
 
 
+def test_the_cookie_is_signed_again_once_a_minute(app, client, auth, monkeypatch):
+    """Pages within a minute of the session's last written use send no new cookie; a
+    page after that writes the new time (and the cookie's expiry moves on with it)."""
+    now = [1_800_000_000.0]
+    monkeypatch.setattr("portal.sessions.clock", lambda: now[0])
+    auth.login("staff")
+    client.get("/admin/worker/")  # the first page may add the form token to the session
+    now[0] += 59
+    assert "Set-Cookie" not in client.get("/admin/worker/").headers
+    now[0] += 1
+    cookie = client.get("/admin/worker/").headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Expires=" in cookie
+    now[0] += 29 * 60 + 59  # within 30 minutes of the time last written: still in
+    assert client.get("/admin/worker/").status_code == 200
+
+
 def test_idle_minutes_is_a_setting(app, client, auth, monkeypatch):
     """SESSION_IDLE_MINUTES changes the limit; the session cookie is a permanent one."""
     app.config["SESSION_IDLE_MINUTES"] = 5
