@@ -223,7 +223,7 @@ def find(key, words: list[str], alternatives, row_match=None, conditions=None) -
         for select_ in ways:
             planned = _planned_rows(select_)
             many = planned is not None and planned > PLANNED_DENSE
-            ids = [] if many else db.session.scalars(select_.limit(CAP + 1)).all()
+            ids = [] if many else _ids(select_.limit(CAP + 1))
             if many or len(ids) > CAP:
                 union = key.in_(union_of(ways))
                 page = union if row_match is None else row_match(words[0])
@@ -237,11 +237,17 @@ def find(key, words: list[str], alternatives, row_match=None, conditions=None) -
         union = key.in_(union_of(ways))
         return Found(union, union, CAP + 1, more=True)
     conditions = conditions or [key.in_(union_of(alternatives(word))) for word in words]
-    ids = list(db.session.scalars(select(key).where(*conditions).limit(CAP + 1)))
+    ids = _ids(select(key).where(*conditions).limit(CAP + 1))
     if len(ids) > CAP:
         return Found(and_(*conditions), and_(*conditions), CAP + 1, more=True)
     listed = ids_condition(ids, key)
     return Found(listed, listed, len(ids))
+
+
+def _ids(select_) -> list[int]:
+    """Return the ids ``select_`` gives, as plain rows: thousands of ids need none of the
+    ORM's loading (about half the CPU of ``Session.scalars`` for 5,000 of them)."""
+    return db.session.connection().scalars(select_).all()
 
 
 def by_equality(select_):
