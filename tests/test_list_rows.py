@@ -42,3 +42,15 @@ def test_python_rows_are_the_template_rows(app, client, auth, demo, role, monkey
         assert ours == theirs, url
         compared += bool(ours)
     assert compared >= 10
+
+
+def test_an_empty_list_says_so_as_the_template_does(app, client, auth, demo, monkeypatch):
+    """A search that finds nothing gives Flask-Admin's own empty-list row."""
+    from views.listing import ListRendering
+
+    auth.login("admin")
+    url = "/admin/worker/?search=没有这个人"
+    fast = rows(client.get(url).get_data(as_text=True))
+    monkeypatch.setattr(ListRendering, "python_rows", False)
+    slow = rows(client.get(url).get_data(as_text=True))
+    assert fast == slow and len(fast) == 1 and 'colspan="999"' in fast[0]

@@ -447,6 +447,16 @@ class ListRendering:
         words = g.setdefault("list_words", {}).setdefault((self.endpoint, name), {})
         return choice_word(words, choices, self._get_field_value(model, name))
 
+    @pass_context
+    def list_rows_html(self, context, data, list_columns, row_actions, actions) -> Markup:
+        """Return the list table's rows (``list_row_html`` each), or its empty-list row."""
+        if not data:
+            return Markup('<tr><td colspan="999"><div class="text-center">'
+                          f'{escape(self.get_empty_list_message())}</div></td></tr>')
+        return Markup("".join(
+            f"<tr>{self.list_row_html(context, row, list_columns, row_actions, actions)}</tr>"
+            for row in data))
+
     # A list row written in Python: Flask-Admin's ``list_row`` block made ~40 template
     # calls a row (a macro for each button, ``is_editable`` and ``get_value`` for each
     # cell), about two thirds of a 50-row page's time. The HTML is the block's own.
