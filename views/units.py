@@ -33,7 +33,9 @@ def unit_list() -> list[OrgUnit]:
 
 
 def unit_options() -> list[tuple[int, str]]:
-    return [(unit.id, unit.name) for unit in unit_list()]
+    """Return (id, name) of the units the user sees, in ``unit_list``'s order."""
+    return [tuple(row) for row in db.session.execute(
+        scope(select(OrgUnit.id, OrgUnit.name), OrgUnit).order_by(OrgUnit.id))]
 
 
 def own_unit() -> OrgUnit | None:
