@@ -18,6 +18,7 @@ import operator
 from collections import OrderedDict
 from contextvars import ContextVar
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from flask import current_app, g, has_request_context, request
 from flask_admin import babel as admin_babel
@@ -36,6 +37,7 @@ from jinja2 import pass_context
 from markupsafe import Markup, escape
 from sqlalchemy import Column, Table, func, inspect, literal, literal_column, select, text, tuple_
 from sqlalchemy.orm import Query
+from werkzeug.datastructures import iter_multi_items
 
 DEFAULT_CAP = 10_000
 
@@ -367,6 +369,7 @@ class KeysetPaging:
 # Rendering 50 rows cost more than finding them: each row's buttons built their URLs with
 # url_for (~0.1 ms each, 150 a page) and each choice word and button title went through
 # Babel again. Within one request these answer the same for every row, so each is made once.
+URL_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query string
 _SENTINEL = 918273645546372819  # stands for the row's id in a URL built once per request
 # Row buttons whose HTML depends on the row's id alone (not on other fields of the row):
 # rendered once a request for a stand-in id, then given each row's id.
@@ -382,6 +385,8 @@ class ListRendering:
     def get_url(self, endpoint, **kwargs):
         if endpoint.endswith(".static") and has_request_context():
             return self._static_url(endpoint, kwargs)
+        if endpoint == ".index_view" and has_request_context():
+            return self._index_url(kwargs)
         ident = str(kwargs.get("id", ""))
         if not (ident.isascii() and ident.isdigit()) or not has_request_context():
             return super().get_url(endpoint, **kwargs)
@@ -398,6 +403,18 @@ class ListRendering:
         if not url:
             return super().get_url(endpoint, **kwargs)
         return url.replace(str(_SENTINEL), str(ident))
+
+    def _index_url(self, kwargs: dict) -> str:
+        """Return ``url_for(".index_view", **kwargs)``, the list's own URL (some 25 a page:
+        sort links, pager, page sizes): its path built once a request, then the query
+        string as werkzeug writes it (``tests/test_list_urls.py`` compares the two)."""
+        bases = g.setdefault("list_bases", {})
+        base = bases.get(request.blueprint)
+        if base is None:
+            base = bases[request.blueprint] = super().get_url(".index_view")
+        query = urlencode([(k, v) for k, v in iter_multi_items(kwargs) if v is not None],
+                          safe=URL_SAFE)
+        return f"{base}?{query}" if query else base
 
     def _static_url(self, endpoint: str, kwargs: dict) -> str:
         """Return the URL of a Flask-Admin static file (about 20 a page, the same on every
