@@ -14,7 +14,7 @@ import time
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from models import User, db
 from models.unit_scope import root_unit_query
@@ -23,6 +23,12 @@ from models.unit_scope import root_unit_query
 # change itself, the public notice board and static files.
 OPEN_ENDPOINTS = ("auth.", "public.")
 SEEN_STEP = 60  # seconds: the session's last use is written again once it is this old
+
+
+# The signed-in user, with the top unit's id (every page asks which units the user sees):
+# built once, so each request skips making the statement and its cache key.
+USER_AND_ROOT = select(User, root_unit_query().scalar_subquery()).where(
+    User.id == bindparam("ident"))
 
 
 def clock() -> float:
@@ -35,9 +41,7 @@ def load_user(user_id: str) -> User | None:
     ident, _sep, version = user_id.partition(":")
     if not (ident.isdecimal() and version.isdecimal()) or len(ident) > 18:
         return None  # a session from before versions, or not ours
-    # The top unit's id comes with the user: every page asks which units the user sees.
-    found = db.session.execute(select(User, root_unit_query().scalar_subquery())
-                               .where(User.id == int(ident))).first()
+    found = db.session.execute(USER_AND_ROOT, {"ident": int(ident)}).first()
     if found is None:
         return None
     user, g.root_unit_id = found
