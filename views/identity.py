@@ -141,9 +141,15 @@ class IdentityColumns:
         return OrderedDict((name, items) for name, items in kept.items() if items) or None
 
     def _refuses_sort(self, name) -> bool:
-        column = self._sortable_columns.get(name)
-        return any(self.masked_kind(c) for c in (column if isinstance(column, list)
-                                                  else [column]))
+        """Tell whether the user's role may not sort by column ``name`` (it sees it masked);
+        worked out once per role and column (the list header asks for each column)."""
+        cache = self.__dict__.setdefault("_refused_sorts", {})
+        key = (self.role, name)
+        if key not in cache:
+            column = self._sortable_columns.get(name)
+            cache[key] = any(self.masked_kind(c) for c in (column if isinstance(column, list)
+                                                          else [column]))
+        return cache[key]
 
     def is_sortable(self, name):
         return super().is_sortable(name) and not self._refuses_sort(name)

@@ -433,13 +433,12 @@ class ListRendering:
         words = self.admin.__dict__.setdefault("_portal_words", {}).setdefault(language, {})
 
         def gettext(string, **variables):
-            if variables:
-                return admin_babel.gettext(string, **variables)
             try:
-                return words[string]
+                found = words[string]
             except KeyError:
                 words[string] = found = admin_babel.gettext(string)
-                return found
+            # Babel's own way with variables: the translation, then ``%`` (Sort by %(name)s).
+            return found % variables if variables else found
 
         self._template_args["_gettext"] = gettext
         return super().render(template, **kwargs)
