@@ -54,3 +54,13 @@ def test_an_empty_list_says_so_as_the_template_does(app, client, auth, demo, mon
     monkeypatch.setattr(ListRendering, "python_rows", False)
     slow = rows(client.get(url).get_data(as_text=True))
     assert fast == slow and len(fast) == 1 and 'colspan="999"' in fast[0]
+
+
+@pytest.mark.parametrize("value", ["a&b<c>'d\"e", "王小明", "", "&amp;", 12, 1.5, None])
+def test_cell_text_is_markupsafes_escape(value):
+    from markupsafe import Markup, escape
+
+    from views.listing import html_text
+
+    assert html_text(value) == str(escape(value))
+    assert html_text(Markup("<b>已审</b>")) == "<b>已审</b>"

@@ -130,6 +130,17 @@ def blank_none(value):
     return "" if value is None else value
 
 
+# markupsafe's escapes, by one C call a cell (``escape`` made a Markup of each of ~500).
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "'": "&#39;", '"': "&#34;"})
+
+
+def html_text(value) -> str:
+    """Return ``str(escape(value))``: HTML as it is, anything else as escaped text."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return str(value).translate(_ESCAPES)
+
+
 def field_reader(name: str):
     """Return a function reading field ``name`` (dotted through relations) of a record,
     None where a step is missing: Flask-Admin's ``rec_getattr``, without splitting the
@@ -514,7 +525,7 @@ class ListRendering:
                 cells.append(self._row_button(context, plan.buttons, action, pk, row))
             cells.append("</td>")
         for opening, read in plan.cells:
-            cells.append(f'{opening}{escape(read(row))}</td>')
+            cells.append(f"{opening}{html_text(read(row))}</td>")
         return Markup("".join(cells))
 
     def _row_plan(self, context, list_columns) -> _RowPlan:
