@@ -70,10 +70,17 @@ def root_unit_query():
 
 
 def acting_user():
-    """Return the signed-in user of this request, or None (CLI, seed, tests without one)."""
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user._get_current_object()
-    return None
+    """Return the signed-in user of this request, or None (CLI, seed, tests without one).
+
+    The user Flask-Login loaded for the request is read from ``g`` where it keeps it:
+    asked some hundred times a page, each attribute of ``current_user`` went through
+    three proxies."""
+    if not has_request_context():
+        return None
+    user = g.get("_login_user")
+    if user is None:
+        user = current_user._get_current_object() if current_user else None
+    return user if user is not None and user.is_authenticated else None
 
 
 def visible_units(user=None) -> frozenset[int] | None:
