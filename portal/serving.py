@@ -7,6 +7,7 @@ gunicorn started by hand.
 """
 from __future__ import annotations
 
+import gc
 import os
 
 from flask import Flask
@@ -44,6 +45,18 @@ def secret_key_problem() -> str | None:
     return None
 
 
+def freeze_startup_objects() -> None:
+    """Leave the objects the app made at start (its views, models, mappers, templates'
+    environment: some 440,000) out of every later garbage collection.
+
+    A full collection walked them all: about 0.2 s here, once every hundred-odd pages,
+    with every thread of that worker stopped. Called in the server's process before
+    gunicorn forks its workers, it also keeps their memory pages shared.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def default_workers() -> int:
     """Return gunicorn's usual worker count for this machine: two per core, plus one."""
     return 2 * (os.cpu_count() or 1) + 1
@@ -77,6 +90,7 @@ def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout:
     connection). A kept connection stays with the worker process that accepted it.
     """
     drop_server_banner()
+    freeze_startup_objects()
     PortalServer(app, {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
         "worker_class": "gthread", "timeout": timeout, "keepalive": keep_alive,

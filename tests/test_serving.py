@@ -161,13 +161,16 @@ def test_serve_prod_runs_gunicorn_workers_from_the_cpu_count(runner, monkeypatch
 
 
 def test_serve_passes_keep_alive_to_gunicorn(monkeypatch):
-    """gunicorn is given the keep-alive asked for (0: a connection a request)."""
-    options = []
+    """gunicorn is given the keep-alive asked for (0: a connection a request); the objects
+    made at start are left out of later garbage collections, before the workers fork."""
+    options, frozen = [], []
+    monkeypatch.setattr(serving.gc, "freeze", lambda: frozen.append(len(options)))
     monkeypatch.setattr(serving.PortalServer, "__init__",
                         lambda self, app, opts: options.append(opts))
     monkeypatch.setattr(serving.PortalServer, "run", lambda self: None, raising=False)
     serving.serve(None, "127.0.0.1", 8124, workers=2, threads=2, timeout=30, keep_alive=0)
     assert options[0]["keepalive"] == 0 and options[0]["worker_class"] == "gthread"
+    assert frozen == [0]  # frozen before gunicorn was made (and forked)
 
 
 def test_gunicorn_sends_no_server_line():
