@@ -27,9 +27,11 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Integer,
+    String,
     and_,
     any_,
     bindparam,
+    cast,
     column,
     func,
     literal_column,
@@ -162,7 +164,10 @@ def ids_condition(ids: list[int], key=Worker.id):
         listed = sql_text("SELECT value FROM json_each(:search_ids)").bindparams(
             search_ids=json.dumps(ids)).columns(column("value", Integer))
         return key.in_(listed)
-    return key == any_(bindparam("search_ids", ids, type_=ARRAY(BigInteger)))
+    # An array's text, cast by the server: psycopg dumps a list parameter element by
+    # element in Python (a third of a 5,000-id search page's time), a string at once.
+    listed = "{" + ",".join(map(str, ids)) + "}"
+    return key == any_(cast(bindparam("search_ids", listed, type_=String), ARRAY(BigInteger)))
 
 
 def name_ids(word: str, dialect: str):
