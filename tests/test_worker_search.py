@@ -162,6 +162,30 @@ def test_numbers_are_asked_without_a_plan_first(app, client, auth, files):
     assert [s for s in seen if "id_number" in s and not s.startswith("EXPLAIN")]
 
 
+def test_the_found_ids_go_as_one_text_parameter(app, client, auth, files):
+    """On PostgreSQL the page reads the found ids from an array's text, one parameter: a
+    list parameter was dumped id by id in Python. (SQLite's is a JSON list's text.)"""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's array parameter")
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if isinstance(parameters, dict) and "search_ids" in parameters:
+            sent.append(parameters["search_ids"])
+
+    auth.login("staff")
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert found(client, "纺织厂") == [files["张晓明"]]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sent and all(isinstance(value, str) for value in sent), sent
+    assert str(files["张晓明"]) in sent[0]
+
+
 def test_count_and_page_agree_also_past_the_cap(app, client, auth, monkeypatch):
     with app.app_context():
         ids = [make_worker(name=f"王{c}", employer="山东重工集团").id for c in "一二三四五六七"]
