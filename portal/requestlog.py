@@ -34,9 +34,9 @@ def _start() -> None:
 
 
 def _user() -> str:
-    # Only a user this request already loaded: logging must not cost a query of its own.
-    user = g.get("_login_user")
-    return getattr(user, "username", None) or "-"
+    # The name noted when the user was loaded (portal.sessions): the user object itself
+    # is expired by the request's commit, and reading it then cost a query of its own.
+    return g.get("user_name") or "-"
 
 
 def _finish(response: Response) -> Response:

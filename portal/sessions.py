@@ -47,12 +47,14 @@ def load_user(user_id: str) -> User | None:
     user, g.root_unit_id = found
     if not user.active or user.session_version != int(version):
         return None
+    g.user_name = user.username  # for the request's log line (portal.requestlog)
     return user
 
 
 def start(user: User) -> None:
     """Sign ``user`` in on this session, its idle clock starting now."""
     login_user(user)
+    g.user_name = user.username
     # Permanent, so that the browser also drops the cookie after PERMANENT_SESSION_LIFETIME
     # (the idle time) instead of keeping it until it is closed.
     session.permanent = True

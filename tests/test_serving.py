@@ -61,6 +61,22 @@ def test_every_response_carries_a_request_id_that_is_logged(app, client, auth, c
     assert " GET /healthz 200 " in line
 
 
+def test_the_log_line_names_the_user_without_reading_it_again(app):
+    """The log line names the user as noted when it was loaded: a request that commits
+    has expired the user object, and reading it then cost a query of its own."""
+    from portal import requestlog
+
+    class Expired:
+        @property
+        def username(self):
+            raise AssertionError("the user object was read again")
+
+    with app.test_request_context("/"):
+        from flask import g
+        g._login_user, g.user_name = Expired(), "staff"
+        assert requestlog._user() == "staff"
+
+
 @pytest.mark.parametrize("given,kept", [
     ("req-2026-abc.123", True),
     ("f" * 64, True),
