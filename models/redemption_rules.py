@@ -147,14 +147,16 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
         raise DomainError(_("Prices changed while you were serving: the total is now "
                             "%(total)s points. Check it and confirm again.",
                             total=f"{total:,.2f}"))
-    if token and db.session.scalar(select(Redemption.number).where(Redemption.token == token)):
-        raise DomainError(_("This redemption was already recorded."))
     in_one = one_statement(audit)
-    ids = {}
+    ids, used = {}, False
     if in_one:  # everything that reads or draws, before the first row lock
         check_units(card, items.values())
-        ids = take_ids({Redemption: 1, RedemptionLine: len(wanted), CardEntry: 1,
-                        StockMovement: len(wanted)})
+        ids, used = take_ids({Redemption: 1, RedemptionLine: len(wanted), CardEntry: 1,
+                              StockMovement: len(wanted)}, token or None)
+    elif token:
+        used = db.session.scalar(select(Redemption.id).where(Redemption.token == token))
+    if used:
+        raise DomainError(_("This redemption was already recorded."))
     redemption = Redemption(id=ids.pop(Redemption, [None])[0], card=card, card_id=card.id,
                             worker_id=card.worker_id, points=total, clerk_id=user.id,
                             token=token or None, at=utcnow(), unit_id=unit_of(card))

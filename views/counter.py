@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 import portal.audit as audit
 from models import Item, LoveCard, Redemption, Worker, db
@@ -27,7 +28,7 @@ from models.redemption_rules import (
     redeem,
     void_redemption,
 )
-from models.unit_scope import get_visible, scope
+from models.unit_scope import scope
 from views.base import SecuredModelView, local_time, money, requires
 from views.stock_lists import AllowedLink, RedeemedTodayFilter, clerk_lists
 
@@ -69,6 +70,13 @@ def holder_data(card: LoveCard) -> dict:
             "problem": problem,
             "recent": [{"number": r.number, "at": local_time(r.at), "points": money(r.points),
                         "state": str(REDEMPTION_STATES[r.state])} for r in recent]}
+
+
+def counter_card(card_id: int) -> LoveCard | None:
+    """Return the card the counter was sent, with its holder, if the user may see it:
+    one query (``get_visible``, then the holder, were two)."""
+    return db.session.scalar(scope(select(LoveCard).options(joinedload(LoveCard.worker))
+                                   .where(LoveCard.id == card_id), LoveCard))
 
 
 def done_banner(redemption_id: int | None):
@@ -151,7 +159,7 @@ class RedemptionView(SecuredModelView):
     @requires("C")
     def redeem_view(self):
         form = request.form
-        card = get_visible(LoveCard, form.get("card_id", type=int) or 0)
+        card = counter_card(form.get("card_id", type=int) or 0)
         try:
             lines = [(int(i), int(q)) for i, q in zip(form.getlist("item_id"),
                                                       form.getlist("quantity"), strict=True)]
