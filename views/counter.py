@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,6 +45,15 @@ SCRIPT_TEXTS = {
     "recent": _l("Recent: "),
     "remove": _l("Remove"),
 }
+_script_texts: dict[str, dict[str, str]] = {}
+
+
+def script_texts() -> dict[str, str]:
+    """Return ``SCRIPT_TEXTS`` in the request's language, translated once per language."""
+    language = str(get_locale())
+    if language not in _script_texts:
+        _script_texts[language] = {k: str(v) for k, v in SCRIPT_TEXTS.items()}
+    return _script_texts[language]
 
 
 def holder_data(card: LoveCard) -> dict:
@@ -141,7 +151,7 @@ class RedemptionView(SecuredModelView):
             cart = [dict(data, qty=quantities[data["id"]]) for data in item_data(items)]
         state = {"holder": holder_data(card) if card else None, "cart": cart}
         return self.render("admin/counter.html", token=uuid.uuid4().hex, done=done,
-                           state=state, texts={k: str(v) for k, v in SCRIPT_TEXTS.items()},
+                           state=state, texts=script_texts(),
                            lists=clerk_lists(self.admin), money=money)
 
     @expose("/find/")
