@@ -311,9 +311,12 @@ def local_day_start(day: dt.date | None = None) -> dt.datetime:
 
 def usable_stock(item_ids) -> dict[int, int]:
     """Return, per item, the units on hand that are within their expiry date."""
+    item_ids = list(item_ids)
+    if not item_ids:  # the counter's goods search found nothing
+        return {}
     rows = db.session.execute(
         select(StockLot.item_id, func.sum(StockLot.on_hand))
-        .where(StockLot.item_id.in_(list(item_ids)),
+        .where(StockLot.item_id.in_(item_ids),
                or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
         .group_by(StockLot.item_id)).all()
     return {item_id: int(total or 0) for item_id, total in rows}

@@ -164,3 +164,22 @@ def test_the_counter_page_works_out_its_list_links_once_per_role(client, auth, s
     assert len(made) <= 4
     assert all(page.count('btn btn-sm btn-outline-secondary mr-1" href="/admin/') == 4
                for page in pages), pages[0]
+
+
+def test_a_goods_search_that_finds_nothing_asks_for_no_stock(app, client, auth, shop):
+    """No goods found, no stock to sum: the answer is an empty list without that query."""
+    from sqlalchemy import event
+    auth.login("clerk")
+    with app.app_context():
+        engine = db.engine
+    said = []
+
+    def sent(conn, cursor, statement, *args):
+        said.append(statement)
+
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        assert client.get("/admin/counter/items/?q=没有这种货").get_json() == []
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    assert said and not [s for s in said if "stock_lot" in s]

@@ -68,7 +68,8 @@ def holder_data(card: LoveCard) -> dict:
     if worker.birth_date:
         born, now = worker.birth_date, today()
         age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
-    recent = db.session.scalars(scope(select(Redemption), Redemption)
+    recent = db.session.execute(scope(select(Redemption.number, Redemption.at,
+                                             Redemption.points, Redemption.state), Redemption)
                                 .where(Redemption.worker_id == worker.id)
                                 .order_by(Redemption.id.desc()).limit(3)).all()
     return {"card_id": card.id, "card_no": card.card_no, "name": worker.name,
