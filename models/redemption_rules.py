@@ -16,10 +16,16 @@ from models.inventory_rules import _reverse, stock_out
 from models.ledger import money
 from models.lovecard import CardEntry, LoveCard
 from models.lovecard_rules import check_holder, post_points
-from models.numbering import document_no
+from models.numbering import NUMBER, document_no
 from models.permissions import masked_number_pattern
 from models.redemption import Redemption, RedemptionLine
-from models.redemption_write import check_units, one_statement, take_ids, write_numbered
+from models.redemption_write import (
+    check_units,
+    numbered_writes,
+    one_statement,
+    take_ids,
+    write_numbered,
+)
 from models.unit_scope import unit_of
 from models.worker import Worker
 
@@ -167,6 +173,9 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
                                        points=money(items[i].points_price * q))
                         for i, q in sorted(wanted.items())]
     links = {"redemption_id": redemption.id} if in_one else {"redemption": redemption}
+    if in_one:  # the writes that need no lock, made before the first
+        redemption.number = NUMBER
+        ready = numbered_writes([redemption, *redemption.lines], audit)
     goods = "、".join(f"{items[i].name}×{q}" for i, q in sorted(wanted.items()))
     holder = card.worker.name
     with db.session.begin_nested(), db.session.no_autoflush:
@@ -186,7 +195,7 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
                 row.document = redemption.number
             db.session.flush()
     if in_one:
-        write_numbered(redemption, rows, "DH", today().year, ids, audit)
+        write_numbered(redemption, rows, "DH", today().year, ids, audit, ready)
     return redemption
 
 

@@ -96,13 +96,22 @@ def _audit_rows(objects, audit) -> list[dict]:
              "note": ""} for obj in objects]
 
 
+def numbered_writes(objects, audit) -> list:
+    """Return ``(table, values)`` of new ``objects`` and of their audit rows, for
+    ``write_numbered``: work that needs no lock, done before the first one for the
+    redemption and its lines (the number in them still ``NUMBER``)."""
+    writes = [(type(obj).__table__, _values(obj)) for obj in objects]
+    return writes + [(AuditLog.__table__, row) for row in _audit_rows(objects, audit)]
+
+
 def write_numbered(redemption: Redemption, rows: list, prefix: str, year: int,
-                   ids: dict, audit) -> None:
+                   ids: dict, audit, ready: list) -> None:
     """Number ``redemption`` and write it, its lines and its ledger ``rows`` (transient,
     ``redemption_id`` set), in one statement; leave them in the session as loaded.
 
-    ``ids`` are the ids drawn for the entry and the movements; a redemption that took
-    from more lots than drawn for draws the rest here.
+    ``ready`` are the redemption's and its lines' ``numbered_writes``, made before the
+    first row lock. ``ids`` are the ids drawn for the entry and the movements; a
+    redemption that took from more lots than drawn for draws the rest here.
     """
     entries = [r for r in rows if isinstance(r, CardEntry)]
     movements = [r for r in rows if isinstance(r, StockMovement)]
@@ -114,13 +123,9 @@ def write_numbered(redemption: Redemption, rows: list, prefix: str, year: int,
     for model, objs in wanted.items():
         for obj, pk in zip(objs, ids[model], strict=False):
             obj.id = pk
-    redemption.number = NUMBER
     for row in rows:
         row.document = NUMBER
-    objects = [redemption, *redemption.lines, *rows]
-    writes = [(type(obj).__table__, _values(obj)) for obj in objects]
-    writes += [(AuditLog.__table__, row) for row in _audit_rows(objects, audit)]
-    number = insert_numbered(prefix, year, writes)
+    number = insert_numbered(prefix, year, ready + numbered_writes(rows, audit))
     redemption.number = number
     for row in rows:
         row.document = number
@@ -128,4 +133,3 @@ def write_numbered(redemption: Redemption, rows: list, prefix: str, year: int,
         make_transient_to_detached(obj)
     db.session.add(redemption)  # its lines come with it
     db.session.add_all(rows)
-

@@ -199,3 +199,31 @@ def test_the_counter_post_sends_few_statements_and_one_numbered_text(app, client
         event.remove(engine, "before_cursor_execute", sent)
     (one, one_params), (three, three_params) = numbered
     assert one == three and len(three_params) <= 12
+
+
+@postgres_only
+def test_the_redemption_and_its_lines_are_worded_before_the_first_row_lock(ctx, monkeypatch):
+    """Inside the row locks (the card's, then the items') only what needs them is worked
+    out: the redemption's and its lines' rows and audit wording come before."""
+    item = make_item(stock=5)
+    card = make_card("100.00")
+    events, engine, wording = [], db.session.get_bind(), audit.diff
+
+    def sent(conn, cursor, statement, *args):
+        events.append(statement.split(" ", 2)[:2])
+
+    def worded(obj, kind):
+        events.append(["diff", type(obj).__name__])
+        return wording(obj, kind)
+
+    monkeypatch.setattr(audit, "diff", worded)
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        redeem(card, [(item.id, 2)], user("clerk"), audit=audit)
+        db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    first_lock = events.index(["UPDATE", "love_card"])
+    assert ["diff", "Redemption"] in events[:first_lock]
+    assert ["diff", "RedemptionLine"] in events[:first_lock]
+    assert ["diff", "CardEntry"] in events[first_lock:]
