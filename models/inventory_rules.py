@@ -8,10 +8,11 @@ without flushing; callers flush or commit (a redemption numbers its document las
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Date, Integer, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.base import CHINA, DomainError, db, today, utcnow
@@ -43,16 +44,29 @@ ITEM_GUARDS = Guards(delete=_item_delete_refusal,
                      deletes_refused=lambda items: ids_used_by(StockMovement.item_id, items))
 
 
+@functools.cache
+def _add_statement(model):
+    """Return the guarded UPDATE adding ``:delta`` to the cached stock of row ``:pk``:
+    built once (a statement built per call cost three times its round trip)."""
+    table = model.__table__
+    after = table.c.on_hand + bindparam("delta", type_=Integer)
+    return (update(table).where(table.c.id == bindparam("pk", type_=Integer), after >= 0)
+            .values(on_hand=after).returning(table.c.on_hand))
+
+
 def _add(model, pk: int, delta: int) -> int | None:
     """Add ``delta`` to the cached stock of one row unless it would go below zero."""
-    value = db.session.execute(
-        update(model).where(model.id == pk, model.on_hand + delta >= 0)
-        .values(on_hand=model.on_hand + delta).returning(model.on_hand)
-        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    value = db.session.execute(_add_statement(model), {"pk": pk, "delta": delta}
+                               ).scalar_one_or_none()
+    _expire_stock(model, pk)
+    return value
+
+
+def _expire_stock(model, pk) -> None:
+    """Forget the cached stock of row ``pk`` if the session holds it: a statement changed it."""
     loaded = db.session.identity_map.get(db.session.identity_key(model, pk))
     if loaded is not None:
         db.session.expire(loaded, ["on_hand"])
-    return value
 
 
 def _check_quantity(quantity) -> int:
@@ -114,13 +128,32 @@ def _shortage(item: Item, wanted: int, usable: int | None = None) -> DomainError
                          n=item.on_hand, unit=item.unit, name=item.name, m=wanted))
 
 
-def _first_lots(item: Item, expired_too: bool):
-    """Return the query of ``item``'s lots holding stock, those that expire first first."""
-    query = select(StockLot.id, StockLot.on_hand).where(
-        StockLot.item_id == item.id, StockLot.on_hand > 0)
+@functools.cache
+def _first_lots(expired_too: bool):
+    """Return the query of item ``:of_item``'s lots holding stock, those that expire first
+    first (not those expired before ``:today`` unless ``expired_too``); built once."""
+    lots = StockLot.__table__
+    query = select(lots.c.id, lots.c.on_hand).where(
+        lots.c.item_id == bindparam("of_item", type_=Integer), lots.c.on_hand > 0)
     if not expired_too:
-        query = query.where(or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
-    return query.order_by(StockLot.expiry.is_(None), StockLot.expiry, StockLot.id)
+        query = query.where(or_(lots.c.expiry.is_(None),
+                                lots.c.expiry >= bindparam("today", type_=Date)))
+    return query.order_by(lots.c.expiry.is_(None), lots.c.expiry, lots.c.id)
+
+
+def _lot_params(item: Item) -> dict:
+    return {"of_item": item.id, "today": today()}
+
+
+@functools.cache
+def _take_statement(expired_too: bool):
+    """Return the UPDATE taking ``:quantity`` from the first of ``_first_lots`` if it
+    holds them all; built once."""
+    lots = StockLot.__table__
+    first = _first_lots(expired_too).with_only_columns(lots.c.id).limit(1)
+    quantity = bindparam("quantity", type_=Integer)
+    return (update(lots).where(lots.c.id == first.scalar_subquery(), lots.c.on_hand >= quantity)
+            .values(on_hand=lots.c.on_hand - quantity).returning(lots.c.id, lots.c.on_hand))
 
 
 def _take_from_first_lot(item: Item, quantity: int, expired_too: bool):
@@ -129,17 +162,48 @@ def _take_from_first_lot(item: Item, quantity: int, expired_too: bool):
 
     Only behind the item's row lock: no other change of its lots can come in between.
     """
-    first = _first_lots(item, expired_too).with_only_columns(StockLot.id).limit(1)
-    taken = db.session.execute(
-        update(StockLot).where(StockLot.id == first.scalar_subquery(),
-                               StockLot.on_hand >= quantity)
-        .values(on_hand=StockLot.on_hand - quantity).returning(StockLot.id, StockLot.on_hand)
-        .execution_options(synchronize_session=False)).one_or_none()
+    taken = db.session.execute(_take_statement(expired_too),
+                               {**_lot_params(item), "quantity": quantity}).one_or_none()
     if taken is not None:
-        loaded = db.session.identity_map.get(db.session.identity_key(StockLot, taken[0]))
-        if loaded is not None:
-            db.session.expire(loaded, ["on_hand"])
+        _expire_stock(StockLot, taken[0])
     return taken
+
+
+@functools.cache
+def _item_and_first_lot_statement(expired_too: bool):
+    """Return the statement doing ``_add`` on the item, then ``_take_from_first_lot``
+    behind its row lock, in one round trip (PostgreSQL); built once.
+
+    The lot's UPDATE waits for the item's (its one-time filter reads the item's CTE), so
+    every change of an item's stock still queues on the item's row first. Its choice of
+    lot is read with the statement's snapshot: when the item's row was waited for, a lot
+    emptied meanwhile fails its guard (re-checked on the row as committed) and no lot is
+    taken; the caller then plans from the lots as they are now.
+    """
+    items = _add_statement(Item).cte("item_after")
+    lots = _take_statement(expired_too).where(exists(select(items.c.on_hand))).cte("lot_after")
+    return select(select(items.c.on_hand).scalar_subquery(),
+                  select(lots.c.id).scalar_subquery(), select(lots.c.on_hand).scalar_subquery())
+
+
+def _take(item: Item, quantity: int, from_first_lot: bool, expired_too: bool):
+    """Take ``quantity`` off ``item``'s stock, locking its row until commit, and, if
+    ``from_first_lot``, off the first lot if it holds them all. Return the item's stock
+    after (None: too few, nothing changed) and ``(lot id, lot stock after)`` or None."""
+    if from_first_lot and db.session.get_bind().dialect.name == "postgresql":
+        new_total, lot_id, lot_after = db.session.execute(
+            _item_and_first_lot_statement(expired_too),
+            {"pk": item.id, "delta": -quantity, "quantity": quantity, **_lot_params(item)}
+        ).one()
+        _expire_stock(Item, item.id)
+        if lot_id is None:
+            return new_total, None
+        _expire_stock(StockLot, lot_id)
+        return new_total, (lot_id, lot_after)
+    new_total = _add(Item, item.id, -quantity)
+    if new_total is None or not from_first_lot:
+        return new_total, None
+    return new_total, _take_from_first_lot(item, quantity, expired_too)
 
 
 def stock_out(item: Item, quantity: int, reason: str, user, document: str = "",
@@ -148,16 +212,16 @@ def stock_out(item: Item, quantity: int, reason: str, user, document: str = "",
     """Take ``quantity`` units of ``item`` out of stock: from ``lot``, or the lots that
     expire first. Expired units are taken only with ``expired_too`` (write-offs, counts)."""
     _check_quantity(quantity)
-    new_total = _add(Item, item.id, -quantity)  # locks the item's row until commit
+    new_total, taken = _take(item, quantity, lot is None, expired_too)
     if new_total is None:
         raise _shortage(item, quantity)
     if lot is not None:
         plan = [(lot.id, quantity)]
-    elif taken := _take_from_first_lot(item, quantity, expired_too):
+    elif taken:
         return [_row(item, taken[0], -quantity, reason, user, new_total, document, note,
                      lot_after=taken[1], **links)]
     else:
-        lots = db.session.execute(_first_lots(item, expired_too)).all()
+        lots = db.session.execute(_first_lots(expired_too), _lot_params(item)).all()
         plan, need = [], quantity
         for lot_id, on_hand in lots:
             if need:
@@ -247,9 +311,12 @@ def local_day_start(day: dt.date | None = None) -> dt.datetime:
 
 def usable_stock(item_ids) -> dict[int, int]:
     """Return, per item, the units on hand that are within their expiry date."""
+    item_ids = list(item_ids)
+    if not item_ids:  # the counter's goods search found nothing
+        return {}
     rows = db.session.execute(
         select(StockLot.item_id, func.sum(StockLot.on_hand))
-        .where(StockLot.item_id.in_(list(item_ids)),
+        .where(StockLot.item_id.in_(item_ids),
                or_(StockLot.expiry.is_(None), StockLot.expiry >= today()))
         .group_by(StockLot.item_id)).all()
     return {item_id: int(total or 0) for item_id, total in rows}

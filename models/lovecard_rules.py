@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import Integer, bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models.base import DomainError, db, today, utcnow
 from models.choices import CARD_ENTRY_KINDS, CARD_STATUSES, WORKER_STATUSES
 from models.guards import Guards, ids_used_by, unless
 from models.ledger import money
-from models.lovecard import CardEntry, LoveCard, end_of_next_year
+from models.lovecard import POINTS, CardEntry, LoveCard, end_of_next_year
 from models.numbering import next_number
 from models.pinyin import initials
 from models.redemption import Redemption
@@ -76,6 +77,19 @@ def issue_card(worker: Worker, user, valid_until: dt.date | None = None,
     return card
 
 
+@functools.cache
+def _points_statement(require_active: bool):
+    """Return the guarded UPDATE adding ``:points`` to card ``:card_id`` (only an active
+    one if ``require_active``), built once; it returns the balance after."""
+    table = LoveCard.__table__
+    # Rounded in SQL: SQLite keeps NUMERIC as a float, which could refuse the last cent.
+    after = func.round(table.c.balance + bindparam("points", type_=POINTS), 2)
+    conditions = [table.c.id == bindparam("card_id", type_=Integer), after >= 0]
+    if require_active:
+        conditions.append(table.c.status == "active")
+    return update(table).where(*conditions).values(balance=after).returning(table.c.balance)
+
+
 def post_points(card: LoveCard, points, kind: str, user, document: str = "",
                 reason: str = "", require_active: bool = True, **links) -> CardEntry:
     """Move ``points`` (+/−) on a card and write its ledger row. One guarded UPDATE: two
@@ -83,15 +97,8 @@ def post_points(card: LoveCard, points, kind: str, user, document: str = "",
     points = money(points)
     if points == 0:
         raise DomainError(_("The points cannot be zero."))
-    # Rounded in SQL: SQLite keeps NUMERIC as a float, which could refuse the last cent.
-    after = func.round(LoveCard.balance + points, 2)
-    conditions = [LoveCard.id == card.id, after >= 0]
-    if require_active:
-        conditions.append(LoveCard.status == "active")
-    balance = db.session.execute(
-        update(LoveCard).where(*conditions).values(balance=after)
-        .returning(LoveCard.balance).execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+    balance = db.session.execute(_points_statement(require_active), {
+        "card_id": card.id, "points": points}).scalar_one_or_none()
     if balance is None:
         status, now = db.session.execute(select(LoveCard.status, LoveCard.balance)
                                          .where(LoveCard.id == card.id)).one()

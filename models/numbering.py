@@ -1,9 +1,12 @@
 """Document numbers that run per year without gaps or repeats (JZ-2026-000123)."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import json
+from decimal import Decimal
 
-from sqlalchemy import JSON, String, Text, bindparam, cast, func, insert, select
+from sqlalchemy import String, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,52 +67,57 @@ def insert_numbered(prefix: str, year: int, rows, width: int = 6) -> str:
     """Take the next number of ``prefix`` in ``year`` and insert ``rows`` carrying it, in
     ONE statement (PostgreSQL): return the number, formatted as ``document_no`` does.
 
-    ``rows`` are ``(table, values)``; a value that is ``NUMBER``, or text holding it (an
-    audit row's JSON, given as text), gets the number. The upsert is a data-modifying CTE
-    of the statement that writes the rows, so a caller that commits next holds the
-    counter's row lock for one statement and the COMMIT, not for its writes: counters
-    queue on that row for microseconds. Same numbers as ``next_number``: gap-free, in
-    order of commit, given back by a rollback. The statement is built once per shape
-    (tables, columns, where the number goes) and its values are bound.
+    ``rows`` are ``(table, values)``; a text value holding ``NUMBER`` (the number itself,
+    a document field, an audit row's changes) gets the number. The upsert is a
+    data-modifying CTE of the statement that writes the rows, so a caller that commits
+    next holds the counter's row lock for one statement and the COMMIT, not for its
+    writes: counters queue on that row for microseconds. Same numbers as
+    ``next_number``: gap-free, in order of commit, given back by a rollback.
+
+    The rows of a table (with the same columns) go as ONE JSON parameter, read back by
+    ``json_populate_recordset`` as the table's own row type: the statement's text depends
+    only on which tables and columns are written, not on how many rows, so the driver
+    keeps it parsed and the server prepared, and it binds a few parameters, not hundreds.
     """
+    groups: dict[tuple, list[dict]] = {}
+    for table, values in rows:
+        groups.setdefault((table, tuple(values)), []).append(values)
     params = {"prefix": prefix, "year": year, "head": f"{prefix}-{year}-", "width": width}
-    shape = []
-    for n, (table, values) in enumerate(rows):
-        keys = []
-        for key, value in values.items():
-            numbered = isinstance(value, str) and NUMBER in value
-            keys.append((key, "number" if value == NUMBER else "text" if numbered else ""))
-            if value != NUMBER:
-                params[f"v{n}_{key}"] = value
-        shape.append((table, tuple(keys)))
-    statement = _numbered_statement(tuple(shape))
+    for n, written in enumerate(groups.values()):
+        params[f"rows{n}"] = json.dumps(written, default=_json_value)
+    statement = _numbered_statement(tuple(groups))
     last = db.session.execute(statement, params).scalar_one()
     return f"{prefix}-{year}-{last:0{width}d}"
 
 
+def _json_value(value):
+    """Return what JSON cannot hold as it is (amounts, dates, times) as its text."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not written by insert_numbered")
+
+
 @functools.cache
 def _numbered_statement(shape: tuple):
-    """Return the statement ``insert_numbered`` runs for rows of ``shape``."""
-    taken = (postgresql.insert(DocCounter)
-             .values(prefix=bindparam("prefix"), year=bindparam("year"), last=1)
-             .on_conflict_do_update(index_elements=[DocCounter.prefix, DocCounter.year],
-                                    set_={"last": DocCounter.last + 1})
-             .returning(DocCounter.last).cte("taken"))
-    digits = cast(taken.c.last, Text)
-    number = select(bindparam("head", type_=Text) + func.lpad(
-        digits, func.greatest(bindparam("width"), func.length(digits)), "0")).scalar_subquery()
+    """Return the statement ``insert_numbered`` runs for ``shape``: its ``(table, column
+    names)`` groups, each group's rows given as the JSON parameter ``rows<n>``."""
+    quote = postgresql.dialect().identifier_preparer
     writes = []
     for n, (table, keys) in enumerate(shape):
-        given = {}
-        for key, kind in keys:
-            column = table.c[key]
-            text = not isinstance(column.type, String) and (
-                kind == "text" or column.type._type_affinity is JSON)
-            value = bindparam(f"v{n}_{key}", type_=Text if text else column.type)
-            if kind == "number":
-                value = number
-            elif kind == "text":
-                value = func.replace(value, NUMBER, number)
-            given[key] = cast(value, column.type) if text else value
-        writes.append(insert(table).values(given).cte(f"w{n}"))
-    return select(taken.c.last).add_cte(*writes)
+        name = quote.format_table(table)
+        columns = ", ".join(quote.quote(key) for key in keys)
+        writes.append(
+            f"w{n} AS (INSERT INTO {name} ({columns}) SELECT {columns} FROM "
+            f"json_populate_recordset(CAST(NULL AS {name}), CAST(replace(CAST(:rows{n} AS text), "
+            f"'{NUMBER}', (SELECT value FROM number)) AS json)))")
+    counter = quote.format_table(DocCounter.__table__)
+    return text(
+        f"WITH taken AS (INSERT INTO {counter} (prefix, year, last) "
+        "VALUES (CAST(:prefix AS varchar), CAST(:year AS integer), 1) "
+        f"ON CONFLICT (prefix, year) DO UPDATE SET last = {counter}.last + 1 "
+        "RETURNING last), "
+        "number AS (SELECT CAST(:head AS text) || lpad(CAST(last AS text), "
+        "greatest(CAST(:width AS integer), length(CAST(last AS text))), '0') AS value "
+        f"FROM taken), {', '.join(writes)} SELECT last FROM taken")

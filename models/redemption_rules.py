@@ -16,10 +16,16 @@ from models.inventory_rules import _reverse, stock_out
 from models.ledger import money
 from models.lovecard import CardEntry, LoveCard
 from models.lovecard_rules import check_holder, post_points
-from models.numbering import document_no
+from models.numbering import NUMBER, document_no
 from models.permissions import masked_number_pattern
 from models.redemption import Redemption, RedemptionLine
-from models.redemption_write import check_units, one_statement, take_ids, write_numbered
+from models.redemption_write import (
+    check_units,
+    numbered_writes,
+    one_statement,
+    take_ids,
+    write_numbered,
+)
 from models.unit_scope import unit_of
 from models.worker import Worker
 
@@ -147,14 +153,16 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
         raise DomainError(_("Prices changed while you were serving: the total is now "
                             "%(total)s points. Check it and confirm again.",
                             total=f"{total:,.2f}"))
-    if token and db.session.scalar(select(Redemption.number).where(Redemption.token == token)):
-        raise DomainError(_("This redemption was already recorded."))
     in_one = one_statement(audit)
-    ids = {}
+    ids, used = {}, False
     if in_one:  # everything that reads or draws, before the first row lock
         check_units(card, items.values())
-        ids = take_ids({Redemption: 1, RedemptionLine: len(wanted), CardEntry: 1,
-                        StockMovement: len(wanted)})
+        ids, used = take_ids({Redemption: 1, RedemptionLine: len(wanted), CardEntry: 1,
+                              StockMovement: len(wanted)}, token or None)
+    elif token:
+        used = db.session.scalar(select(Redemption.id).where(Redemption.token == token))
+    if used:
+        raise DomainError(_("This redemption was already recorded."))
     redemption = Redemption(id=ids.pop(Redemption, [None])[0], card=card, card_id=card.id,
                             worker_id=card.worker_id, points=total, clerk_id=user.id,
                             token=token or None, at=utcnow(), unit_id=unit_of(card))
@@ -165,6 +173,9 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
                                        points=money(items[i].points_price * q))
                         for i, q in sorted(wanted.items())]
     links = {"redemption_id": redemption.id} if in_one else {"redemption": redemption}
+    if in_one:  # the writes that need no lock, made before the first
+        redemption.number = NUMBER
+        ready = numbered_writes([redemption, *redemption.lines], audit)
     goods = "、".join(f"{items[i].name}×{q}" for i, q in sorted(wanted.items()))
     holder = card.worker.name
     with db.session.begin_nested(), db.session.no_autoflush:
@@ -184,7 +195,7 @@ def redeem(card: LoveCard | None, lines, user, expected_total=None,
                 row.document = redemption.number
             db.session.flush()
     if in_one:
-        write_numbered(redemption, rows, "DH", today().year, ids, audit)
+        write_numbered(redemption, rows, "DH", today().year, ids, audit, ready)
     return redemption
 
 

@@ -149,3 +149,37 @@ def test_pinyin_initials_match_inside_a_name(app, client, auth, shop):
     auth.login("clerk")
     names = [i["name"] for i in client.get("/admin/counter/items/?q=nn").get_json()]
     assert names == ["牛奶饼干", "纯牛奶 250ml"]
+
+
+def test_the_counter_page_works_out_its_list_links_once_per_role(client, auth, shop,
+                                                                 monkeypatch):
+    """The clerk's list links (low stock, expired, ...) shown after every redemption are
+    worked out once per role, not on every counter page; the page still shows them."""
+    import views.stock_lists as stock_lists
+    made, real = [], stock_lists.filtered_url
+    monkeypatch.setattr(stock_lists, "filtered_url",
+                        lambda *args: made.append(args[1]) or real(*args))
+    auth.login("clerk")
+    pages = [client.get("/admin/counter/").get_data(as_text=True) for _ in range(3)]
+    assert len(made) <= 4
+    assert all(page.count('btn btn-sm btn-outline-secondary mr-1" href="/admin/') == 4
+               for page in pages), pages[0]
+
+
+def test_a_goods_search_that_finds_nothing_asks_for_no_stock(app, client, auth, shop):
+    """No goods found, no stock to sum: the answer is an empty list without that query."""
+    from sqlalchemy import event
+    auth.login("clerk")
+    with app.app_context():
+        engine = db.engine
+    said = []
+
+    def sent(conn, cursor, statement, *args):
+        said.append(statement)
+
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        assert client.get("/admin/counter/items/?q=没有这种货").get_json() == []
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    assert said and not [s for s in said if "stock_lot" in s]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -277,3 +278,44 @@ def test_twenty_handouts_race_for_five_units(app):
         assert db.session.get(Item, item_id).on_hand == 0
         assert db.session.scalar(select(func.sum(StockMovement.quantity))) == 0
         assert stock_differences() == []
+
+
+@postgres_only
+def test_a_lot_emptied_while_waiting_for_the_item_is_not_taken_from(app):
+    """One statement takes the item and its first lot (PostgreSQL). A second clerk whose
+    statement waited for the item's row while the first emptied that lot still saw it full
+    (its snapshot): the lot's guard, checked on the row as committed, refuses it, and the
+    units come from the next lot; stock and ledger agree."""
+    with app.app_context():
+        soap = make_item("肥皂", stock=2, lot_no="A1", expiry=today() + dt.timedelta(days=10))
+        stock_in(soap, 5, "purchase_in", user("clerk"), lot_no="B2",
+                 expiry=today() + dt.timedelta(days=20))
+        db.session.commit()
+        item_id, second = soap.id, {}
+
+    def second_clerk():
+        with app.app_context():
+            rows = stock_out(db.session.get(Item, item_id), 2, "handout_out", user("clerk"),
+                             note="发放")
+            db.session.commit()
+            second["lots"] = [(db.session.get(StockLot, row.lot_id).lot_no, row.quantity)
+                              for row in rows]
+
+    with app.app_context():
+        stock_out(db.session.get(Item, item_id), 2, "handout_out", user("clerk"), note="发放")
+        thread = threading.Thread(target=second_clerk)
+        thread.start()
+        for _ in range(100):  # until the second clerk's statement waits for the item's row
+            waiting = db.session.scalar(text(  # a lock on this transaction, not granted
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = "
+                "'transactionid' AND transactionid = xid(pg_current_xact_id_if_assigned())"))
+            if waiting:
+                break
+            time.sleep(0.05)
+        db.session.commit()  # the first lot is empty now
+    thread.join(30)
+    assert waiting and second["lots"] == [("B2", -2)]
+    with app.app_context():
+        lots = dict(db.session.execute(select(StockLot.lot_no, StockLot.on_hand).where(
+            StockLot.item_id == item_id)).all())
+        assert lots == {"A1": 0, "B2": 3} and stock_differences() == []

@@ -161,3 +161,69 @@ def test_goods_taken_from_two_lots_are_written_with_the_number(ctx):
         AuditLog.record_type == "stockmovement", AuditLog.action == "create",
         AuditLog.record_id.in_([str(m.id) for m in moves]))).all()
     assert len(audited) == 2
+
+
+def _counter_post(client, csrf, card_id, goods):
+    return client.post("/admin/counter/redeem/", data={
+        "csrf_token": csrf, "card_id": card_id, "item_id": [i for i, _q in goods],
+        "quantity": [q for _i, q in goods]})
+
+
+@postgres_only
+def test_the_counter_post_sends_few_statements_and_one_numbered_text(app, client, auth):
+    """A redemption's POST sends at most 9 statements and 1 a line: the signed-in user,
+    the card with its holder, the goods, the ids with the token's check, the savepoint,
+    the card's points, each item with its first lot (one statement), the savepoint's
+    release, the numbered write (and the user again, for the request log). The numbered
+    write's text is the same for one line as for three, with a few parameters: the driver
+    keeps it parsed and the server prepared."""
+    with app.app_context():
+        items = [make_item(stock=20).id for _ in range(3)]
+        card = make_card("500.00").id
+        engine = db.engine
+    auth.login("clerk")
+    csrf, said = auth.token("/admin/counter/"), []
+
+    def sent(conn, cursor, statement, parameters, context, executemany):
+        said.append((statement, parameters))
+
+    numbered = []
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        for lines in ([(items[0], 1)], [(i, 2) for i in items]):
+            said.clear()
+            assert _counter_post(client, csrf, card, lines).status_code == 302
+            assert len(said) <= 9 + len(lines), [s for s, _p in said]
+            numbered += [(s, p) for s, p in said if "doc_counter" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    (one, one_params), (three, three_params) = numbered
+    assert one == three and len(three_params) <= 12
+
+
+@postgres_only
+def test_the_redemption_and_its_lines_are_worded_before_the_first_row_lock(ctx, monkeypatch):
+    """Inside the row locks (the card's, then the items') only what needs them is worked
+    out: the redemption's and its lines' rows and audit wording come before."""
+    item = make_item(stock=5)
+    card = make_card("100.00")
+    events, engine, wording = [], db.session.get_bind(), audit.diff
+
+    def sent(conn, cursor, statement, *args):
+        events.append(statement.split(" ", 2)[:2])
+
+    def worded(obj, kind):
+        events.append(["diff", type(obj).__name__])
+        return wording(obj, kind)
+
+    monkeypatch.setattr(audit, "diff", worded)
+    event.listen(engine, "before_cursor_execute", sent)
+    try:
+        redeem(card, [(item.id, 2)], user("clerk"), audit=audit)
+        db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", sent)
+    first_lock = events.index(["UPDATE", "love_card"])
+    assert ["diff", "Redemption"] in events[:first_lock]
+    assert ["diff", "RedemptionLine"] in events[:first_lock]
+    assert ["diff", "CardEntry"] in events[first_lock:]

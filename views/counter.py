@@ -6,11 +6,13 @@ from decimal import Decimal, InvalidOperation
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 import portal.audit as audit
 from models import Item, LoveCard, Redemption, Worker, db
@@ -27,7 +29,7 @@ from models.redemption_rules import (
     redeem,
     void_redemption,
 )
-from models.unit_scope import get_visible, scope
+from models.unit_scope import scope
 from views.base import SecuredModelView, local_time, money, requires
 from views.stock_lists import AllowedLink, RedeemedTodayFilter, clerk_lists
 
@@ -43,6 +45,15 @@ SCRIPT_TEXTS = {
     "recent": _l("Recent: "),
     "remove": _l("Remove"),
 }
+_script_texts: dict[str, dict[str, str]] = {}
+
+
+def script_texts() -> dict[str, str]:
+    """Return ``SCRIPT_TEXTS`` in the request's language, translated once per language."""
+    language = str(get_locale())
+    if language not in _script_texts:
+        _script_texts[language] = {k: str(v) for k, v in SCRIPT_TEXTS.items()}
+    return _script_texts[language]
 
 
 def holder_data(card: LoveCard) -> dict:
@@ -57,7 +68,8 @@ def holder_data(card: LoveCard) -> dict:
     if worker.birth_date:
         born, now = worker.birth_date, today()
         age = now.year - born.year - ((now.month, now.day) < (born.month, born.day))
-    recent = db.session.scalars(scope(select(Redemption), Redemption)
+    recent = db.session.execute(scope(select(Redemption.number, Redemption.at,
+                                             Redemption.points, Redemption.state), Redemption)
                                 .where(Redemption.worker_id == worker.id)
                                 .order_by(Redemption.id.desc()).limit(3)).all()
     return {"card_id": card.id, "card_no": card.card_no, "name": worker.name,
@@ -69,6 +81,13 @@ def holder_data(card: LoveCard) -> dict:
             "problem": problem,
             "recent": [{"number": r.number, "at": local_time(r.at), "points": money(r.points),
                         "state": str(REDEMPTION_STATES[r.state])} for r in recent]}
+
+
+def counter_card(card_id: int) -> LoveCard | None:
+    """Return the card the counter was sent, with its holder, if the user may see it:
+    one query (``get_visible``, then the holder, were two)."""
+    return db.session.scalar(scope(select(LoveCard).options(joinedload(LoveCard.worker))
+                                   .where(LoveCard.id == card_id), LoveCard))
 
 
 def done_banner(redemption_id: int | None):
@@ -133,7 +152,7 @@ class RedemptionView(SecuredModelView):
             cart = [dict(data, qty=quantities[data["id"]]) for data in item_data(items)]
         state = {"holder": holder_data(card) if card else None, "cart": cart}
         return self.render("admin/counter.html", token=uuid.uuid4().hex, done=done,
-                           state=state, texts={k: str(v) for k, v in SCRIPT_TEXTS.items()},
+                           state=state, texts=script_texts(),
                            lists=clerk_lists(self.admin), money=money)
 
     @expose("/find/")
@@ -151,7 +170,7 @@ class RedemptionView(SecuredModelView):
     @requires("C")
     def redeem_view(self):
         form = request.form
-        card = get_visible(LoveCard, form.get("card_id", type=int) or 0)
+        card = counter_card(form.get("card_id", type=int) or 0)
         try:
             lines = [(int(i), int(q)) for i, q in zip(form.getlist("item_id"),
                                                       form.getlist("quantity"), strict=True)]

@@ -5,6 +5,7 @@ from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from models.dashboard import redeemed_today_clause
 from models.inventory import StockMovement
@@ -62,13 +63,21 @@ def filtered_url(admin, endpoint: str, filter_class, value: str = "1") -> str | 
 
 
 def clerk_lists(admin) -> list[tuple[object, str]]:
-    """Return ``(label, url)`` of the lists the clerk checks every day, as far as readable."""
-    links = [(_l("Low stock"), filtered_url(admin, "item", LowStockFilter)),
-             (_l("Expired"), filtered_url(admin, "stocklot", ExpiryFilter, "expired")),
-             (_l("Expiring within %(n)d days", n=EXPIRING_DAYS),
-              filtered_url(admin, "stocklot", ExpiryFilter, "soon")),
-             (_l("Today's movements"), filtered_url(admin, "stockmovement", TodayFilter))]
-    return [(label, url) for label, url in links if url]
+    """Return ``(label, url)`` of the lists the clerk checks every day, as far as readable.
+
+    Worked out once per role and Admin (who may read a list depends on the role only, the
+    labels are translated where shown): the counter page after every redemption shows them.
+    """
+    cache = admin.__dict__.setdefault("_clerk_lists", {})
+    role = current_user.role if current_user.is_authenticated else None
+    if role not in cache:
+        links = [(_l("Low stock"), filtered_url(admin, "item", LowStockFilter)),
+                 (_l("Expired"), filtered_url(admin, "stocklot", ExpiryFilter, "expired")),
+                 (_l("Expiring within %(n)d days", n=EXPIRING_DAYS),
+                  filtered_url(admin, "stocklot", ExpiryFilter, "soon")),
+                 (_l("Today's movements"), filtered_url(admin, "stockmovement", TodayFilter))]
+        cache[role] = [(label, url) for label, url in links if url]
+    return cache[role]
 
 
 class AllowedLink(EndpointLinkRowAction):
