@@ -145,6 +145,14 @@ def field_reader(name: str):
     """Return a function reading field ``name`` (dotted through relations) of a record,
     None where a step is missing: Flask-Admin's ``rec_getattr``, without splitting the
     name again for every cell."""
+    if "." not in name:
+        def read_own(record):
+            # A loaded column is in the record's __dict__: read without the descriptor.
+            try:
+                return record.__dict__[name]
+            except (KeyError, AttributeError):
+                return getattr(record, name, None)
+        return read_own
     get = operator.attrgetter(name)
 
     def read(record):
