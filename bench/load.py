@@ -233,8 +233,8 @@ def target(label: str, ok: bool) -> None:
 
 
 def python_speed() -> float:
-    """Return the CPU seconds a fixed pure-Python loop takes now: the same machine has run
-    it 2.5 times slower on one day than on another (a shared host)."""
+    """Return the CPU seconds a fixed pure-Python loop takes now: a shared host's speed
+    varies from day to day, and the same code's CPU per request with it."""
     start, total = time.process_time(), 0
     for i in range(10_000_000):
         total += i
