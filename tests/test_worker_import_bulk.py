@@ -195,8 +195,8 @@ def test_an_update_writes_only_the_columns_that_change(ctx, client, auth):
     updates = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("UPDATE worker SET"):  # the columns it sets
-            updates.append(re.findall(r"(\w+)=", statement.split(" WHERE ")[0]))
+        if statement.startswith("UPDATE worker "):  # the columns it sets
+            updates.append(re.findall(r"(\w+) ?=", re.split(" WHERE | FROM ", statement)[0]))
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
