@@ -322,26 +322,35 @@ def rebuild_person_index(conn, worker_ids, new: bool = False) -> None:
     Plain SQL with positional parameters: an import rebuilds 100,000 files at once,
     and SQLAlchemy's expanding IN lists cost more than the statements themselves.
     Files just inserted (``new``) have no index rows yet: nothing to delete first.
+    Every chunk's old rows go before any chunk's new ones are written, so a DELETE
+    reads only the rows that were there: when an import builds the table's indexes
+    after its rows, each DELETE scanned all the rows the chunks before had written
+    (over 30 s for 100,000 changed files on PostgreSQL).
     """
     ids = list(worker_ids)
     live = "w.status IN ({})".format(", ".join(f"'{s}'" for s in LIVE_STATUSES))
-    for start in range(0, len(ids), 5000):  # stay under the databases' parameter limits
-        chunk = ids[start:start + 5000]
-        if conn.dialect.name == "postgresql":
-            # One array parameter: psycopg turned 10,000 parameters a statement into
-            # most of a second of an import's CPU for 100,000 files.
-            among, params = "= ANY(%s)", (chunk,)
-        else:
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            among, params = "IN ({})".format(", ".join([mark] * len(chunk))), tuple(chunk)
-        if not new:
+    chunks = [_among(conn, ids[start:start + 5000])  # under the parameter limits
+              for start in range(0, len(ids), 5000)]
+    if not new:
+        for among, params in chunks:
             conn.exec_driver_sql(f"DELETE FROM person_in_file WHERE worker_id {among}", params)
+    for among, params in chunks:
         conn.exec_driver_sql(
             "INSERT INTO person_in_file (id_number, worker_id, member_id, live) "
             f"SELECT w.id_number, w.id, NULL, {live} FROM worker w WHERE w.id {among} "
             f"UNION ALL SELECT m.id_number, m.worker_id, m.id, {live} FROM family_member m "
             f"JOIN worker w ON w.id = m.worker_id WHERE m.worker_id {among} "
             "AND m.id_number IS NOT NULL", params + params)
+
+
+def _among(conn, ids: list[int]) -> tuple[str, tuple]:
+    """Return the SQL condition "is one of ``ids``" and its parameters."""
+    if conn.dialect.name == "postgresql":
+        # One array parameter: psycopg turned 10,000 parameters a statement into
+        # most of a second of an import's CPU for 100,000 files.
+        return "= ANY(%s)", (ids,)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return "IN ({})".format(", ".join([mark] * len(ids))), tuple(ids)
 
 
 def sync_person_index(session, flush_context):

@@ -418,3 +418,33 @@ def test_bulk_issue_refuses_a_gap_when_a_file_got_its_card_meanwhile(ctx, monkey
     db.session.rollback()
     monkeypatch.setattr(rules, "_reserve", reserve)
     assert len(rules.add_missing_certificates()) == 3
+
+
+@postgres_only
+def test_on_postgresql_the_cards_and_their_files_numbers_are_one_statement(ctx):
+    """On PostgreSQL the files take their new cards' numbers in the statement that writes
+    the cards (no second UPDATE of the files by chunks), with their time of change."""
+    from sqlalchemy import event
+
+    from models.worker_certificate_rules import add_missing_certificates
+
+    due = [make_worker(category="deep") for _ in range(3)]
+    db.session.commit()
+    before = {w.id: w.updated_at for w in due}
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0])
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        made = add_missing_certificates()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    db.session.commit()
+    assert len(made) == 3 and "UPDATE" not in statements[statements.index("WITH"):], statements
+    db.session.expire_all()
+    for worker in due:
+        [card] = cards(worker.id)
+        stored = db.session.get(Worker, worker.id)
+        assert stored.certificate_no == card.number and stored.updated_at > before[worker.id]

@@ -374,8 +374,10 @@ class Writer:
         if self.members is not None:
             _write_members(self.members, self.new_ids | self.replaced, self.user)
         conn = db.session.connection()
-        rebuild_person_index(conn, self.new_ids.values(), new=True)
+        # The changed files' old rows are deleted before the new files' rows are
+        # written, which those DELETEs would otherwise read through.
         rebuild_person_index(conn, self.changed)
+        rebuild_person_index(conn, self.new_ids.values(), new=True)
         # New files that come on record or closed (an archive) get the episode
         # their status and dates tell, as the seed's do.
         add_missing_episodes(conn)
