@@ -19,6 +19,19 @@ from tests.factories import user
 from tests.factories_inventory import make_card, make_item
 
 
+def redeem_listened(card, item, engine, **listeners) -> None:
+    """Redeem 2 of ``item`` with ``card`` and commit, with ``listeners`` (engine event name:
+    function) listening meanwhile."""
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        redeem(card, [(item.id, 2)], user("clerk"), audit=audit)
+        db.session.commit()
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+
 def test_rows_and_audit_trail_carry_the_number(ctx):
     """The redemption, its card entry and movements carry the number; each new row has
     its audit row, worded as the audit hook words them, the number in it."""
@@ -83,14 +96,7 @@ def test_the_number_is_the_last_statement_before_commit(ctx):
     def committed(conn):
         said.append("COMMIT")
 
-    event.listen(engine, "before_cursor_execute", sent)
-    event.listen(engine, "commit", committed)
-    try:
-        redeem(card, [(item.id, 2)], user("clerk"), audit=audit)
-        db.session.commit()
-    finally:
-        event.remove(engine, "before_cursor_execute", sent)
-        event.remove(engine, "commit", committed)
+    redeem_listened(card, item, engine, before_cursor_execute=sent, commit=committed)
     numbered = [n for n, s in enumerate(said) if "doc_counter" in s]
     assert len(numbered) == 1 and said[numbered[0] + 1:] == ["COMMIT"], said
     assert "INSERT INTO redemption " in said[numbered[0]]
@@ -217,12 +223,7 @@ def test_the_redemption_and_its_lines_are_worded_before_the_first_row_lock(ctx, 
         return wording(obj, kind)
 
     monkeypatch.setattr(audit, "diff", worded)
-    event.listen(engine, "before_cursor_execute", sent)
-    try:
-        redeem(card, [(item.id, 2)], user("clerk"), audit=audit)
-        db.session.commit()
-    finally:
-        event.remove(engine, "before_cursor_execute", sent)
+    redeem_listened(card, item, engine, before_cursor_execute=sent)
     first_lock = events.index(["UPDATE", "love_card"])
     assert ["diff", "Redemption"] in events[:first_lock]
     assert ["diff", "RedemptionLine"] in events[:first_lock]
