@@ -495,8 +495,8 @@ class ListRendering:
         if not choices or name in column_formatters:
             return blank_none(super()._get_list_value(
                 context, model, name, column_formatters, column_type_formatters))
-        # A choice's word, translated once a request (Flask-Admin's ``choices.get(v) or v``
-        # translated it twice a cell).
+        # A choice's word, translated once per language for the process (Flask-Admin's
+        # ``choices.get(v) or v`` translated it twice a cell).
         return choice_word(self._choice_words(name), choices,
                            self._get_field_value(model, name))
 
