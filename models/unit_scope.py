@@ -83,6 +83,12 @@ def acting_user():
     return user if user is not None and user.is_authenticated else None
 
 
+def acting_role() -> str | None:
+    """Return the acting user's role, or None (no one signed in, or no request)."""
+    user = acting_user()
+    return user.role if user is not None else None
+
+
 def visible_units(user=None) -> frozenset[int] | None:
     """Return the ids of the units ``user`` (default: the acting one) sees; ALL for the top.
 

@@ -8,14 +8,15 @@ start), the language and the page's view, so each of those gets its HTML once pe
 from __future__ import annotations
 
 from flask_babel import get_locale
-from flask_login import current_user
+
+from models.unit_scope import acting_role
 
 
 def cached_menu(admin_view, render):
     """Return the main menu's HTML for ``admin_view``, made by ``render()`` the first time."""
     admin = admin_view.admin
     cache = admin.__dict__.setdefault("_portal_menus", {})
-    role = current_user.role if current_user.is_authenticated else None
+    role = acting_role()
     key = (role, str(get_locale()), admin_view.endpoint)
     html = cache.get(key)
     if html is None:

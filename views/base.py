@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import DomainError
 from models.base import db
 from models.display import local_time, money  # noqa: F401  (re-exported for the views)
-from models.unit_scope import acting_user, get_visible, scope, visible_rows
+from models.unit_scope import acting_role, get_visible, scope, visible_rows
 from portal.errors import bad_value_message
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
@@ -163,8 +163,7 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
     # --- access -------------------------------------------------------------------
     @property
     def role(self) -> str | None:
-        user = acting_user()
-        return user.role if user is not None else None
+        return acting_role()
 
     def allows(self, verb: str) -> bool:
         """Tell whether the current user's role may do ``verb`` here.

@@ -5,7 +5,6 @@ from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from models.dashboard import redeemed_today_clause
 from models.inventory import StockMovement
@@ -16,6 +15,7 @@ from models.inventory_rules import (
     local_day_start,
     low_stock_clause,
 )
+from models.unit_scope import acting_role
 from views.filters import ClauseFilter
 
 
@@ -69,7 +69,7 @@ def clerk_lists(admin) -> list[tuple[object, str]]:
     labels are translated where shown): the counter page after every redemption shows them.
     """
     cache = admin.__dict__.setdefault("_clerk_lists", {})
-    role = current_user.role if current_user.is_authenticated else None
+    role = acting_role()
     if role not in cache:
         links = [(_l("Low stock"), filtered_url(admin, "item", LowStockFilter)),
                  (_l("Expired"), filtered_url(admin, "stocklot", ExpiryFilter, "expired")),
