@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from werkzeug.security import generate_password_hash
 
 from models import db
@@ -26,6 +26,8 @@ PASSWORDS = {"admin": "admin-pass-1", "staff": "staff-pass-1", "clerk": "clerk-p
              "manager": "manager-pass-1"}
 # Cheap hashes: the portal's own default (scrypt) costs ~0.1 s per check, too slow per test.
 HASHES = {role: generate_password_hash(pw, "pbkdf2:sha256:1000") for role, pw in PASSWORDS.items()}
+# Every signed-in page carries the session's one CSRF token (the sign-out form).
+TOKEN_PAGE = "/password"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 postgres_only = pytest.mark.skipif(not ON_POSTGRES, reason="needs DATABASE_URL on PostgreSQL")
@@ -54,10 +56,37 @@ def fresh_database(tmp_path):
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     yield {"SQLALCHEMY_DATABASE_URI": DATABASE_URL,
            "SQLALCHEMY_ENGINE_OPTIONS": {
-               "connect_args": {"options": f"-csearch_path={schema}"}}}
+               "connect_args": {"options": f"-csearch_path={schema} {NO_WAIT_FOR_DISK}"}}}
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+# The tests' databases are thrown away: a commit need not wait for the disk. Nothing
+# else changes (what a commit makes visible, locks, constraints); the suite ran ~14%
+# faster on SQLite without the fsyncs.
+NO_WAIT_FOR_DISK = "-csynchronous_commit=off"  # PostgreSQL, per connection
+
+
+def _sqlite_without_fsync(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+@contextlib.contextmanager
+def sqlite_as_deployed(app):
+    """Inside, the app's SQLite connections are new ones as the portal makes them (with
+    their fsyncs): for a test of what the portal itself sets on a connection."""
+    with app.app_context():
+        event.remove(db.engine, "connect", _sqlite_without_fsync)
+        db.session.remove()
+        db.engine.dispose()
+    try:
+        yield
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+            event.listen(db.engine, "connect", _sqlite_without_fsync)
 
 
 def _fill_base_rows() -> None:
@@ -93,7 +122,7 @@ class SharedApp:
                 conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
             database = {"SQLALCHEMY_DATABASE_URI": DATABASE_URL,
                         "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {
-                            "options": f"-csearch_path={self.schema}"}}}
+                            "options": f"-csearch_path={self.schema} {NO_WAIT_FOR_DISK}"}}}
         else:
             self.path = folder / "portal.db"
             self.template = folder / "template.db"
@@ -101,6 +130,8 @@ class SharedApp:
         self.app = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
                                "PORTAL_LOCALE": "zh_CN", **database})
         with self.app.app_context():
+            if not ON_POSTGRES:
+                event.listen(db.engine, "connect", _sqlite_without_fsync)
             db.create_all()
             _fill_base_rows()
             if ON_POSTGRES:
@@ -322,10 +353,11 @@ class Auth:
             "csrf_token": token})
 
     def logout(self):
-        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client,
-                                                                           "/admin/")})
+        return self.client.post("/logout", data={"csrf_token": self.token()})
 
-    def token(self, url="/admin/"):
+    def token(self, url=TOKEN_PAGE):
+        """Return the session's CSRF token, read off ``url`` (by default the cheapest page
+        that carries it: the password form, ~1 ms, where the dashboard takes 5-25 ms)."""
         return csrf_token(self.client, url)
 
 

@@ -18,6 +18,7 @@ from portal.cli import report_differences
 from seed import aid, demo, loans
 from seed import units as seed_units
 from seed import workers as worker_seed
+from tests.conftest import ON_POSTGRES, sqlite_as_deployed
 
 FILES = 12_000  # the old seed ran its donation fund dry from about 8,000 files
 
@@ -103,9 +104,9 @@ def test_seed_of_a_new_sqlite_database_rolls_back_and_keeps_its_log(app, monkeyp
     def raw():
         return db.session.connection().connection.dbapi_connection
 
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite's journal")
+    if ON_POSTGRES:
+        pytest.skip("SQLite's journal")
+    with sqlite_as_deployed(app), app.app_context():
         monkeypatch.setattr(demo.review_seed, "load", fails)
         with pytest.raises(RuntimeError):
             demo.load(workers=40, seed=2)
