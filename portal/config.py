@@ -87,6 +87,10 @@ def from_environment(instance_path: str) -> dict:
         # A list counts at most this many rows past its page (views.listing): more is
         # shown as "超过 N 条" (or PostgreSQL's estimate of a whole table, "约 N 条").
         "LIST_COUNT_CAP": int(os.environ.get("LIST_COUNT_CAP", 10_000)),
+        # The start page's counts over all the files (by status, category, unit, year; due
+        # for a review or a visit) are counted at most once in this many seconds per role
+        # and unit in each server process (views.dashboard_kept); 0: on every page.
+        "DASHBOARD_KEEP_SECONDS": int(os.environ.get("DASHBOARD_KEEP_SECONDS", 300)),
         # Previewed but never confirmed import files are deleted after this many hours.
         "IMPORT_UPLOAD_HOURS": float(os.environ.get("IMPORT_UPLOAD_HOURS", 24)),
         # Checked while streaming an upload's XML, before the reader holds any of it: the

@@ -213,7 +213,7 @@ PANELS = (
                 (equals(Worker.status, "pending"),)),
         # 年度复核到期: no review within the interval, one is to be started.
         Counted("files-review-due", _l("Files due for annual review"), STAFF, "worker", Worker,
-                (flag(ReviewOverdueFilter, lambda u: review_overdue_clause()),)),
+                (flag(ReviewOverdueFilter, lambda u: review_overdue_clause()),), kept=True),
     )),
     Panel("reviews", _l("File reviews"), (
         # 逾期未完成的复核: a review assigned to someone and past its due date.
@@ -290,17 +290,22 @@ PANELS = (
                 (equals(Stocktake.state, "open"),)),
     )),
     Panel("counter", _l("Love supermarket"), (Custom(CLERK, "redemption", _redeemed),)),
-    Panel("by-status", _l("Files by status"), (Custom(EVERYONE, "worker", _by_status),)),
+    # Counts over all the files: kept for a few minutes (views.dashboard_kept).
+    Panel("by-status", _l("Files by status"),
+          (Custom(EVERYONE, "worker", _by_status, kept="by-status"),)),
     Panel("by-category", _l("Files on record by category"),
-          (Custom(EVERYONE, "worker", _by_category),)),
-    Panel("by-unit", _l("Files on record by unit"), (Custom(EVERYONE, "worker", _by_unit),)),
+          (Custom(EVERYONE, "worker", _by_category, kept="by-category"),)),
+    Panel("by-unit", _l("Files on record by unit"),
+          (Custom(EVERYONE, "worker", _by_unit, kept="by-unit"),)),
     # Charts for who reads the year-end statistics: the same tables and charts.
     Panel("chart-aid-months", _l("Aid paid this year, by month"),
           (Custom(MANAGER, "report", _chart("chart-aid-months", _aid_months)),), wide=True),
     Panel("chart-years", _l("Files by year"),
-          (Custom(MANAGER, "report", _chart("chart-years", _years)),), wide=True),
+          (Custom(MANAGER, "report", _chart("chart-years", _years), kept="chart-years"),),
+          wide=True),
     Panel("chart-categories", _l("Files on record by category"),
-          (Custom(MANAGER, "report", _chart("chart-categories", _categories)),), wide=True),
+          (Custom(MANAGER, "report", _chart("chart-categories", _categories),
+                  kept="chart-categories"),), wide=True),
 )
 
 

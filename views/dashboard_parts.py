@@ -7,6 +7,7 @@ the link), so a figure and its list cannot disagree.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from models.dashboard import count
 from models.unit_scope import visible_units
 from portal.report_charts import Drawn
 from views.base import money
+from views.dashboard_kept import kept_rows
 from views.stock_lists import view_of
 
 
@@ -33,6 +35,7 @@ class Row:
     details: tuple = ()
     info: bool = False            # for information: nothing to do about it today
     chart: Drawn | None = None    # a chart instead of a figure
+    as_of: dt.datetime | None = None  # when a kept figure was counted (views.dashboard_kept)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ def page_url(admin, endpoint: str, route: str) -> str | None:
 
 @dataclass(frozen=True)
 class Counted:
-    """A figure that counts ``model`` rows meeting ``conds``, linked to the filtered list."""
+    """A figure that counts ``model`` rows meeting ``conds``, linked to the filtered list
+    (``kept``: a count over all the files, kept for a few minutes)."""
 
     key: str
     label: object
@@ -86,26 +90,38 @@ class Counted:
     model: type
     conds: tuple
     info: bool = False
+    kept: bool = False
 
     def rows(self, admin, user) -> list[Row]:
         url = list_url(admin, self.endpoint, self.conds)
         if url is None:
             return []
+        if self.kept:
+            return kept_rows(self.key, user, lambda: self._rows(url, user))
+        return self._rows(url, user)
+
+    def _rows(self, url: str, user) -> list[Row]:
         n = count(self.model, *(c.clause(user) for c in self.conds), units=visible_units(user))
         return [Row(self.key, self.label, n, url, n, info=self.info)]
 
 
 @dataclass(frozen=True)
 class Custom:
-    """A figure computed by ``make(admin, user)``, shown when ``endpoint`` is readable."""
+    """A figure computed by ``make(admin, user)``, shown when ``endpoint`` is readable
+    (``kept``: kept for a few minutes under this key)."""
 
     roles: tuple
     endpoint: str
     make: Callable
+    kept: str = ""
 
     def rows(self, admin, user) -> list[Row]:
         view = view_of(admin, self.endpoint)
-        return self.make(admin, user) if view and view.is_accessible() else []
+        if not (view and view.is_accessible()):
+            return []
+        if self.kept:
+            return kept_rows(self.kept, user, lambda: self.make(admin, user))
+        return self.make(admin, user)
 
 
 def yuan(value) -> str:

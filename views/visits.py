@@ -153,9 +153,9 @@ def visits_panel():
     roles = ("staff", "manager")
     return Panel("visits", _l("Visits and pairing"), (
         Counted("files-not-visited", _l("Files not visited this year"), roles, "worker",
-                Worker, (flag(NotVisitedFilter, lambda u: not_visited_clause()),)),
+                Worker, (flag(NotVisitedFilter, lambda u: not_visited_clause()),), kept=True),
         Counted("pairs-overdue", _l("Pairs without a visit in 90 days"), roles, "pairing",
                 Pairing, (flag(PairOverdueFilter, lambda u: pair_overdue_clause()),)),
         Counted("must-visits-due", _l("Must-visits due"), roles, "worker", Worker,
-                (flag(MustVisitDueFilter, lambda u: must_visit_due_clause()),)),
+                (flag(MustVisitDueFilter, lambda u: must_visit_due_clause()),), kept=True),
     ))
