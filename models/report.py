@@ -104,11 +104,11 @@ def worker_figures(year: int, as_of: dt.date, units=ALL) -> dict:
     grid = {(cause, category): n for cause, category, n in db.session.execute(
         select(Worker.main_cause, Worker.category, func.count()).where(on_file)
         .group_by(Worker.main_cause, Worker.category)).all()}
-    moves = db.session.execute(select(
-        func.count(case((new_clause(year), 1))),
-        func.count(case((exited_clause(year), 1))),
-        func.count(case((removed_clause(year), 1))))
-        .select_from(Worker).where(mine)).one()
+    # Each count its own filter (a scalar subquery), not a CASE per file: the episodes'
+    # clauses are then read once (``models.report_files._episode``).
+    moves = db.session.execute(select(*(
+        select(func.count()).select_from(Worker).where(mine, clause).scalar_subquery()
+        for clause in (new_clause(year), exited_clause(year), removed_clause(year))))).one()
     return {"on_file": sum(grid.values()), "grid": grid, "new": moves[0],
             "exited": moves[1], "removed": moves[2]}
 
@@ -267,27 +267,35 @@ def report_years(units=ALL) -> list[int]:
     return list(range(current, oldest - 1, -1))
 
 
-def year_figures(year: int, units=ALL) -> dict:
-    """Return every year-end figure for ``year`` (see the module docstring for definitions)
-    over the records of ``units`` (ids of org units; ALL: every record)."""
+# Each part of a year's figures: its maker, from (year, reference day, units).
+PARTS = {
+    "workers": lambda year, as_of, units: worker_figures(year, as_of, units),
+    "assistance": lambda year, as_of, units: assistance_figures(year, units),
+    "donations": lambda year, as_of, units: donation_figures(year, units),
+    "redemptions": lambda year, as_of, units: redemption_figures(year, units),
+    "training": lambda year, as_of, units: training_figures(year, units),
+    "loans": lambda year, as_of, units: loan_figures(year, as_of, units),
+    "notices": lambda year, as_of, units: notice_figures(year, units),
+    "episodes": lambda year, as_of, units: episode_figures(year, units),
+    "funds": lambda year, as_of, units: fund_income(year, units),
+    "education": lambda year, as_of, units: school_level_figures(year, units),
+    "monthly": lambda year, as_of, units: monthly_aid(year, units),
+    "dibao": lambda year, as_of, units: dibao_figures(year, as_of, units),
+    "unions": lambda year, as_of, units: union_figures(year, as_of, units),
+    "desk": lambda year, as_of, units: desk_figures(year, units),
+    "legal": lambda year, as_of, units: legal_figures(year, units),
+    "employment": lambda year, as_of, units: employment_figures(year, units),
+    "visits": lambda year, as_of, units: visit_figures(year, as_of, units),
+    "handouts": lambda year, as_of, units: handout_figures(year, units),
+    "campaigns": lambda year, as_of, units: campaign_figures(year, units),
+}
+
+
+def year_figures(year: int, units=ALL, parts=None) -> dict:
+    """Return the year-end figures for ``year`` (see the module docstring for definitions)
+    over the records of ``units`` (ids of org units; ALL: every record): every part, or
+    only ``parts`` (names of ``PARTS``; a table that shows a few counts no more)."""
     as_of = reference_day(year)
     return {"year": year, "as_of": as_of,
-            "workers": worker_figures(year, as_of, units),
-            "assistance": assistance_figures(year, units),
-            "donations": donation_figures(year, units),
-            "redemptions": redemption_figures(year, units),
-            "training": training_figures(year, units),
-            "loans": loan_figures(year, as_of, units),
-            "notices": notice_figures(year, units),
-            "episodes": episode_figures(year, units),
-            "funds": fund_income(year, units),
-            "education": school_level_figures(year, units),
-            "monthly": monthly_aid(year, units),
-            "dibao": dibao_figures(year, as_of, units),
-            "unions": union_figures(year, as_of, units),
-            "desk": desk_figures(year, units),
-            "legal": legal_figures(year, units),
-            "employment": employment_figures(year, units),
-            "visits": visit_figures(year, as_of, units),
-            "handouts": handout_figures(year, units),
-            "campaigns": campaign_figures(year, units)}
+            **{name: make(year, as_of, units) for name, make in PARTS.items()
+               if parts is None or name in parts}}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 
 from models import Worker, db
 from models.report_time import in_year
@@ -32,8 +32,14 @@ def new_clause(year: int):
 
 
 def _episode(*conditions):
-    """Return the clause: the file has an episode meeting ``conditions``."""
-    return exists().where(WorkerEpisode.worker_id == Worker.id, *conditions)
+    """Return the clause: the file has an episode meeting ``conditions``.
+
+    Written ``id IN (episodes' worker ids)``, not a correlated EXISTS: both databases then
+    read the episodes that qualify once (PostgreSQL: a hashed semi-join; SQLite: the
+    listed ids looked up), where an EXISTS inside an aggregate was asked once per file:
+    7 s a year at 1,000,000 files on PostgreSQL.
+    """
+    return Worker.id.in_(select(WorkerEpisode.worker_id).where(*conditions))
 
 
 def exited_clause(year: int):
@@ -68,12 +74,20 @@ def dibao_figures(year: int, as_of: dt.date, units=ALL) -> dict:
 
 
 def union_figures(year: int, as_of: dt.date, units=ALL) -> dict:
-    """Return per base union: files on file at ``as_of``, new, exited, withdrawn in ``year``."""
+    """Return per base union: files on file at ``as_of``, new, exited, withdrawn in ``year``.
+
+    One statement: each figure's files selected by its own clause (a branch of a UNION
+    ALL, so each is planned as a filter), then summed per union.
+    """
     moves = {"on_file": on_file_clause(as_of), "new": new_clause(year),
              "exited": exited_clause(year), "removed": removed_clause(year)}
+    union = func.coalesce(Worker.base_union, "")
+    branches = union_all(*(
+        select(union.label("base_union"),
+               *(literal(int(key == other)).label(other) for other in moves))
+        .where(unit_clause(Worker, units), clause) for key, clause in moves.items())).subquery()
     rows = db.session.execute(
-        select(Worker.base_union, *(func.count(case((c, 1))) for c in moves.values()))
-        .where(unit_clause(Worker, units))
-        .group_by(Worker.base_union).order_by(Worker.base_union)).all()
-    return {row[0] or "": dict(zip(moves, row[1:], strict=True)) for row in rows
-            if any(row[1:])}
+        select(branches.c.base_union, *(func.sum(branches.c[key]) for key in moves))
+        .group_by(branches.c.base_union).order_by(branches.c.base_union)).all()
+    return {row[0]: {key: int(n) for key, n in zip(moves, row[1:], strict=True)}
+            for row in rows}

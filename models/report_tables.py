@@ -170,6 +170,11 @@ def _notices(f: dict) -> list[Table]:
     ]
 
 
+# The parts of a year's figures (``models.report.PARTS``) a per-unit row reads.
+UNIT_PARTS = frozenset({"workers", "assistance", "donations", "redemptions", "training",
+                        "loans", "notices"})
+
+
 def unit_cells(f: dict) -> list:
     """Return the figures of one row of the per-unit table (each one adds up across units)."""
     aid, gifts, loans = f["assistance"]["total"], f["donations"]["total"], f["loans"]

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from models.base import DomainError, db
 from models.orgunit import OrgUnit, root_unit_id, subtree_ids
 from models.report import year_figures
-from models.report_years import span
+from models.report_tables import UNIT_PARTS
+from models.report_years import YEARS_PARTS, span
 from models.unit_scope import ALL, visible_units
 
 
@@ -51,10 +52,14 @@ def unit_report(year: int, unit: OrgUnit | None, units=ALL) -> dict:
     per-unit rows (``by_unit``: ``(label, figures)``, empty for a unit with none below) and
     the last five years' figures (``years``: ``(year, figures)``, oldest first)."""
     figures = year_figures(year, units)
-    # The years side by side (``models.report_years``): this year's figures are reused.
-    years = [(y, dict(figures) if y == year else year_figures(y, units)) for y in span(year)]
+    # The years side by side (``models.report_years``): this year's figures are reused;
+    # the other years and the per-unit rows count only what their tables show (at a
+    # million files each part over all of them takes seconds).
+    years = [(y, dict(figures) if y == year else year_figures(y, units, YEARS_PARTS))
+             for y in span(year)]
     figures["unit"] = unit.name if unit is not None else None
-    figures["by_unit"] = [(label, year_figures(year, ids)) for label, ids in unit_groups(unit)]
+    figures["by_unit"] = [(label, year_figures(year, ids, UNIT_PARTS))
+                          for label, ids in unit_groups(unit)]
     figures["years"] = years
     return figures
 

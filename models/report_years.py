@@ -81,6 +81,11 @@ ROWS = (
 )
 
 
+# The parts of a year's figures (``models.report.PARTS``) the rows above read.
+YEARS_PARTS = frozenset({"workers", "episodes", "dibao", "assistance", "funds", "donations",
+                         "redemptions", "training", "loans", "notices", "desk"})
+
+
 def years_rows(by_year: list[tuple[int, dict]]) -> list[tuple[str, object, list, object]]:
     """Return ``(key, label, one value per year, 累计 or None)`` per row of the years table."""
     rows = []
