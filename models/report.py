@@ -267,27 +267,28 @@ def report_years(units=ALL) -> list[int]:
     return list(range(current, oldest - 1, -1))
 
 
-# Each part of a year's figures: its maker, from (year, reference day, units).
+# Each part of a year's figures: its function, and whether it takes the reference day
+# after the year (``f(year, as_of, units)``) or not (``f(year, units)``).
 PARTS = {
-    "workers": lambda year, as_of, units: worker_figures(year, as_of, units),
-    "assistance": lambda year, as_of, units: assistance_figures(year, units),
-    "donations": lambda year, as_of, units: donation_figures(year, units),
-    "redemptions": lambda year, as_of, units: redemption_figures(year, units),
-    "training": lambda year, as_of, units: training_figures(year, units),
-    "loans": lambda year, as_of, units: loan_figures(year, as_of, units),
-    "notices": lambda year, as_of, units: notice_figures(year, units),
-    "episodes": lambda year, as_of, units: episode_figures(year, units),
-    "funds": lambda year, as_of, units: fund_income(year, units),
-    "education": lambda year, as_of, units: school_level_figures(year, units),
-    "monthly": lambda year, as_of, units: monthly_aid(year, units),
-    "dibao": lambda year, as_of, units: dibao_figures(year, as_of, units),
-    "unions": lambda year, as_of, units: union_figures(year, as_of, units),
-    "desk": lambda year, as_of, units: desk_figures(year, units),
-    "legal": lambda year, as_of, units: legal_figures(year, units),
-    "employment": lambda year, as_of, units: employment_figures(year, units),
-    "visits": lambda year, as_of, units: visit_figures(year, as_of, units),
-    "handouts": lambda year, as_of, units: handout_figures(year, units),
-    "campaigns": lambda year, as_of, units: campaign_figures(year, units),
+    "workers": (worker_figures, True),
+    "assistance": (assistance_figures, False),
+    "donations": (donation_figures, False),
+    "redemptions": (redemption_figures, False),
+    "training": (training_figures, False),
+    "loans": (loan_figures, True),
+    "notices": (notice_figures, False),
+    "episodes": (episode_figures, False),
+    "funds": (fund_income, False),
+    "education": (school_level_figures, False),
+    "monthly": (monthly_aid, False),
+    "dibao": (dibao_figures, True),
+    "unions": (union_figures, True),
+    "desk": (desk_figures, False),
+    "legal": (legal_figures, False),
+    "employment": (employment_figures, False),
+    "visits": (visit_figures, True),
+    "handouts": (handout_figures, False),
+    "campaigns": (campaign_figures, False),
 }
 
 
@@ -297,5 +298,5 @@ def year_figures(year: int, units=ALL, parts=None) -> dict:
     only ``parts`` (names of ``PARTS``; a table that shows a few counts no more)."""
     as_of = reference_day(year)
     return {"year": year, "as_of": as_of,
-            **{name: make(year, as_of, units) for name, make in PARTS.items()
-               if parts is None or name in parts}}
+            **{name: make(year, as_of, units) if dated else make(year, units)
+               for name, (make, dated) in PARTS.items() if parts is None or name in parts}}
