@@ -255,8 +255,7 @@ def start_server(args, url: str, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [str(portal), "serve", "--prod", "--host", HOST, "--port", str(port),
          "--workers", str(args.workers), "--threads", str(args.threads),
-         "--keep-alive", str(args.keep_alive),
-         "--keep-alive-requests", str(args.keep_alive_requests)],
+         "--keep-alive", str(args.keep_alive)],
         env=env, stdout=subprocess.DEVNULL, stderr=open(args.server_log, "w"),  # noqa: SIM115
         start_new_session=True)
     for _ in range(600):
@@ -339,9 +338,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--keep-alive", type=int, default=2,
                         help="the server's keep-alive seconds (0: a connection a request)")
-    parser.add_argument("--keep-alive-requests", type=int, default=100,
-                        help="requests a connection serves before the server closes it "
-                             "(0: no limit)")
     parser.add_argument("--server-log", default="/tmp/bench_load_server.log")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
@@ -358,8 +354,7 @@ def main() -> None:
     finally:
         stop_server(server)
     print(f"\n{args.mode}: {args.clients} clients for {elapsed:.1f} s, gunicorn "
-          f"{args.workers} workers × {args.threads} threads, keep-alive {args.keep_alive} s "
-          f"and {args.keep_alive_requests} requests, "
+          f"{args.workers} workers × {args.threads} threads, keep-alive {args.keep_alive} s, "
           f"schema {args.schema} "
           f"({plan['workers']:,} workers); load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} at the end (with this bench's own)")

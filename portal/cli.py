@@ -11,7 +11,7 @@ from models import User, Worker, db
 from models.choices import ROLES
 from models.user import password_problem
 from portal import headers
-from portal.config import DEFAULT_KEEP_ALIVE, DEFAULT_KEEP_ALIVE_REQUESTS
+from portal.config import DEFAULT_KEEP_ALIVE
 
 
 @click.command("init-db")
@@ -159,12 +159,8 @@ def restore_command(source, force):
               show_default=True,
               help="Seconds a connection is kept for its next request with --prod (0: one "
                    "request a connection).")
-@click.option("--keep-alive-requests", type=click.IntRange(min=0),
-              default=DEFAULT_KEEP_ALIVE_REQUESTS, show_default=True,
-              help="Requests a connection serves before it is closed with --prod (0: no "
-                   "limit); a new connection may go to a less busy worker.")
 @with_appcontext
-def serve_command(host, port, prod, workers, threads, timeout, keep_alive, keep_alive_requests):
+def serve_command(host, port, prod, workers, threads, timeout, keep_alive):
     """Serve the portal: werkzeug's server, or gunicorn with --prod."""
     app = current_app._get_current_object()
     if prod:
@@ -177,7 +173,7 @@ def serve_command(host, port, prod, workers, threads, timeout, keep_alive, keep_
         click.echo(_("Serving on http://%(host)s:%(port)d/ with %(n)d worker processes "
                      "(Ctrl+C stops)", host=host, port=port, n=workers))
         serve(app, host, port, workers=workers, threads=threads, timeout=timeout,
-              keep_alive=keep_alive, keep_alive_requests=keep_alive_requests)
+              keep_alive=keep_alive)
         return
     from werkzeug.serving import run_simple
 

@@ -9,10 +9,6 @@ from pathlib import Path
 # `portal serve --prod`: seconds a connection waits for its next request (gunicorn's own
 # default; 0 gives one request a connection).
 DEFAULT_KEEP_ALIVE = 2
-# ... and how many requests a connection serves before it is closed (as nginx's
-# keepalive_requests): a busy client's connection stays with the worker that accepted it,
-# so workers drift apart in load until connections are made anew (0: never closed).
-DEFAULT_KEEP_ALIVE_REQUESTS = 100
 
 
 def private_folder(path: str | Path) -> Path:

@@ -16,7 +16,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi
 
 from models import db
-from portal.config import DEFAULT_KEEP_ALIVE, DEFAULT_KEEP_ALIVE_REQUESTS
+from portal.config import DEFAULT_KEEP_ALIVE
 
 SECRET_KEY_MIN = 16
 _default_headers = wsgi.Response.default_headers
@@ -82,31 +82,18 @@ class PortalServer(BaseApplication):
         return self.app
 
 
-def closing_after(most: int):
-    """Return gunicorn's ``pre_request`` hook that closes a connection with its ``most``-th
-    request's response (``Connection: close``; 0: never): the client opens a new one, which
-    the least busy worker is the likeliest to accept."""
-    def pre_request(worker, req) -> None:
-        if most and req.req_number >= most:
-            req.force_close()
-    return pre_request
-
-
 def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout: int,
-          keep_alive: int = DEFAULT_KEEP_ALIVE,
-          keep_alive_requests: int = DEFAULT_KEEP_ALIVE_REQUESTS) -> None:
+          keep_alive: int = DEFAULT_KEEP_ALIVE) -> None:
     """Run ``app`` under gunicorn until it is stopped (SIGINT or SIGTERM).
 
     ``keep_alive``: seconds a connection waits for its next request (0: one request a
-    connection). A kept connection stays with the worker process that accepted it, for
-    at most ``keep_alive_requests`` requests (0: no limit).
+    connection). A kept connection stays with the worker process that accepted it.
     """
     drop_server_banner()
     freeze_startup_objects()
     PortalServer(app, {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
         "worker_class": "gthread", "timeout": timeout, "keepalive": keep_alive,
-        "pre_request": closing_after(keep_alive_requests),
         # The access lines come from portal.requestlog (with the request id and user).
         "accesslog": None, "errorlog": "-", "proc_name": "portal",
         # One shared control socket per machine (~/.gunicorn) would clash between two servers.

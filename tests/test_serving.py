@@ -1,7 +1,6 @@
 """Production serving: /healthz, request ids in the logs, the reverse proxy, ``serve --prod``."""
 from __future__ import annotations
 
-import http.client
 import logging
 
 import pytest
@@ -13,13 +12,6 @@ from models import AuditLog, LoginAttempt, db
 from portal import serving
 from portal.config import DEFAULT_KEEP_ALIVE
 from portal.requestlog import HEADER
-from tests.test_two_servers import (
-    database_url,
-    free_port,
-    start_server,
-    stop,
-    wait_until_healthy,
-)
 
 
 def test_healthz_answers_without_login_and_says_nothing_personal(client):
@@ -194,32 +186,7 @@ def test_serve_passes_keep_alive_to_gunicorn(monkeypatch):
     monkeypatch.setattr(serving.PortalServer, "run", lambda self: None, raising=False)
     serving.serve(None, "127.0.0.1", 8124, workers=2, threads=2, timeout=30, keep_alive=0)
     assert options[0]["keepalive"] == 0 and options[0]["worker_class"] == "gthread"
-    assert options[0]["pre_request"].__qualname__.startswith("closing_after")
     assert frozen == [0]  # frozen before gunicorn was made (and forked)
-
-
-def test_a_connection_is_closed_after_its_keep_alive_requests(database_config, tmp_path):
-    """``--keep-alive-requests 3``: the third answer on a connection says Connection: close
-    and the server closes it; the client's next request goes on a new connection."""
-    port, log = free_port(), tmp_path / "server.log"
-    server = start_server(database_url(database_config), port, log, by_hand=False, workers=(
-        "--workers", "1", "--threads", "1", "--keep-alive-requests", "3"))
-    try:
-        wait_until_healthy(server, port, log)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        said, sockets = [], []
-        for _ in range(4):
-            conn.request("GET", "/healthz")
-            sockets.append(conn.sock.getsockname())  # the connection the request went on
-            response = conn.getresponse()
-            response.read()
-            said.append((response.status, response.getheader("Connection")))
-        assert said == [(200, "keep-alive"), (200, "keep-alive"), (200, "close"),
-                        (200, "keep-alive")]
-        assert sockets[0] == sockets[1] == sockets[2] != sockets[3], "a new connection"
-        conn.close()
-    finally:
-        stop(server)
 
 
 def test_gunicorn_sends_no_server_line():

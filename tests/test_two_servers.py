@@ -78,12 +78,12 @@ class Browser:
                             {"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
 
-def start_server(url: str, port: int, log: Path, by_hand: bool,
-                 workers: tuple = ("--workers", "2", "--threads", "2")) -> subprocess.Popen:
-    """Start gunicorn with two workers on ``port`` (or as ``workers`` says): by ``portal
-    serve --prod``, or by hand over ``portal.wsgi`` (the README's line)."""
+def start_server(url: str, port: int, log: Path, by_hand: bool) -> subprocess.Popen:
+    """Start gunicorn with two workers on ``port``: by ``portal serve --prod``, or by hand
+    over ``portal.wsgi`` (the README's line)."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "two-servers-" + "k" * 24,
            "PYTHONPATH": str(ROOT)}
+    workers = ["--workers", "2", "--threads", "2"]
     command = ([sys.executable, "-m", "gunicorn", *workers, "--bind", f"127.0.0.1:{port}",
                 "--no-control-socket", "portal.wsgi:app"] if by_hand else
                [sys.executable, "-c", "from portal.cli import main; main()",
