@@ -27,15 +27,19 @@ def sees_several_units() -> bool:
     return units is ALL or len(units) > 1
 
 
+def _units_seen(*columns):
+    """Return the query of ``columns`` of the units the user sees, in order of creation."""
+    return scope(select(*columns), OrgUnit).order_by(OrgUnit.id)
+
+
 def unit_list() -> list[OrgUnit]:
     """Return the units the user sees, in tree order of creation."""
-    return list(db.session.scalars(scope(select(OrgUnit), OrgUnit).order_by(OrgUnit.id)))
+    return list(db.session.scalars(_units_seen(OrgUnit)))
 
 
 def unit_options() -> list[tuple[int, str]]:
     """Return (id, name) of the units the user sees, in ``unit_list``'s order."""
-    return [tuple(row) for row in db.session.execute(
-        scope(select(OrgUnit.id, OrgUnit.name), OrgUnit).order_by(OrgUnit.id))]
+    return [tuple(row) for row in db.session.execute(_units_seen(OrgUnit.id, OrgUnit.name))]
 
 
 def own_unit() -> OrgUnit | None:
