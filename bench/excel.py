@@ -122,11 +122,17 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
     """Insert ``rows`` valid worker files quickly with bulk statements.
 
     The files are the same from run to run but for the ``phone`` prefix, so a file
-    exported from one seed changes every file of a seed with another prefix.
+    exported from one seed changes every file of a seed with another prefix. They are
+    complete as the portal keeps files on record (name initials, the one-live-file
+    index, the open episode, the hardship certificate), so that an import over them
+    changes their phones only, as it would over files the portal had made.
     """
     from sqlalchemy import insert
 
     from models import User, Worker, db
+    from models.worker_certificate_rules import add_missing_certificates
+    from models.worker_episode_rules import add_missing_episodes
+    from models.worker_rules import name_initials, rebuild_person_index
     from portal.database import ensure_settings
     app = make_app(path)
     rnd = random.Random(1)
@@ -140,9 +146,10 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
         batch, people = [], unique_ids(rnd, dt.date(1960, 1, 1), 16000)
         for i in range(rows):
             born, number = next(people)
+            name = rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强"))
             batch.append(dict(
-                name=rnd.choice("张王李赵刘陈杨黄") + rnd.choice(("建国", "秀英", "海燕", "志强")),
-                id_number=number, gender="M" if int(number[16]) % 2 else "F",
+                name=name, initials=name_initials(name), id_number=number,
+                gender="M" if int(number[16]) % 2 else "F",
                 birth_date=born, phone=f"{phone}{i:08d}", base_union=f"第{i % 20}基层工会",
                 employer=f"第{i % 20}机械厂", category=rnd.choice(("deep", "relative")),
                 main_cause="illness", household_size=3, household_income=Decimal("24000"),
@@ -154,7 +161,18 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
                 batch = []
         if batch:
             db.session.execute(insert(Worker), batch)
+        conn = db.session.connection()
+        rebuild_person_index(conn, [i for (i,) in conn.exec_driver_sql("SELECT id FROM worker")],
+                             new=True)
+        add_missing_episodes(conn)
+        add_missing_certificates()
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            # As autovacuum leaves a table some time after its rows were written: the
+            # certificates' numbers rewrote every file, whose old rows the updating
+            # import would otherwise step over.
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def builtin_export(path: str, out: str, queue) -> None:

@@ -24,8 +24,12 @@ from sqlalchemy import text
 from models.member_search_schema import FTS as MEMBER_FTS
 from models.worker_search_schema import FTS as WORKER_FTS
 
-# The tables of files and people, written together by the seed and the worker import.
-PEOPLE_TABLES = ("worker", "family_member", "person_in_file", "worker_episode")
+# The tables of files and people, written together by the seed and the worker import,
+# and the hardship certificates both issue to the new files on record before the
+# indexes come back (nine indexes over 50,000 new cards took PostgreSQL as long again
+# as writing the cards).
+PEOPLE_TABLES = ("worker", "family_member", "person_in_file", "worker_episode",
+                 "worker_certificate")
 # Full-text tables (SQLite) kept by triggers on the content table: rebuilt at the end.
 FTS_OF = {"worker": WORKER_FTS, "family_member": MEMBER_FTS}
 
