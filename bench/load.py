@@ -43,6 +43,7 @@ from urllib.parse import quote, urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import load_data as data  # noqa: E402
+from portal.config import DEFAULT_KEEP_ALIVE  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only: this bench never sends a request elsewhere
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -336,7 +337,7 @@ def main() -> None:
                         help="seconds of the same load before the measured ones")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
-    parser.add_argument("--keep-alive", type=int, default=2,
+    parser.add_argument("--keep-alive", type=int, default=DEFAULT_KEEP_ALIVE,
                         help="the server's keep-alive seconds (0: a connection a request)")
     parser.add_argument("--server-log", default="/tmp/bench_load_server.log")
     args = parser.parse_args()

@@ -6,9 +6,10 @@ import os
 import secrets
 from pathlib import Path
 
-# `portal serve --prod`: seconds a connection waits for its next request (gunicorn's own
-# default; 0 gives one request a connection).
-DEFAULT_KEEP_ALIVE = 2
+# `portal serve --prod`: seconds a connection waits for its next request (0: one request a
+# connection, as the reverse proxy sends them; then each worker takes only the connections
+# it has a thread free for, portal.serving.gunicorn_options).
+DEFAULT_KEEP_ALIVE = 0
 
 
 def private_folder(path: str | Path) -> Path:

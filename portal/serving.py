@@ -82,20 +82,41 @@ class PortalServer(BaseApplication):
         return self.app
 
 
-def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout: int,
-          keep_alive: int = DEFAULT_KEEP_ALIVE) -> None:
-    """Run ``app`` under gunicorn until it is stopped (SIGINT or SIGTERM).
+def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: int,
+                     keep_alive: int = DEFAULT_KEEP_ALIVE) -> dict:
+    """Return gunicorn's settings for ``serve``.
 
     ``keep_alive``: seconds a connection waits for its next request (0: one request a
     connection). A kept connection stays with the worker process that accepted it.
+
+    With one request a connection, a worker takes a new connection only when one of its
+    threads is free for it (``worker_connections`` = threads): the others wait in the
+    listening socket's queue for whichever worker frees a thread first. With gunicorn's
+    own limit (1,000 connections a worker) a busy worker kept accepting, and its requests
+    queued behind its own threads while another worker had time to spare: at 32 clients
+    on 4 workers × 4 threads (bench/load.py, three 30-s runs each, in turns) the p95 was
+    627–751 ms with 2-s kept connections against 487–541 ms so, at 83–94 requests a
+    second either way. A kept connection needs a place of its own beyond the threads, so
+    with ``keep_alive`` gunicorn's limit stays.
     """
-    drop_server_banner()
-    freeze_startup_objects()
-    PortalServer(app, {
+    options = {
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
         "worker_class": "gthread", "timeout": timeout, "keepalive": keep_alive,
         # The access lines come from portal.requestlog (with the request id and user).
         "accesslog": None, "errorlog": "-", "proc_name": "portal",
         # One shared control socket per machine (~/.gunicorn) would clash between two servers.
         "control_socket_disable": True,
-    }).run()
+    }
+    if not keep_alive:
+        options["worker_connections"] = threads
+    return options
+
+
+def serve(app: Flask, host: str, port: int, workers: int, threads: int, timeout: int,
+          keep_alive: int = DEFAULT_KEEP_ALIVE) -> None:
+    """Run ``app`` under gunicorn (``gunicorn_options``) until it is stopped (SIGINT or
+    SIGTERM)."""
+    drop_server_banner()
+    freeze_startup_objects()
+    PortalServer(app, gunicorn_options(host, port, workers, threads, timeout,
+                                       keep_alive)).run()

@@ -171,8 +171,9 @@ def test_serve_prod_runs_gunicorn_workers_from_the_cpu_count(runner, monkeypatch
     assert started[0][0] == ("127.0.0.1", 8123) and started[0][1]["workers"] == 7
     assert started[1][1]["workers"] == 2
     assert runner.invoke(args=["serve", "--prod", "--workers", "0"]).exit_code == 2
-    assert runner.invoke(args=["serve", "--prod", "--keep-alive", "0"]).exit_code == 0
-    assert started[0][1]["keep_alive"] == DEFAULT_KEEP_ALIVE and started[2][1]["keep_alive"] == 0
+    assert runner.invoke(args=["serve", "--prod", "--keep-alive", "3"]).exit_code == 0
+    assert started[0][1]["keep_alive"] == DEFAULT_KEEP_ALIVE == 0
+    assert started[2][1]["keep_alive"] == 3
     assert runner.invoke(args=["serve", "--prod", "--keep-alive", "-1"]).exit_code == 2
 
 
@@ -187,6 +188,24 @@ def test_serve_passes_keep_alive_to_gunicorn(monkeypatch):
     serving.serve(None, "127.0.0.1", 8124, workers=2, threads=2, timeout=30, keep_alive=0)
     assert options[0]["keepalive"] == 0 and options[0]["worker_class"] == "gthread"
     assert frozen == [0]  # frozen before gunicorn was made (and forked)
+
+
+def test_a_worker_takes_only_the_connections_it_has_a_thread_for():
+    """One request a connection: a worker accepts no more connections than its threads, so
+    the rest wait for whichever worker is free first; kept connections need room beyond
+    the threads, so with keep-alive gunicorn's own limit stays."""
+    from gunicorn.config import Config
+
+    one = serving.gunicorn_options("127.0.0.1", 8124, workers=4, threads=3, timeout=30,
+                                   keep_alive=0)
+    kept = serving.gunicorn_options("127.0.0.1", 8124, workers=4, threads=3, timeout=30,
+                                    keep_alive=2)
+    assert one["worker_connections"] == 3 and "worker_connections" not in kept
+    config = Config()
+    for name, value in one.items():
+        if name in config.settings:
+            config.set(name, value)
+    assert (config.worker_connections, config.threads, config.keepalive) == (3, 3, 0)
 
 
 def test_gunicorn_sends_no_server_line():
