@@ -39,7 +39,6 @@ CHUNK = 50_000  # files written (and reported) at a time
 # The whole seed is one transaction: a cache of about its size (some 1.9 KiB a file with
 # its household, aid and indexes) keeps its pages from being written out and read back.
 CACHE_KIB = 1024 * 1024
-PG_INDEX_MEMORY = "512MB"  # PostgreSQL's memory for building an index, in this transaction
 CACHE_KIB_A_FILE = 2.5
 
 
@@ -371,8 +370,6 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
                             staff.id)
     conn = db.session.connection()
     write = copy_rows if conn.dialect.name == "postgresql" else insert_rows
-    if conn.dialect.name == "postgresql":  # the indexes built after the rows sort in memory
-        conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{PG_INDEX_MEMORY}'")
 
     def make(ids) -> tuple[list[dict], list[dict]]:
         """Return the files of ``ids`` and their members' rows."""
