@@ -31,7 +31,7 @@ from models.worker import LIVE_STATUSES
 from models.worker_episode_rules import MISSING_EPISODES
 from models.worker_rules import name_initials, per_capita_monthly_income
 from portal.excel.bulk import _default, insert_rows, roomy_cache
-from portal.excel.bulk_indexes import PEOPLE_TABLES, deferred
+from portal.excel.bulk_indexes import deferred, people_tables
 
 CHUNK = 50_000  # files written (and reported) at a time
 # SQLite page cache while seeding: a million files' indexes (random ID numbers, names,
@@ -382,7 +382,7 @@ def load(rnd: random.Random, fake: Faker, as_of: dt.date, staff, workers: int,
 
     ids = new_ids(conn, "worker", workers)
     made = members = 0
-    with roomy_cache(cache_kib(workers)), deferred(conn, PEOPLE_TABLES), \
+    with roomy_cache(cache_kib(workers)), deferred(conn, people_tables(conn)), \
             ThreadPoolExecutor(max_workers=1) as maker:
         # Each chunk is made in this one thread, after the one before (the same seed
         # makes the same files on either database), while the database stores the one

@@ -118,17 +118,17 @@ def test_seed_of_a_new_sqlite_database_rolls_back_and_keeps_its_log(app, monkeyp
 def _schema_of_people_tables() -> list:
     """Return the people tables' indexes (and SQLite triggers), and on PostgreSQL their
     constraints, each by name and definition."""
-    from portal.excel.bulk_indexes import PEOPLE_TABLES, _postgresql_objects, _sqlite_objects
+    from portal.excel.bulk_indexes import _postgresql_objects, _sqlite_objects, people_tables
 
     conn = db.session.connection()
+    tables = people_tables(conn)
     if conn.dialect.name == "sqlite":
-        return sorted(o for table in PEOPLE_TABLES for o in _sqlite_objects(conn, table))
+        return sorted(o for table in tables for o in _sqlite_objects(conn, table))
     constraints = conn.exec_driver_sql(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated "
         "FROM pg_constraint WHERE connamespace = to_regnamespace(current_schema()) "
-        "AND conrelid::regclass::text IN ('worker', 'family_member', 'person_in_file', "
-        "'worker_episode')").all()
-    return sorted([*(o for table in PEOPLE_TABLES for o in _postgresql_objects(conn, table)),
+        "AND conrelid::regclass::text = ANY(%(tables)s)", {"tables": list(tables)}).all()
+    return sorted([*(o for table in tables for o in _postgresql_objects(conn, table)),
                    *(tuple(c) for c in constraints)])
 
 

@@ -50,7 +50,7 @@ from portal.audit import (
     log_created_since,
 )
 from portal.excel.bulk import insert_rows, roomy_cache, update_rows
-from portal.excel.bulk_indexes import PEOPLE_TABLES, deferred
+from portal.excel.bulk_indexes import deferred, people_tables
 from portal.excel.importer import parsed_rows
 
 # Columns a changed row keeps from its stored file when the sheet leaves them out or
@@ -178,7 +178,7 @@ def run(book, spec, report, user, write: bool = False) -> None:
     # The roomy cache holds the whole write: the indexes built after a first import sort
     # in it, and the cards' statements read the files just written from it.
     with roomy_cache() if write else nullcontext():
-        with deferred(conn, PEOPLE_TABLES) if write else nullcontext():
+        with deferred(conn, people_tables(conn)) if write else nullcontext():
             while chunk := list(islice(rows, CHUNK)):
                 new, changed = _check(chunk, spec, report, members, seen, latest)
                 report.rows += len(chunk)
