@@ -171,8 +171,8 @@ def seed(path: str, rows: int, phone: str = "139") -> None:
             # As autovacuum leaves a table some time after its rows were written: the
             # certificates' numbers rewrote every file, whose old rows the updating
             # import would otherwise step over.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE")
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as own:
+                own.exec_driver_sql("VACUUM ANALYZE")
 
 
 def builtin_export(path: str, out: str, queue) -> None:
