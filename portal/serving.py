@@ -100,6 +100,9 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, timeout: 
     with ``keep_alive`` gunicorn's limit stays.
     """
     options = {
+        # gthread even for one thread, never "sync": a sync worker runs each request in its
+        # main thread, inside the app context the ``portal`` command pushed, so requests
+        # would share ``g`` (the user logged in among it).
         "bind": f"{host}:{port}", "workers": workers, "threads": threads,
         "worker_class": "gthread", "timeout": timeout, "keepalive": keep_alive,
         # The access lines come from portal.requestlog (with the request id and user).
