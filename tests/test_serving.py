@@ -194,17 +194,12 @@ def test_a_worker_takes_only_the_connections_it_has_a_thread_for():
     """One request a connection: a worker accepts no more connections than its threads, so
     the rest wait for whichever worker is free first; kept connections need room beyond
     the threads, so with keep-alive gunicorn's own limit stays."""
-    from gunicorn.config import Config
-
     one = serving.gunicorn_options("127.0.0.1", 8124, workers=4, threads=3, timeout=30,
                                    keep_alive=0)
     kept = serving.gunicorn_options("127.0.0.1", 8124, workers=4, threads=3, timeout=30,
                                     keep_alive=2)
     assert one["worker_connections"] == 3 and "worker_connections" not in kept
-    config = Config()
-    for name, value in one.items():
-        if name in config.settings:
-            config.set(name, value)
+    config = serving.PortalServer(None, one).cfg  # as gunicorn will read them
     assert (config.worker_connections, config.threads, config.keepalive) == (3, 3, 0)
 
 
