@@ -13,6 +13,7 @@ from sqlalchemy import select
 from models import FamilyMember, PersonInFile, Worker, db
 from models.base import today
 from models.idnumber import InvalidIdNumber, _normalize_fully, make_id_number, plainly_valid
+from models.worker import LIVE_STATUSES
 from portal.excel.importer import run_import
 from portal.excel.specs import worker_spec
 from tests.excel_files import worker_book, worker_row
@@ -299,9 +300,11 @@ def test_the_changed_files_person_rows_go_before_any_is_written(ctx):
 
     changed = make_worker(name="王秀英")
     db.session.commit()
-    data = sheet_of(["姓名", "身份证号", "主要致困原因", "联系电话"],
-                    [["王秀英", changed.id_number, "患重特大疾病", "13512345678"],
-                     ["李建国", id_number(), "患重特大疾病", "13512345679"]])
+    # The stored file gains a member: its person rows change.
+    data = worker_book([worker_row(changed.id_number, name="王秀英"),
+                        worker_row(id_number(), name="李建国")],
+                       members=[{"worker_id_number": changed.id_number, "name": "王小雨",
+                                 "relation": "子女", "id_number": id_number(dt.date(2012, 3, 1))}])
     statements = []
 
     def seen(conn, cursor, statement, parameters, context, executemany):
@@ -321,7 +324,43 @@ def test_the_changed_files_person_rows_go_before_any_is_written(ctx):
                           "INSERT"], statements
     db.session.commit()
     assert sorted(db.session.scalars(select(PersonInFile.worker_id))) == sorted(
-        db.session.scalars(select(Worker.id)))
+        [*db.session.scalars(select(Worker.id)), changed.id])  # the changed file's member
+
+
+def test_only_files_whose_members_change_get_new_person_rows(ctx):
+    """A stored file keeps its ID number and status through an import, so its person
+    rows stand unless its members change: the person index's statements name the file
+    whose member list changes, not the one whose phone changes, and the index then
+    names exactly the people of both files."""
+    from sqlalchemy import event
+
+    stay, grow = make_worker(name="王秀英"), make_worker(name="李建国")
+    db.session.commit()
+    child = id_number(dt.date(2013, 5, 6))
+    data = worker_book([worker_row(stay.id_number, name="王秀英", phone="13512345678"),
+                        worker_row(grow.id_number, name="李建国")],
+                       members=[{"worker_id_number": grow.id_number, "name": "李小雨",
+                                 "relation": "子女", "id_number": child}])
+    named = set()
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if re.match(r"(DELETE FROM|INSERT INTO) person_in_file ", statement):
+            named.update(int(n) for n in re.findall(r"\d+", str(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        report = run_import(worker_spec(), data, user("staff"), dry_run=False)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert report.written and report.updated == 2, report.errors
+    db.session.commit()
+    assert grow.id in named and stay.id not in named, named
+    rows = db.session.execute(select(PersonInFile.worker_id, PersonInFile.id_number,
+                                     PersonInFile.live)).all()
+    assert sorted(rows) == sorted([
+        (stay.id, stay.id_number, stay.status in LIVE_STATUSES),
+        (grow.id, grow.id_number, grow.status in LIVE_STATUSES),
+        (grow.id, child, grow.status in LIVE_STATUSES)])
 
 
 def test_an_update_on_postgresql_is_one_statement(ctx):

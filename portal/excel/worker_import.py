@@ -344,7 +344,6 @@ class Writer:
         self.user, self.members = user, members
         self.new_ids: dict[str, int] = {}  # ID number: new file id
         self.replaced: dict[str, int] = {}  # ID number: id of a file whose members change
-        self.changed: list[int] = []
 
     def write(self, new: list[dict], changed: list[dict]) -> None:
         """Insert ``new`` files, update ``changed`` ones, audited; drop replaced members."""
@@ -360,7 +359,6 @@ class Writer:
         update_rows(Worker.__table__, [r["_values"] for r in changed])
         log_bulk("update", Worker, ((r["id"], r["_changes"]) for r in changed
                                     if r["_changes"]), user)
-        self.changed.extend(r["id"] for r in changed)
         replaced = [r for r in changed if r["_old_members"] is not None]
         for chunk in chunks([r["id"] for r in replaced]):
             db.session.execute(delete(FamilyMember).where(FamilyMember.worker_id.in_(chunk)))
@@ -374,9 +372,13 @@ class Writer:
         if self.members is not None:
             _write_members(self.members, self.new_ids | self.replaced, self.user)
         conn = db.session.connection()
-        # The changed files' old rows are deleted before the new files' rows are
-        # written, which those DELETEs would otherwise read through.
-        rebuild_person_index(conn, self.changed)
+        # Only the files whose members were replaced have other people now: a stored
+        # file keeps its ID number (the row's key) and its status (an import cannot
+        # change it), so the person rows of the others stand as they are; rewriting
+        # them took 1.6 s of an import updating 100,000 files on PostgreSQL. Their old
+        # rows are deleted before the new files' rows are written, which those DELETEs
+        # would otherwise read through.
+        rebuild_person_index(conn, self.replaced.values())
         rebuild_person_index(conn, self.new_ids.values(), new=True)
         # New files that come on record or closed (an archive) get the episode
         # their status and dates tell, as the seed's do.
