@@ -200,3 +200,39 @@ def test_cli_export_then_import_round_trip(app, runner, tmp_path):
     with app.app_context():
         assert db.session.scalar(select(AuditLog.changes).where(
             AuditLog.action == "export"))["rows"] == [None, 2]
+
+
+def test_preview_warns_of_files_left_without_their_members(app, client, auth, runner,
+                                                            tmp_path):
+    """A household sheet that leaves out a stored file's members would remove them: the
+    preview (and the command line) says how many files and members before anything is
+    written; a file whose members are listed (changed or not), or a file without
+    members, is no warning."""
+    with app.app_context():
+        kept = make_worker(name="成员照列", members=[{"id_number": id_number()}])
+        left = make_worker(name="成员未列", members=[{"name": "王一"}, {"name": "王二"}])
+        alone = make_worker(name="本无成员")
+        numbers = {w.name: w.id_number for w in (kept, left, alone)}
+        # Listed with a new name: a list replaced, but by the sheet's own rows.
+        listed = {"worker_id_number": kept.id_number, "name": "改了名",
+                  "relation": "配偶", "id_number": kept.members[0].id_number}
+        db.session.commit()
+    data = book(app, [worker_row(n, name=name) for name, n in numbers.items()],
+                members=[listed])
+    auth.login("staff")
+    page = upload(client, auth, data).get_data(as_text=True)
+    warnings = re.findall(r'class="alert alert-warning import-warning">([^<]+)<', page)
+    assert warnings == ["第一张表中有 1 个档案在“家庭成员”表中没有任何行：这些档案现有的 2 名"
+                        "家庭成员将被删除。如只想更新档案本身，请删除“家庭成员”表后重新导入。"]
+    assert 'id="import-confirm"' in page  # a warning, not an error: the user decides
+    with app.app_context():
+        assert count(FamilyMember) == 3  # nothing written by the preview
+    path = tmp_path / "workers.xlsx"
+    path.write_bytes(data)
+    result = runner.invoke(args=["import", "worker", str(path), "--dry-run"])
+    assert result.exit_code == 0 and "2 名家庭成员将被删除" in result.output, result.output
+    # Without the household sheet the members stay: nothing to warn of.
+    page = upload(client, auth, book(app, [worker_row(n, name=name)
+                                           for name, n in numbers.items()])).get_data(
+        as_text=True)
+    assert "import-warning" not in page

@@ -104,6 +104,8 @@ def import_command(endpoint, source, dry_run, username):
         click.echo(_("Rows: %(rows)d — to create: %(created)d, to update: %(updated)d, "
                      "unchanged: %(unchanged)d.", rows=report.rows, created=report.created,
                      updated=report.updated, unchanged=report.unchanged))
+        for warning in report.warnings:
+            click.echo(warning, err=True)
         if report.errors:
             raise click.ClickException(_("%(n)d error(s) found; nothing will be written. "
                                          "Correct the file and upload it again.",

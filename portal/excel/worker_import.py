@@ -171,6 +171,7 @@ def run(book, spec, report, user, write: bool = False) -> None:
     rows = parsed_rows(book, spec, report, first=True) or iter(())
     writer = Writer(user, members) if write else None
     seen: dict[str, int] = {}
+    emptied = Emptied()
     # A centre's first import (its whole archive into empty tables) builds the search
     # indexes once after the rows instead of row by row; see portal.excel.bulk_indexes.
     conn = db.session.connection()
@@ -180,7 +181,7 @@ def run(book, spec, report, user, write: bool = False) -> None:
     with roomy_cache() if write else nullcontext():
         with deferred(conn, people_tables(conn)) if write else nullcontext():
             while chunk := list(islice(rows, CHUNK)):
-                new, changed = _check(chunk, spec, report, members, seen, latest)
+                new, changed = _check(chunk, spec, report, members, seen, latest, emptied)
                 report.rows += len(chunk)
                 report.created += len(new)
                 report.updated += len(changed)
@@ -188,6 +189,7 @@ def run(book, spec, report, user, write: bool = False) -> None:
                     writer.write(new, changed)
             if members is not None:
                 _check_parents(spec, report, members, seen)
+                emptied.warn(spec, report)
             if writer is not None and report.ok:
                 writer.finish()
                 if first:
@@ -202,6 +204,30 @@ def run(book, spec, report, user, write: bool = False) -> None:
             writer.certify()
 
 
+class Emptied:
+    """Stored files the household sheet leaves without a member, though they have some.
+
+    The household sheet lists the whole household of every file on the first sheet, so
+    such a file loses its members: right when they left, but most often the sheet was
+    made for a few files only. The preview says so before anything is written.
+    """
+
+    def __init__(self) -> None:
+        self.files = self.members = 0
+
+    def add(self, stored: list) -> None:
+        self.files += 1
+        self.members += len(stored)
+
+    def warn(self, spec, report) -> None:
+        if self.files:
+            report.warnings.append(_(
+                "%(files)d file(s) on the first sheet have no rows on sheet %(sheet)s: "
+                "their %(members)d household member(s) on record will be removed. To "
+                "change the files only, delete sheet %(sheet)s and import again.",
+                files=self.files, members=self.members, sheet=spec.children.title))
+
+
 def _check_parents(spec, report, members: Members, seen: dict) -> None:
     """Note each member whose file is not on the first sheet."""
     label = spec.children.column("worker_id_number").label
@@ -213,7 +239,7 @@ def _check_parents(spec, report, members: Members, seen: dict) -> None:
 
 
 def _check(chunk: list[dict], spec, report, members: Members | None, seen: dict,
-           latest) -> tuple[list[dict], list[dict]]:
+           latest, emptied: Emptied) -> tuple[list[dict], list[dict]]:
     """Check one chunk of worker rows; return its (new, changed) rows."""
     sheet, id_label = spec.title, spec.column("id_number").label
     child_label = spec.children.column("id_number").label
@@ -273,6 +299,8 @@ def _check(chunk: list[dict], spec, report, members: Members | None, seen: dict,
         elif _changed(row, old, None if members is None else groups.get(number, []),
                       old_members):
             changed.append(row)
+            if row["_old_members"] and number not in groups:
+                emptied.add(row["_old_members"])
         else:
             report.unchanged += 1
     return new, changed
