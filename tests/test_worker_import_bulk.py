@@ -1,6 +1,7 @@
 """The worker import's bulk path: exact money, stored values kept, the fast ID check."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import random
@@ -8,7 +9,7 @@ import re
 from decimal import Decimal
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from models import FamilyMember, PersonInFile, Worker, db
 from models.base import today
@@ -18,6 +19,25 @@ from portal.excel.importer import run_import
 from portal.excel.specs import worker_spec
 from tests.excel_files import worker_book, worker_row
 from tests.factories import id_number, make_worker, user
+
+PERSON_ROWS = r"(DELETE FROM|INSERT INTO) person_in_file "
+
+
+@contextlib.contextmanager
+def executed(pattern: str):
+    """Collect (statement, parameters, executemany) of each statement run in the block
+    whose text matches ``pattern`` at its start."""
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if re.match(pattern, statement):
+            seen.append((statement, parameters, executemany))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def sheet_of(headers: list[str], rows: list[list]) -> bytes:
@@ -219,8 +239,6 @@ def test_an_update_writes_only_the_columns_that_change(ctx, client, auth):
     """Rows of stored files set only their changed columns (the others' index entries and
     full-text rows were rewritten for nothing); the full-text index follows a new name,
     and every column not changed keeps what it held."""
-    from sqlalchemy import event
-
     renamed = make_worker(name="孙立新", employer="济南华美焊接有限公司")
     moved = make_worker(name="王秀英", phone="13900000001")
     db.session.commit()
@@ -229,19 +247,12 @@ def test_an_update_writes_only_the_columns_that_change(ctx, client, auth):
     data = sheet_of(["姓名", "身份证号", "主要致困原因", "联系电话"],
                     [["欧阳建华", renamed.id_number, "患重特大疾病", renamed.phone],
                      ["王秀英", moved.id_number, "患重特大疾病", "13512345678"]])
-    updates = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("UPDATE worker "):  # the columns it sets
-            updates.append(re.findall(r"(\w+) ?=", re.split(" WHERE | FROM ", statement)[0]))
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with executed("UPDATE worker ") as seen:
         report = run_import(worker_spec(), data, user("staff"), dry_run=False)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     assert report.written and report.updated == 2, report.errors
     db.session.commit()
+    updates = [re.findall(r"(\w+) ?=", re.split(" WHERE | FROM ", statement)[0])
+               for statement, _parameters, _many in seen]  # the columns each sets
     assert sorted(s for s in updates if s != ["certificate_no"]) == [
         ["name", "initials", "updated_at"], ["phone", "updated_at"]]
     after = db.session.execute(select(table).where(table.c.id == moved.id)).mappings().one()
@@ -258,29 +269,18 @@ def test_bulk_insert_writes_a_column_null_in_every_row_as_null(ctx):
     """A column None in every row of a batch is written NULL in the statement on SQLite
     (binding each None cost more than storing the row); the rows store exactly what
     binding stored: NULL there, the other columns in their places."""
-    from sqlalchemy import event
-
     from portal.excel.bulk import insert_rows
 
     numbers = [id_number() for _ in range(3)]
     rows = [dict(name=f"孙{n}", id_number=number, main_cause="illness", health=None,
                  housing_area=None, employer_nature="state" if n == 1 else None)
             for n, number in enumerate(numbers)]
-    statements = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("INSERT INTO worker "):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with executed("INSERT INTO worker ") as seen:
         ids = insert_rows(Worker.__table__, rows, {"filed_by_id": user("staff").id},
                           key="id_number")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
-        assert ", NULL, " in statements[0]
+        assert ", NULL, " in seen[0][0]
     stored = {w.id_number: w for w in db.session.scalars(select(Worker).where(
         Worker.id.in_(ids.values())))}
     for n, number in enumerate(numbers):
@@ -294,8 +294,6 @@ def test_the_changed_files_person_rows_go_before_any_is_written(ctx):
     """The person index's old rows of every changed file are deleted before any row is
     written, new files' rows included: when the index's worker_id index is built only
     after a bulk write, each later DELETE read through the rows written before it."""
-    from sqlalchemy import event
-
     from models.worker_rules import rebuild_person_index
 
     changed = make_worker(name="王秀英")
@@ -305,21 +303,13 @@ def test_the_changed_files_person_rows_go_before_any_is_written(ctx):
                         worker_row(id_number(), name="李建国")],
                        members=[{"worker_id_number": changed.id_number, "name": "王小雨",
                                  "relation": "子女", "id_number": id_number(dt.date(2012, 3, 1))}])
-    statements = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if re.match(r"(DELETE FROM|INSERT INTO) person_in_file ", statement):
-            statements.append(statement.split()[0])
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with executed(PERSON_ROWS) as by_import:
         report = run_import(worker_spec(), data, user("staff"), dry_run=False)
-        assert report.written and (report.created, report.updated) == (1, 1), report.errors
-        statements.append("--")
-        # Over several chunks too: every DELETE first.
+    assert report.written and (report.created, report.updated) == (1, 1), report.errors
+    with executed(PERSON_ROWS) as by_chunks:  # over several chunks too: every DELETE first
         rebuild_person_index(db.session.connection(), [changed.id, *range(10**6, 10**6 + 5000)])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
+    statements = [s.split()[0] for s, _p, _m in by_import] + ["--"] + [
+        s.split()[0] for s, _p, _m in by_chunks]
     assert statements == ["DELETE", "INSERT", "INSERT", "--", "DELETE", "DELETE", "INSERT",
                           "INSERT"], statements
     db.session.commit()
@@ -332,8 +322,6 @@ def test_only_files_whose_members_change_get_new_person_rows(ctx):
     rows stand unless its members change: the person index's statements name the file
     whose member list changes, not the one whose phone changes, and the index then
     names exactly the people of both files."""
-    from sqlalchemy import event
-
     stay, grow = make_worker(name="王秀英"), make_worker(name="李建国")
     db.session.commit()
     child = id_number(dt.date(2013, 5, 6))
@@ -341,19 +329,11 @@ def test_only_files_whose_members_change_get_new_person_rows(ctx):
                         worker_row(grow.id_number, name="李建国")],
                        members=[{"worker_id_number": grow.id_number, "name": "李小雨",
                                  "relation": "子女", "id_number": child}])
-    named = set()
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        if re.match(r"(DELETE FROM|INSERT INTO) person_in_file ", statement):
-            named.update(int(n) for n in re.findall(r"\d+", str(parameters)))
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with executed(PERSON_ROWS) as seen:
         report = run_import(worker_spec(), data, user("staff"), dry_run=False)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     assert report.written and report.updated == 2, report.errors
     db.session.commit()
+    named = {int(n) for _s, parameters, _m in seen for n in re.findall(r"\d+", str(parameters))}
     assert grow.id in named and stay.id not in named, named
     rows = db.session.execute(select(PersonInFile.worker_id, PersonInFile.id_number,
                                      PersonInFile.live)).all()
@@ -367,7 +347,6 @@ def test_an_update_on_postgresql_is_one_statement(ctx):
     """On PostgreSQL, changed files are written by one UPDATE … FROM rows sent by COPY,
     not one UPDATE a row; the values and the time of change arrive all the same."""
     import pytest
-    from sqlalchemy import event
 
     from portal.excel.bulk import update_rows
 
@@ -376,20 +355,12 @@ def test_an_update_on_postgresql_is_one_statement(ctx):
     workers = [make_worker(phone=f"1390000000{i}") for i in range(3)]
     db.session.commit()
     before = {w.id: w.updated_at for w in workers}
-    statements = []
-
-    def seen(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement.split()[0], executemany))
-
-    event.listen(db.engine, "before_cursor_execute", seen)
-    try:
+    with executed("UPDATE ") as seen:
         update_rows(Worker.__table__, [{"id": w.id, "phone": f"1350000000{i}",
                                         "household_income": Decimal("1.10")}
                                        for i, w in enumerate(workers)])
-    finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
     db.session.commit()
-    assert [s for s in statements if s[0] == "UPDATE"] == [("UPDATE", False)], statements
+    assert [many for _s, _p, many in seen] == [False], seen
     db.session.expire_all()
     for i, worker in enumerate(workers):
         stored = db.session.get(Worker, worker.id)
