@@ -42,7 +42,12 @@ def utcnow() -> dt.datetime:
 
     ``freeze_now`` can hold it at a moment (the demo data's history).
     """
-    return _frozen_now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return _frozen_now or clock()
+
+
+def clock() -> dt.datetime:
+    """Return the real current time in UTC, without tzinfo (never frozen)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def freeze_now(moment: dt.datetime | None) -> None:
@@ -67,8 +72,13 @@ _frozen_today: dt.date | None = None
 
 
 def today() -> dt.date:
-    """Return today's date, or the date frozen by ``freeze_today``."""
-    return _frozen_today or dt.date.today()
+    """Return today's date in China (the centre's calendar, whatever the server's time
+    zone), or the date frozen by ``freeze_today``.
+
+    The server's own date was a day behind from midnight to 8 a.m. in China on a
+    server kept in UTC: forms offered yesterday and records were filed under it.
+    """
+    return _frozen_today or to_local(clock()).date()
 
 
 def freeze_today(day: dt.date | None) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from models import Donation, DonationLine, Item, LoveCard, StockMovement, Worker, db
+from models.base import today
 from models.card_topup import CardTopUp
 from models.card_topup_rules import approve_top_up
 from models.donation_rules import record_donation
@@ -67,7 +68,7 @@ def make_donation(lines: list[tuple[Item, int, str]] = (), money: str = "0",
     """Create a donation of goods ``(item, quantity, value)`` and money; record it."""
     values = dict(donor_kind="organisation", donor_name="济南爱心超市有限公司",
                   contact_person="王经理", phone="0531-88886666",
-                  received_on=dt.date.today(), money_amount=Decimal(money))
+                  received_on=today(), money_amount=Decimal(money))
     values.update(overrides)
     donation = Donation(**values, created_by_id=user("clerk").id,
                         lines=[DonationLine(item=i, quantity=q, value=Decimal(v))

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from models import db
+from models.base import today
 from models.employment import JobSeeker, Referral, Vacancy
 from models.loans import Loan
 from models.person import Person
@@ -96,7 +97,7 @@ def test_staff_register_a_walk_in_find_a_match_and_record_the_hire(app, page: Pa
     page.locator("#step-interview button[type=submit]").click()
     expect(page.locator(".alert-success").first).to_be_visible()
     expect(page.locator("#record-state")).to_have_text("已面试")
-    start = dt.date.today().isoformat()
+    start = today().isoformat()
     page.locator("#hire-start_date").fill(start)
     page.locator("#hire-wage").fill("2600")
     page.locator("#step-hire button[type=submit]").click()

@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from models import Handout, db
+from models.base import today
 from models.handout_rules import hand_out, void_handout
 from models.report_handouts import handout_figures
 from tests.factories import make_worker, user
@@ -47,7 +48,7 @@ def test_figures_match_an_independent_count(ctx):
     void_handout(voided, clerk, "登记错误")                   # not counted
     last_year = hand_out([(shoes, 4)], clerk, worker=b)
     # A hand-out at 23:30 on 31 Dec (China) last year: UTC still that year, counted there.
-    year = dt.date.today().year
+    year = today().year
     last_year.handed_out_at = dt.datetime(year - 1, 12, 31, 15, 30)
     # 00:30 on 1 Jan this year China time is 16:30 UTC the day before: counted this year.
     early = hand_out([(shoes, 5)], clerk, person=c)
@@ -68,5 +69,5 @@ def test_the_report_page_shows_the_section(app, client, auth):
         hand_out([(coat, 14)], user("clerk"), worker=make_worker())
         db.session.commit()
     auth.login("manager")
-    page = client.get(f"/admin/report/?year={dt.date.today().year}").get_data(as_text=True)
+    page = client.get(f"/admin/report/?year={today().year}").get_data(as_text=True)
     assert "物资发放" in page and "发放件数" in page and "14" in page

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from models import AuditLog, db
+from models.base import today
 from models.employment import JobSeeker
 from models.person import Person
 from portal.excel.seeker_import import spec as seeker_spec
@@ -89,7 +90,7 @@ def test_bad_rows_are_named_and_keep_the_sheet_out(app, client, auth):
         {**fine, "person.id_number": "370102198001011234"},                   # 6 check digit
         {**fine, "person.id_number": id_number(), "person.phone": "电话"},    # 7 phone
         {**fine, "person.id_number": id_number(),
-         "registered_on": dt.date.today() + dt.timedelta(days=3)},            # 8 future
+         "registered_on": today() + dt.timedelta(days=3)},            # 8 future
     ])
     auth.login("staff")
     page = upload(client, auth, "jobseeker", data).get_data(as_text=True)

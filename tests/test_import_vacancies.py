@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from models import AuditLog, db
+from models.base import today
 from models.employment import Employer, Vacancy
 from portal.excel.vacancy_import import spec as vacancy_spec
 from tests.factories_employment import credit_code, make_employer, make_vacancy
@@ -53,7 +54,7 @@ def test_preview_then_confirm_files_the_vacancies(app, client, auth):
         export = rows["外派家政员"]
         assert (export.kind, export.destination, export.job_type) == (
             "labour_export", "北京市朝阳区", "housekeeping")
-        assert export.open_from == dt.date.today() or export.open_from is not None
+        assert export.open_from == today() or export.open_from is not None
         made = db.session.scalars(select(Employer).where(Employer.credit_code == new_code)).one()
         assert (made.name, made.contact, made.phone, made.is_base) == (
             "泉城家政服务中心", "李主任", "0531-66778899", False)

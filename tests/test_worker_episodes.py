@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from models import Worker, WorkerEpisode, db
-from models.base import DomainError, freeze_today
+from models.base import DomainError, freeze_today, today
 from models.report import worker_figures
 from models.report_episodes import episode_figures
 from models.worker_rules import activate, change_status, close_file, refile
@@ -117,7 +117,7 @@ def test_exit_rate_against_an_independent_count(ctx):
 def test_refile_keeps_the_one_live_file_rule(ctx):
     """Re-filing a closed file whose worker now stands in another live file is refused."""
     worker = on_record()
-    close_file(worker, user("admin"), "exited", dt.date.today(), "就业增收")
+    close_file(worker, user("admin"), "exited", today(), "就业增收")
     db.session.commit()
     make_worker(name="新户主", members=[{"name": worker.name, "id_number": worker.id_number,
                                          "relation": "spouse"}])
@@ -158,7 +158,7 @@ def test_the_worker_form_cannot_close_a_file(app, client, auth, role):
     assert 'name="exit_date"' not in page and 'name="exit_reason"' not in page
     assert 'value="exited"' not in page and 'value="removed"' not in page
     client.post(f"/admin/worker/edit/?id={pk}", data=form(
-        auth.token(), **data, status="exited", exit_date=dt.date.today().isoformat(),
+        auth.token(), **data, status="exited", exit_date=today().isoformat(),
         exit_reason="开了小吃店", exit_cause="business", confirm_duplicates="y"))
     with app.app_context():
         worker = db.session.get(Worker, pk)
@@ -178,11 +178,11 @@ def test_the_views_save_guard_refuses_closing_outside_a_review(app, change):
         worker = on_record()
         if change == "close":
             worker.status, worker.exit_date, worker.exit_reason = (
-                "exited", dt.date.today(), "就业增收")
+                "exited", today(), "就业增收")
         elif change == "exit_reason":
             worker.exit_reason = "就业增收"
         else:
-            worker.exit_date = dt.date.today()
+            worker.exit_date = today()
         with pytest.raises(DomainError) as refused:
             _worker_view(app)._on_model_change(None, worker, False)
         expected = CLOSED_BY_REVIEW if change == "close" else "脱困/撤档日期和原因来自"
@@ -198,7 +198,7 @@ def test_an_approved_review_still_closes_the_file(ctx):
     review = make_review("approved", conclusion="exit", exit_cause="business",
                          conclusion_reason="开了小吃店")
     worker = review.worker
-    assert (worker.status, worker.exit_date) == ("exited", dt.date.today())
+    assert (worker.status, worker.exit_date) == ("exited", today())
     (episode,) = episodes(worker.id)
     assert (episode.close_kind, episode.exit_cause) == ("exited", "business")
 
@@ -212,7 +212,7 @@ def test_database_refuses_changing_or_deleting_a_closed_episode(ctx):
     """A closed episode is history: a raw UPDATE or DELETE is refused by the database (and
     so is deleting its file); an open episode still closes."""
     closed, still_open = on_record(), on_record()
-    close_file(closed, user("admin"), "exited", dt.date.today(), "就业增收")
+    close_file(closed, user("admin"), "exited", today(), "就业增收")
     db.session.commit()
     (old,), (live,) = episodes(closed.id), episodes(still_open.id)
     db.session.remove()
@@ -225,7 +225,7 @@ def test_database_refuses_changing_or_deleting_a_closed_episode(ctx):
     with pytest.raises(IntegrityError, match="closed history"):
         _raw("DELETE FROM worker WHERE id = :id", id=closed.id)
     _raw("UPDATE worker_episode SET closed_on = :on, close_kind = 'removed', "
-         "close_reason = '不符合条件' WHERE id = :id", on=dt.date.today(), id=live.id)
+         "close_reason = '不符合条件' WHERE id = :id", on=today(), id=live.id)
     assert db.session.get(WorkerEpisode, old.id).close_reason == "就业增收"
     assert db.session.get(WorkerEpisode, live.id).close_kind == "removed"
     with pytest.raises(IntegrityError, match="closed history"):  # now history too
@@ -237,7 +237,7 @@ def test_a_file_with_history_is_not_deleted(app, client, auth):
     file without history still goes."""
     with app.app_context():
         closed = on_record()
-        close_file(closed, user("admin"), "removed", dt.date.today(), "不符合条件")
+        close_file(closed, user("admin"), "removed", today(), "不符合条件")
         db.session.commit()
         gone = make_worker(status="pending")
         pks = closed.id, gone.id
@@ -351,6 +351,6 @@ def test_a_pending_application_is_withdrawn_with_its_reason(app, client, auth):
     with app.app_context():
         worker = db.session.get(Worker, pending)
         assert (worker.status, worker.exit_reason, worker.exit_date) == (
-            "removed", "家庭收入已超标准", dt.date.today())
+            "removed", "家庭收入已超标准", today())
         assert episodes(pending) == []
         assert db.session.get(Worker, filed).status == "active"

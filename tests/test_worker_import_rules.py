@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditLog, FamilyMember, Worker, db
-from models.base import DomainError
+from models.base import DomainError, today
 from models.worker_rules import change_status
 from portal.audit import changes, created_changes, diff
 from portal.excel.importer import run_import
@@ -186,7 +186,7 @@ def test_status_move_the_form_refuses_the_import_refuses_alike(app, client, auth
 def test_future_exit_date_is_refused_on_a_new_imported_file(app):
     """A closed file may come in by import (an archive), but not with an exit date still
     to come."""
-    later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    later = (today() + dt.timedelta(days=30)).isoformat()
     message = _refusal_by_import(app, sheet_of(
         ["姓名", "身份证号", "主要致困原因", "档案状态", "脱困/撤档日期", "脱困/撤档原因"],
         [["孙立新", id_number(), "患重特大疾病", "已脱困", later, "家庭收入提高"]]))

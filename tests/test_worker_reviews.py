@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from models import Worker, WorkerEpisode, WorkerReview, db
-from models.base import DomainError
+from models.base import DomainError, today
 from models.worker_episode_rules import open_episode_of
 from models.worker_review_rules import approve, submit
 from models.worker_snapshots import history, income_at_filing_and_now
@@ -101,7 +101,7 @@ def test_bulk_action_only_starts_reviews(app, client, auth):
     assert response.status_code == 302 and "/admin/workerreview/new/" in response.location
     page = client.get(response.location).get_data(as_text=True)
     assert 'id="review-assign-form"' in page and "发起复核" in page
-    due = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+    due = (today() + dt.timedelta(days=20)).isoformat()
     data = {"ids": ",".join(map(str, ids)), "assigned_to": staff_id, "due_on": due}
     assert client.post("/admin/workerreview/new/", data=data).status_code == 400  # no CSRF
     with app.app_context():
@@ -185,7 +185,7 @@ def test_start_page_lists_overdue_reviews(app, client, auth):
     """An overdue review is on the start page; staff have no approval list."""
     with app.app_context():
         review = make_review()
-        review.due_on = dt.date.today() - dt.timedelta(days=1)
+        review.due_on = today() - dt.timedelta(days=1)
         db.session.commit()
         pk = review.id
     auth.login("staff")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import FamilyMember, PersonInFile, Worker, db
-from models.base import freeze_today
+from models.base import freeze_today, today
 from models.worker_rules import per_capita_monthly_income, suggested_category
 from tests.conftest import flashes
 from tests.factories import id_number, make_worker
@@ -90,7 +90,7 @@ def test_exited_file_frees_the_person(ctx):
     """Once a file is closed its people may stand in another live file."""
     taken = id_number()
     old = make_worker(members=[{"name": "王芳", "id_number": taken}])
-    old.status, old.exit_date, old.exit_reason = "exited", dt.date.today(), "脱困"
+    old.status, old.exit_date, old.exit_reason = "exited", today(), "脱困"
     db.session.commit()
     make_worker(id_number=taken, name="王芳")
     assert count(Worker) == 2
