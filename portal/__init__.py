@@ -16,6 +16,8 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 def create_app(config: dict | None = None) -> Flask:
     """Create and configure an instance of the portal."""
     app = Flask(__name__, instance_relative_config=True)
+    from portal.safety import BoundedInteger
+    app.url_map.converters["int"] = BoundedInteger  # before any route is added
     portal_config.private_folder(app.instance_path)
     app.config.from_mapping(portal_config.from_environment(app.instance_path))
     if config:

@@ -6,6 +6,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, request, url_for
 from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
+
+# The largest integer the databases store (a 64-bit BIGINT); SQLite refuses a larger
+# parameter with OverflowError.
+LARGEST_INTEGER = 2**63 - 1
 
 # Public forms (the login, objections) carry a few short fields: anything larger is not
 # a person typing, and is refused before it is read.
@@ -14,6 +19,15 @@ PUBLIC_ENDPOINTS = ("auth.", "public.")
 # (jQuery's cache-buster "_" is not one of them: the worker pickers send it.)
 URL_FOR_ARGUMENTS = ("export_type", "endpoint", "values", "_external", "_anchor", "_method",
                      "_scheme")
+
+
+class BoundedInteger(IntegerConverter):
+    """An ``<int:…>`` part of a URL that fits the databases' integers: a larger number
+    names no record (404), where it made the database driver overflow (500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 — werkzeug's own name
+        kwargs.setdefault("max", LARGEST_INTEGER)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -26,6 +26,7 @@ from models.unit_scope import acting_role, get_visible, scope, visible_rows
 from portal.errors import bad_value_message
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
+from views.filters import FilterConverter
 from views.identity import IdentityColumns
 from views.imports import ExcelImportMixin
 from views.listing import (
@@ -138,6 +139,7 @@ class SecuredModelView(UnitColumns, IdentityColumns, ExcelImportMixin, ExcelExpo
     column_type_formatters = FORMATTERS
     column_type_formatters_detail = FORMATTERS
     model_form_converter = PortalModelConverter
+    filter_converter = FilterConverter()  # integers that fit the database
     column_display_pk = False
     can_view_details = True
     can_set_page_size = True

@@ -34,6 +34,7 @@ from models.service_case_rules import (
 )
 from models.unit_scope import get_visible
 from models.worker import Worker
+from portal.safety import LARGEST_INTEGER
 from views.base import SecuredModelView, requires
 from views.desk_form import case_values, desk_form, person_details
 from views.filters import ClauseFilter
@@ -68,7 +69,7 @@ class AssigneeFilter(BaseSQLAFilter):
     """Cases assigned to the user whose id is given (the start page's overdue per assignee)."""
 
     def validate(self, value):
-        return str(value).isdigit()
+        return str(value).isascii() and str(value).isdigit() and int(value) <= LARGEST_INTEGER
 
     def clean(self, value):
         return int(value)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import has_request_context
 from flask_admin.contrib.sqla.fields import QuerySelectField
-from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.form import rules
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +16,7 @@ from sqlalchemy import select
 from models.base import db
 from models.orgunit import OrgUnit
 from models.unit_scope import ALL, UnitOwned, get_visible, scope, visible_units
+from views.filters import IntEqualFilter
 
 UNIT_LABEL = _l("Owning unit")
 
