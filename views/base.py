@@ -11,7 +11,7 @@ from flask_admin.babel import lazy_gettext as admin_text  # Flask-Admin's own ca
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import typefmt
-from flask_admin.model.form import InlineFormAdmin
+from flask_admin.model.form import InlineFormAdmin, converts
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +27,7 @@ from portal.errors import bad_value_message
 from views.access import requires  # noqa: F401  (re-exported for the views)
 from views.exports import ExcelExportMixin
 from views.filters import FilterConverter
+from views.forms import FitsColumn
 from views.identity import IdentityColumns
 from views.imports import ExcelImportMixin
 from views.listing import (
@@ -96,6 +97,15 @@ class PortalModelConverter(AdminModelConverter):
     WTForms shows an option's value when its text is empty, so Flask-Admin's blank
     option of a related record read "__None" (also in inline forms, made by this too).
     """
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column, field_args, **extra):
+        """Flask-Admin's decimal field, refusing what the column cannot hold."""
+        precision, scale = (getattr(column.type, name, None) for name in ("precision", "scale"))
+        if precision is not None and scale is not None:
+            field_args["validators"] = [*field_args.get("validators", ()),
+                                        FitsColumn(precision, scale)]
+        return super().handle_decimal_types(column, field_args, **extra)
 
     def _model_select_field(self, prop, multiple, remote_model, **kwargs):
         if prop.key in getattr(self.view, "_form_ajax_refs", {}):  # a ScopedLookup

@@ -1,6 +1,9 @@
 """Form fields and validators shared by views."""
 from __future__ import annotations
 
+from decimal import Decimal
+
+from flask_babel import gettext as _
 from wtforms import SelectMultipleField
 from wtforms.validators import StopValidation, ValidationError
 
@@ -21,6 +24,30 @@ class IdNumber:
             field.data = normalize_id_number(field.data or "")
         except InvalidIdNumber as exc:
             raise ValidationError(str(exc)) from None
+
+
+class FitsColumn:
+    """Refuse a number its NUMERIC(precision, scale) column cannot hold: not finite, more
+    decimals than ``scale`` or too many digits before the point.
+
+    SQLite stores whatever it is given (1e30 in a NUMERIC(12, 2) column, which broke the
+    list's export and the ledger's posting); PostgreSQL refused it with a database error.
+    """
+
+    def __init__(self, precision: int, scale: int):
+        self.scale, self.limit = scale, Decimal(10) ** (precision - scale)
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not value.is_finite():
+            raise StopValidation(_("Enter a number."))
+        if abs(value) >= self.limit:
+            raise StopValidation(_("The number is too large: at most %(n)d digits before "
+                                   "the decimal point.", n=len(str(self.limit)) - 1))
+        if value != value.quantize(Decimal(1).scaleb(-self.scale)):
+            raise StopValidation(_("At most %(n)d decimal places.", n=self.scale))
 
 
 class MultiChoiceField(SelectMultipleField):
