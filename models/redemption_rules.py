@@ -26,7 +26,7 @@ from models.redemption_write import (
     take_ids,
     write_numbered,
 )
-from models.unit_scope import unit_of
+from models.unit_scope import scope, unit_of
 from models.worker import Worker
 
 ID_TAIL = re.compile(r"\d{3,17}[\dXx]")   # the last 4 to 18 characters of an ID number
@@ -51,8 +51,8 @@ def find_holders(text: str, limit: int = 10, masked: bool = False) -> list[LoveC
     text = (text or "").strip()
     if not text:
         return []
-    query = (select(LoveCard).join(Worker, Worker.id == LoveCard.worker_id)
-             .options(contains_eager(LoveCard.worker)))
+    query = scope(select(LoveCard).join(Worker, Worker.id == LoveCard.worker_id)
+                  .options(contains_eager(LoveCard.worker)), LoveCard)
     upper = text.upper()
     exact = db.session.scalars(query.where(LoveCard.card_no.in_((upper, "AX" + upper)))).all()
     if exact:

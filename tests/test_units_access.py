@@ -152,3 +152,21 @@ def _units_of(name: str):
     from tests.units import unit_user
     units = visible_units(unit_user(name))
     return units if units is not None else {u for u in db.session.scalars(select(OrgUnit.id))}
+
+
+def test_the_counter_finds_no_card_of_another_station(app):
+    """A station's clerk finds a card of station B neither by its number, nor by the
+    holder's name or the last digits of the ID number; the county's clerk finds it every
+    way (the counter's search once looked at every unit's cards)."""
+    from tests.factories_inventory import make_card
+
+    with app.app_context():
+        card = make_card("100.00", name="欧阳秀英")
+        ways = [card.card_no, "欧阳", card.worker.id_number[-4:], "oyxy"]
+        tree = make_tree()
+        move_everything_to(tree.b)
+    station, county = client_of(app, "a_clerk", "clerk"), client_of(app, "c_clerk", "clerk")
+    for q in ways:
+        assert station.get(f"/admin/counter/find/?q={q}").get_json() == [], q
+        assert [h["name"] for h in county.get(f"/admin/counter/find/?q={q}").get_json()] == [
+            "欧阳秀英"], q
