@@ -64,7 +64,8 @@ class Pairing(UnitOwned, db.Model):
                                             info=label(_l("Reason for ending")))
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow,
+                                                    info=label(_l("Created at")))
 
     worker = relationship("Worker")
     ended_by = relationship("User", foreign_keys=[ended_by_id])

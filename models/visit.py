@@ -68,7 +68,8 @@ class Visit(UnitOwned, db.Model):
     service_case_id: Mapped[int | None] = mapped_column(
         ForeignKey("service_case.id"), index=True, info=label(_l("Desk case")))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow,
+                                                     info=label(_l("Entered at")))
 
     worker = relationship("Worker")
     pairing = relationship("Pairing", backref="visits")

@@ -140,3 +140,16 @@ def test_forbidden_page_in_chinese(client, auth):
     assert response.status_code == 403
     assert "您的角色无权打开此页面或执行此操作。" in page
     assert "返回首页" in page
+
+
+def test_every_list_and_details_column_has_a_chinese_label(app):
+    """Flask-Admin names a column without a label after its attribute ("Recorded At",
+    "Id"): every column a list or a details page shows has its own, in Chinese."""
+    untranslated = []
+    with app.test_request_context():
+        for view in app.extensions["admin"][0]._views:
+            for attribute in ("_list_columns", "_details_columns"):
+                for name, text in getattr(view, attribute, None) or ():
+                    if not re.search(r"[\u4e00-\u9fff]", str(text)):
+                        untranslated.append((view.endpoint, name, str(text)))
+    assert not untranslated, untranslated

@@ -190,7 +190,7 @@ class CardEntryView(SecuredModelView):
                    "user", "reverses")
     column_details_list = ("id", "at", "card", "kind", "points", "balance_after", "document",
                            "reason", "user", "redemption", "reverses")
-    column_labels = {"card": _l("Card"), "card.card_no": _l("Card no."),
+    column_labels = {"id": _l("Entry no."), "card": _l("Card"), "card.card_no": _l("Card no."),
                      "card.worker.name": _l("Worker name"), "user": _l("Entered by"),
                      "reverses": _l("Reverses entry"), "redemption": _l("Redemption")}
     column_searchable_list = ("card.card_no", "document", "reason")

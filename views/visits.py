@@ -50,7 +50,7 @@ class PairingView(PicksWorker, SecuredModelView):
     column_list = ("id", "worker", "kind", "cadre_name", "partner_unit", "cadre_post",
                    "cadre_phone", "starts_on", "until", "ended_on")
     column_labels = {"id": _l("No."), "worker": _l("Worker"), "worker.name": _l("Worker"),
-                     "ended_by": _l("Ended by"), "created_by": _l("Recorded by")}
+                     "ended_by": _l("Ended by"), "created_by": _l("Entered by")}
     # The cadre's phone is private: a role that only reads pairs sees it masked, and
     # exports it masked (models.permissions.MASKED_IDENTITY, views.identity).
     identity_columns = {"cadre_phone": "pairing"}
@@ -93,7 +93,7 @@ class VisitView(PicksWorker, SecuredModelView):
                    "service_case", "assistance")
     column_labels = {"id": _l("No."), "worker": _l("Worker"), "worker.name": _l("Worker"),
                      "pairing": _l("Pair"), "assistance": _l("Aid record"),
-                     "service_case": _l("Desk case"), "recorded_by": _l("Recorded by")}
+                     "service_case": _l("Desk case"), "recorded_by": _l("Entered by")}
     column_searchable_list = ("worker.name", "visitors")
     column_filters = ("kind", "visited_on", "follow_up")
     column_sortable_list = ("id", "visited_on", "kind")
