@@ -75,16 +75,24 @@ def campaign_figures(year: int, units=ALL) -> dict:
     return {"campaigns": campaign_counts(year, units), "topups": topup_counts(year, units)}
 
 
+def _sums(rows, keys: tuple[str, ...], counts: int = 2) -> list:
+    """Return the sums of ``keys`` over ``rows``: the first ``counts`` keys count, the
+    others are amounts, which start from 0.00 so that a year without any still reads
+    as an amount (a bare 0 before)."""
+    rows = list(rows)
+    return [sum((row[key] for row in rows), 0 if i < counts else money(0))
+            for i, key in enumerate(keys)]
+
+
 def campaign_tables(f: dict) -> list[Table]:
     """Return the section's tables: campaigns, and card top-ups by fund."""
     rows = [[c["name"], c["households"], c["records"], c["cash"], c["goods"]]
             for c in f["campaigns"]]
-    totals = [_l("Total"), *(sum(c[key] for c in f["campaigns"]) for key in
-                             ("households", "records", "cash", "goods"))]
+    totals = [_l("Total"), *_sums(f["campaigns"], ("households", "records", "cash", "goods"))]
     tops = [[name, t["batches"], t["cards"], t["points"], t["yuan"], t["returned"], t["net"]]
             for name, t in f["topups"].items()]
-    top_totals = [_l("Total"), *(sum(t[key] for t in f["topups"].values()) for key in
-                                 ("batches", "cards", "points", "yuan", "returned", "net"))]
+    top_totals = [_l("Total"), *_sums(f["topups"].values(), ("batches", "cards", "points",
+                                                            "yuan", "returned", "net"))]
     return [
         Table(_l("Campaigns"), [_l("Campaign"), _l("Households"), _l("Grants"),
                                 _l("Cash (yuan)"), _l("Goods value (yuan)")],

@@ -87,3 +87,12 @@ def test_the_report_shows_the_section(app, client, auth):
     page = client.get(f"/admin/report/?year={YEAR}").get_data(as_text=True)
     assert "帮扶活动与爱心卡充值" in page and first.name in page and "2,200.00" in page
     assert client.get(f"/admin/report/xlsx/?year={YEAR}").status_code == 200
+
+
+def test_a_year_without_campaigns_or_top_ups_totals_amounts_in_yuan(ctx):
+    """The total rows show 0.00 under the amounts (a bare 0 before) and 0 under counts."""
+    from models.report_campaigns import campaign_tables
+
+    campaigns, topups = campaign_tables({"campaigns": [], "topups": {}})
+    assert campaigns.rows[-1][1:] == [0, 0, Decimal("0.00"), Decimal("0.00")]
+    assert [str(v) for v in topups.rows[-1][1:]] == ["0", "0", "0.00", "0.00", "0.00", "0.00"]
