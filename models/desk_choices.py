@@ -54,15 +54,37 @@ SATISFACTION = {
 
 
 def parse_deadlines(raw) -> dict[str, int]:
-    """Return the days per case type written as ``type=days`` pairs; refuse bad ones."""
+    """Return the days per case type written as ``type=days`` pairs; refuse bad ones.
+
+    A type is its name as people read it (劳动争议调解=30) or its code (mediation=30,
+    as stored); pairs are separated by commas (either width) or 、.
+    """
+    by_name = {str(name): code for code, name in CASE_TYPES.items()}
     days = {}
-    for part in str(raw or "").replace("，", ",").split(","):
+    text = str(raw or "").replace("，", ",").replace("、", ",").replace("＝", "=")
+    for part in text.split(","):
         if not part.strip():
             continue
-        code, _sep, value = part.partition("=")
-        code = code.strip()
+        name, _sep, value = part.partition("=")
+        code = by_name.get(name.strip(), name.strip())
         if code not in CASE_TYPES or not value.strip().isdigit() or int(value) < 1:
             raise DomainError(_("Write each case type's deadline as type=days, e.g. "
-                                "mediation=30; not understood: %(part)s", part=part.strip()))
+                                "%(example)s=30; not understood: %(part)s",
+                                example=CASE_TYPES["mediation"], part=part.strip()))
         days[code] = int(value)
     return days
+
+
+def deadlines_code_text(raw) -> str:
+    """Return the deadlines ``raw`` as stored: ``code=days`` pairs in the types' order."""
+    days = parse_deadlines(raw)
+    return ",".join(f"{code}={days[code]}" for code in CASE_TYPES if code in days)
+
+
+def deadlines_text(raw) -> str:
+    """Return stored deadlines as people read and edit them: 劳动争议调解=30，…"""
+    try:
+        days = parse_deadlines(raw)
+    except DomainError:
+        return str(raw)
+    return "，".join(f"{CASE_TYPES[code]}={days[code]}" for code in CASE_TYPES if code in days)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import DomainError, db, label
 from models.choices import ASSISTANCE_KINDS, WORKER_CATEGORIES
-from models.desk_choices import parse_deadlines
+from models.desk_choices import deadlines_code_text, deadlines_text
 
 # key -> (type, default, label)
 SETTINGS = {
@@ -49,8 +49,9 @@ for _kind, _kind_label in ASSISTANCE_KINDS.items():
         Decimal, Decimal(GRANT_LIMIT_DEFAULTS.get(_kind, 0)),
         LazyString(lambda label=_kind_label: _(
             "Maximum cash per grant, %(kind)s (yuan; 0 = no limit)", kind=label)))
-# Text settings checked by a parser that refuses what it cannot read.
-TEXT_CHECKS = {"case_deadline_by_type": parse_deadlines}
+# Text settings read by a parser that refuses what it cannot read: (the text stored, in
+# codes; the text people read and edit, in names).
+TEXT_FORMS = {"case_deadline_by_type": (deadlines_code_text, deadlines_text)}
 # Settings whose value is a set of codes from a choice list, stored comma separated and
 # edited as ticks beside the choices' labels.
 CHOICE_SETS = {"notice_required_kinds": ASSISTANCE_KINDS,
@@ -85,8 +86,8 @@ def parse_setting(key: str, raw: str):
         raise DomainError(_("The value must be a number.")) from None
     if kind is not str and value < 0:
         raise DomainError(_("The value cannot be negative."))
-    if key in TEXT_CHECKS:
-        TEXT_CHECKS[key](value)
+    if key in TEXT_FORMS:
+        return TEXT_FORMS[key][0](value)
     return value
 
 
@@ -114,7 +115,15 @@ def _codes_text(key: str, raw) -> str:
 
 
 def setting_text(key: str, raw) -> str:
-    """Return a setting's value as people read it: a choice set by its labels."""
+    """Return a setting's value as people read it: a choice set by its labels, a text
+    setting in names, an amount with two decimals."""
+    if key in TEXT_FORMS:
+        return TEXT_FORMS[key][1](raw)
+    if key in SETTINGS and SETTINGS[key][0] is Decimal:
+        try:
+            return f"{Decimal(str(raw)):,.2f}"
+        except InvalidOperation:
+            return str(raw)
     if key not in CHOICE_SETS:
         return str(raw)
     labels = [str(CHOICE_SETS[key].get(code, code)) for code in setting_codes(key, raw)]

@@ -81,6 +81,28 @@ def test_user_shown_by_name_and_filters_by_user_action_and_china_day(app, client
     assert client.get("/admin/auditlog/?flt0_3=not-a-date").status_code == 200
 
 
+def test_case_deadlines_are_read_and_edited_by_the_types_names(app, client, auth):
+    """The deadlines per case type are listed and offered for editing as 劳动争议调解=30,
+    not as codes; names or codes may be typed, codes are stored; a name not known gets
+    a Chinese refusal naming it."""
+    auth.login("admin")
+    listed = _text(client.get("/admin/setting/").get_data(as_text=True))
+    assert "劳动争议调解=30" in listed and "mediation" not in listed
+    url = "/admin/setting/edit/?id=case_deadline_by_type"
+    form = client.get(url).get_data(as_text=True)
+    assert "劳动争议调解=30" in form and "mediation=" not in form
+    response = client.post(url, data={"csrf_token": auth.token(url),
+                                       "value": "法律援助=20、劳动争议调解＝45，wages=10"})
+    assert response.status_code == 302, flashes(response.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.get(Setting, "case_deadline_by_type").value == (
+            "wages=10,legal_aid=20,mediation=45")
+    refused = client.post(url, data={"csrf_token": auth.token(url), "value": "吵架=3"})
+    assert refused.status_code == 422
+    assert "无法识别：吵架=3" in flashes(refused.get_data(as_text=True))
+    assert "如 劳动争议调解=30" in flashes(refused.get_data(as_text=True))
+
+
 def test_settings_edited_and_listed_by_labels(app, client, auth):
     """助学 is ticked by its label; saving keeps codes; unknown codes get a Chinese refusal."""
     with app.test_request_context():

@@ -137,7 +137,7 @@ def test_settings_page_lists_the_limits(app, client, auth):
     page = client.get("/admin/setting/").get_data(as_text=True)
     with app.test_request_context():
         label = str(SETTINGS[grant_limit_key("emergency")][2])
-    assert label in page and "5000" in page
+    assert label in page and "5,000.00" in page  # an amount, with two decimals
 
 
 # --- rejecting an approved grant ---------------------------------------------------------

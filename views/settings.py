@@ -9,7 +9,14 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput
 
 from models.base import DomainError
-from models.settings import CHOICE_SETS, SETTINGS, parse_setting, setting_codes, setting_text
+from models.settings import (
+    CHOICE_SETS,
+    SETTINGS,
+    TEXT_FORMS,
+    parse_setting,
+    setting_codes,
+    setting_text,
+)
 from views.base import SecuredModelView
 
 
@@ -44,9 +51,13 @@ class SettingView(SecuredModelView):
     can_view_details = False
 
     def edit_form(self, obj=None):
-        """Return the form for ``obj``: ticks by label for a choice set, else a text box."""
+        """Return the form for ``obj``: ticks by label for a choice set, else a text box
+        (a text setting offered in names, as ``setting_text`` shows it)."""
         if obj is None or obj.key not in CHOICE_SETS:
-            return super().edit_form(obj)
+            form = super().edit_form(obj)
+            if obj is not None and obj.key in TEXT_FORMS and get_form_data() is None:
+                form.value.data = setting_text(obj.key, obj.value)
+            return form
         choices = [(code, str(label)) for code, label in CHOICE_SETS[obj.key].items()]
 
         class ChoiceSetForm(self.form_base_class):
