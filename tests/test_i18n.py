@@ -153,3 +153,21 @@ def test_every_list_and_details_column_has_a_chinese_label(app):
                     if not re.search(r"[\u4e00-\u9fff]", str(text)):
                         untranslated.append((view.endpoint, name, str(text)))
     assert not untranslated, untranslated
+
+
+def test_every_create_form_takes_dates_as_yyyy_mm_dd(app, client, auth):
+    """A model form's date fields use the portal's picker (YYYY-MM-DD), never the
+    browser's own date box, which shows the browser's order (mm/dd/yyyy in English)."""
+    auth.login("admin")
+    with app.test_request_context():
+        urls = [view.url for view in app.extensions["admin"][0]._views
+                if hasattr(view, "create_form")]
+    seen = 0
+    for url in urls:
+        response = client.get(f"{url}/new/")
+        if response.status_code != 200:
+            continue
+        seen += 1
+        page = response.get_data(as_text=True)
+        assert not re.search(r'<input[^>]*type="date"', page), url
+    assert seen >= 20

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 from flask_admin import expose
+from flask_admin.form.widgets import DatePickerWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -116,7 +117,10 @@ class StockMovementView(StockListsMixin, SecuredModelView):
     form_columns = ("item", "reason", "quantity", "lot_no", "expiry", "document", "note")
     form_extra_fields = {
         "lot_no": StringField(_l("Lot no.")),
+        # The portal's date picker (YYYY-MM-DD), as every model form's dates: a plain
+        # DateField was the browser's own box, in the browser's date order.
         "expiry": DateField(_l("Expiry date"), validators=[Optional()],
+                            widget=DatePickerWidget(),
                             description=_l("For goods coming in; for goods going out, the "
                                            "lot to take from (empty: the earliest expiry)")),
     }
