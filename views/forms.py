@@ -35,7 +35,8 @@ class FitsColumn:
     """
 
     def __init__(self, precision: int, scale: int):
-        self.scale, self.limit = scale, Decimal(10) ** (precision - scale)
+        self.scale, self.digits = scale, precision - scale
+        self.limit = Decimal(10) ** self.digits
 
     def __call__(self, form, field):
         value = field.data
@@ -45,7 +46,7 @@ class FitsColumn:
             raise StopValidation(_("Enter a number."))
         if abs(value) >= self.limit:
             raise StopValidation(_("The number is too large: at most %(n)d digits before "
-                                   "the decimal point.", n=len(str(self.limit)) - 1))
+                                   "the decimal point.", n=self.digits))
         if value != value.quantize(Decimal(1).scaleb(-self.scale)):
             raise StopValidation(_("At most %(n)d decimal places.", n=self.scale))
 
